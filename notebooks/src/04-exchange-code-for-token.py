@@ -1,0 +1,137 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 4 · Exchange the code for tokens with a client assertion (CLIENT_SECRET_JWT)
+#
+# **You will learn** how a client proves who it is at PingOne's token endpoint *without sending its secret*:
+# it signs a short-lived JWT — the **client assertion** — with the client secret, and sends the JWT instead.
+#
+# **You need** an authorization code (this notebook gets one for you from the target), and the application's
+# client ID and secret. Reference: PingOne [Create a client secret JWT](https://developer.pingidentity.com/pingone-api/auth/auth-config-options/create-a-client-secret-jwt.html),
+# [RFC 7523 §2.2 and §3](https://www.rfc-editor.org/rfc/rfc7523).
+
+# %% [markdown]
+# ## Setup: choose the target
+# With `PINGONE_*` settings (environment variables or a `.env` file) the cells talk to **your PingOne
+# environment**. With none, they talk to the **local sandbox** — an offline stand-in for PingOne on this machine.
+
+# %%
+from pinghelpers import PingOneClient, build_client_assertion, check_assertion, hmac_walkthrough
+from pinghelpers.display import exchange_form, jwt_parts_html, timeline_html
+from pinghelpers.workbook import connect
+from IPython.display import HTML, display
+
+target = connect()
+settings = target.settings
+target
+
+# %% [markdown]
+# ## 1. Get an authorization code
+# Steps 1–3 of the workflow (authorize → sign on → resume) are covered in notebooks 3 and 4 of the sign-on
+# lessons; here one call runs them so we can focus on the exchange. PKCE is on, so we keep the `code_verifier`.
+
+# %%
+client = PingOneClient(settings)
+auth_request = client.authorization_request()
+result = client.sign_on(auth_request)
+code = result.code
+print("code received:", len(code), "characters; state matches:", result.state == auth_request.state)
+
+# %% [markdown]
+# ## 2. The form
+# The secret is a **Password** field: it is never shown, printed or saved with the notebook. The fields are
+# pre-filled from the target so *Run All* works without typing; change them to experiment.
+
+# %%
+form = exchange_form(settings, code=code, code_verifier=auth_request.code_verifier)
+form
+
+# %% [markdown]
+# ## 3. Build the client assertion, part by part
+# The claims PingOne requires (rule → source):
+#
+# | claim | value | rule |
+# |---|---|---|
+# | `iss` | the client ID | RFC 7523 §3 (1) |
+# | `sub` | the client ID | RFC 7523 §3 (2) |
+# | `aud` | the token endpoint URL | RFC 7523 §3 (3); PingOne also accepts the issuer |
+# | `exp` | now + lifetime, at most one hour | RFC 7523 §3 (4); PingOne's one-hour limit |
+#
+# The header is the seed's `{"typ": "JWT", "alg": "HS256"}`; the key is the client secret.
+
+# %%
+endpoints = client.endpoints
+assertion = build_client_assertion(
+    form.settings().client_id, form.settings().client_secret, endpoints.token_endpoint, lifetime=300
+)
+print("header: ", dict(assertion.header))
+print("payload:", {k: v for k, v in assertion.claims.items() if k != "exp"}, "+ exp")
+display(HTML(jwt_parts_html(assertion.token, mask_signature=True)))
+
+# %% [markdown]
+# The three parts, coloured: <span style="color:#cf222e">header</span>.<span style="color:#8250df">payload</span>.<span style="color:#0969da">signature</span>.
+# The signature is HMAC-SHA-256 over `header.payload`, keyed with the secret — computed by hand here and
+# compared with PyJWT's (the key itself is never shown):
+
+# %%
+print(hmac_walkthrough(assertion.token, form.settings().client_secret))
+
+# %% [markdown]
+# When does it expire? `exp` against the clock, with PingOne's one-hour limit:
+
+# %%
+HTML(timeline_html(assertion.claims))
+
+# %% [markdown]
+# ## 4. Check it before sending
+# The same rule set the local sandbox enforces (`pinghelpers.rules`) runs here as a checklist:
+
+# %%
+checklist = check_assertion(
+    assertion.token, client_id=form.settings().client_id,
+    audiences=endpoints.accepted_audiences(), secret=form.settings().client_secret,
+)
+print(checklist)
+
+# %% [markdown]
+# ## 5. Send the token request
+# Five form fields — `grant_type`, `code`, `redirect_uri`, `client_assertion`, `client_assertion_type` — plus
+# `code_verifier` for PKCE. No `Authorization` header, no secret in the body. The request is sent **once**: a
+# code is single-use, so a failed exchange is never retried automatically.
+
+# %%
+tokens = form.submit()
+print(tokens.request.curl())
+
+# %% [markdown]
+# The live response from the target (tokens decoded below it):
+
+# %%
+tokens
+
+# %% [markdown]
+# ## Exercise
+# Replay the *same* code. What does the token endpoint answer, and why? (RFC 6749 §4.1.2: a code is used once;
+# a second use is refused and the tokens already issued from it may be revoked.)
+
+# %%
+replay = client.exchange_code(code, code_verifier=auth_request.code_verifier, check=False)
+assert replay.status == 400 and replay.body["error"] == "invalid_grant", replay
+print("replay refused:", replay.body["error"])
+
+# %% [markdown]
+# ## Recap
+# * The client assertion is a JWT with `iss` = `sub` = client ID, `aud` = token endpoint, `exp` ≤ 1 hour,
+#   signed HS256/384/512 with the client secret.
+# * The secret never travels; the signature proves the client knows it.
+# * Codes are single-use: build a fresh assertion, send once, and start over on failure.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+client.close()

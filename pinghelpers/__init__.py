@@ -1,0 +1,125 @@
+"""pinghelpers — PingOne's authorization-code flow with CLIENT_SECRET_JWT, as a library, a CLI and a workbook.
+
+Live against a PingOne environment (``PINGONE_*`` settings) or offline against the local sandbox::
+
+    from pinghelpers import PingOneClient, Settings
+    settings = Settings.from_env()                 # None when no PINGONE_* target is set
+    with PingOneClient(settings) as client:
+        request = client.authorization_request()
+        code = client.sign_on(request).code
+        tokens = client.exchange_code(code, code_verifier=request.code_verifier)
+
+Heavy parts (the sandbox server, Jupyter display helpers) are imported lazily so ``import pinghelpers``
+stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .assertion import ClientAssertion, build_client_assertion, build_private_key_assertion
+from .auth import (
+    ClientSecretBasic,
+    ClientSecretJWT,
+    ClientSecretPost,
+    NoClientAuth,
+    PrivateKeyJWT,
+    auth_for_method,
+)
+from .client import (
+    AuthorizationRequest,
+    AuthorizationResult,
+    Flow,
+    PingOneClient,
+    TokenResponse,
+    code_from,
+    pkce_pair,
+)
+from .endpoints import REGIONS, Endpoints
+from .errors import (
+    AssertionBuildError,
+    ConfigurationError,
+    ConnectionFailed,
+    InvalidResponse,
+    OAuthError,
+    PingHelpersError,
+    PingOneAPIError,
+    PlatformError,
+    RequestTimedOut,
+    SignOnError,
+    TokenValidationError,
+    TransportError,
+)
+from .explain import explain
+from .inspection import (
+    decode_unverified,
+    hmac_walkthrough,
+    inspect_jwt,
+    verify_with_jwks,
+    verify_with_secret,
+)
+from .rules import CLIENT_ASSERTION_TYPE, RULES, Checklist, check_assertion
+from .secret import Secret
+from .settings import Settings
+from .snippets import snippet
+
+if TYPE_CHECKING:
+    from .sandbox import Sandbox
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CLIENT_ASSERTION_TYPE",
+    "REGIONS",
+    "RULES",
+    "AssertionBuildError",
+    "AuthorizationRequest",
+    "AuthorizationResult",
+    "Checklist",
+    "ClientAssertion",
+    "ClientSecretBasic",
+    "ClientSecretJWT",
+    "ClientSecretPost",
+    "ConfigurationError",
+    "ConnectionFailed",
+    "Endpoints",
+    "Flow",
+    "InvalidResponse",
+    "NoClientAuth",
+    "OAuthError",
+    "PingHelpersError",
+    "PingOneAPIError",
+    "PingOneClient",
+    "PlatformError",
+    "PrivateKeyJWT",
+    "RequestTimedOut",
+    "Sandbox",
+    "Secret",
+    "Settings",
+    "SignOnError",
+    "TokenResponse",
+    "TokenValidationError",
+    "TransportError",
+    "auth_for_method",
+    "build_client_assertion",
+    "build_private_key_assertion",
+    "check_assertion",
+    "code_from",
+    "decode_unverified",
+    "explain",
+    "hmac_walkthrough",
+    "inspect_jwt",
+    "pkce_pair",
+    "snippet",
+    "verify_with_jwks",
+    "verify_with_secret",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy: the sandbox pulls in Werkzeug and generates an RSA key; only load it when asked for.
+    if name == "Sandbox":
+        from .sandbox import Sandbox
+
+        return Sandbox
+    raise AttributeError(f"module 'pinghelpers' has no attribute {name!r}")

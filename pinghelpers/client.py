@@ -1,0 +1,575 @@
+"""``PingOneClient``: the authorization-code flow against PingOne (or the local sandbox), one call per step.
+
+::
+
+    with PingOneClient(settings) as client:
+        request = client.authorization_request()            # state, nonce, PKCE S256
+        result = client.sign_on(request, username, password) # authorize → flows API → resume → code
+        tokens = client.exchange_code(result.code, code_verifier=request.code_verifier)
+
+The client owns a ``requests.Session`` (no automatic retries), puts a timeout on every call, and never
+resends a token POST: an authorization code is single-use.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass, field
+from html import escape
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import requests
+from requests.auth import AuthBase
+
+from .auth import auth_for_method
+from .endpoints import Endpoints
+from .errors import ConfigurationError, InvalidResponse, PingOneAPIError, SignOnError
+from .http import DEFAULT_TIMEOUT, error_from_response, new_session, parse_json, send, send_prepared
+from .inspection import DecodedJWT, decode_unverified
+from .secret import Secret
+from .settings import Settings
+from .snippets import RequestSnippet, snippet
+
+__all__ = [
+    "AuthorizationRequest",
+    "AuthorizationResult",
+    "Flow",
+    "PingOneClient",
+    "TokenResponse",
+    "code_from",
+    "pkce_pair",
+]
+
+USERNAME_PASSWORD_CHECK = "application/vnd.pingidentity.usernamePassword.check+json"
+
+
+def pkce_pair(verifier: str | None = None) -> tuple[str, str]:
+    """A PKCE ``(code_verifier, code_challenge)`` pair, method S256 (RFC 7636 §4.1–4.2)."""
+    v = verifier or secrets.token_urlsafe(48)  # 64 chars, within RFC 7636's 43–128
+    digest = hashlib.sha256(v.encode("ascii")).digest()
+    return v, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def code_from(code_or_url: str, *, expected_state: str | None = None) -> str:
+    """The authorization code from a bare code or a pasted redirect URL (``https://app/cb?code=…&state=…``).
+
+    Raises :class:`SignOnError` when the URL carries an OAuth error, no code, or a ``state`` that differs.
+    """
+    text = (code_or_url or "").strip()
+    if not text:
+        raise SignOnError("no authorization code given", fix="paste the code, or the whole redirect URL")
+    if "://" not in text and "?" not in text and "=" not in text:
+        return text
+    query = urlsplit(text).query or urlsplit(text).fragment or text.split("?", 1)[-1]
+    params = parse_qs(query)
+    if "error" in params:
+        raise SignOnError(
+            f"the redirect carries an error: {params['error'][0]}"
+            + (f" — {params['error_description'][0]}" if "error_description" in params else ""),
+            fix="fix the authorize request and start again",
+        )
+    if "code" not in params:
+        raise SignOnError("the URL has no code= parameter", fix="paste the URL the browser was redirected to")
+    if expected_state is not None and params.get("state", [None])[0] != expected_state:
+        raise SignOnError(
+            "the redirect's state does not match the one sent",
+            rule="RFC 6749 §10.12 (CSRF protection)",
+            fix="start the sign-on again from this notebook/session",
+        )
+    return params["code"][0]
+
+
+@dataclass(frozen=True)
+class AuthorizationRequest:
+    """An authorize URL and the values to keep for later: ``state``, ``nonce``, the PKCE ``code_verifier``."""
+
+    url: str
+    params: dict[str, str]
+    state: str | None
+    nonce: str | None
+    code_verifier: str | None
+
+    def __repr__(self) -> str:
+        return f"AuthorizationRequest(url={self.url!r})"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td><code>{escape(k)}</code></td><td>{escape(v)}</td></tr>" for k, v in self.params.items()
+        )
+        return f"<p><a href='{escape(self.url)}'>{escape(self.url)}</a></p><table>{rows}</table>"
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A PingOne flow object (flows API): ``id``, ``status``, ``resumeUrl``, ``_links`` …"""
+
+    data: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        return str(self.data.get("id"))
+
+    @property
+    def status(self) -> str:
+        return str(self.data.get("status"))
+
+    @property
+    def resume_url(self) -> str | None:
+        value = self.data.get("resumeUrl")
+        return str(value) if value else None
+
+    def link(self, name: str) -> str | None:
+        links = self.data.get("_links") or {}
+        href = (links.get(name) or {}).get("href") if isinstance(links, dict) else None
+        return str(href) if href else None
+
+    def __repr__(self) -> str:
+        return f"Flow(id={self.id!r}, status={self.status!r})"
+
+
+@dataclass(frozen=True)
+class AuthorizationResult:
+    """What the sign-on yields: the ``code`` (and ``state``), plus the request it answers."""
+
+    code: str
+    state: str | None
+    request: AuthorizationRequest | None = None
+    redirect_url: str | None = None
+
+    def __repr__(self) -> str:
+        return f"AuthorizationResult(code={self.code!r}, state={self.state!r})"
+
+
+@dataclass
+class TokenResponse:
+    """The token endpoint's answer, successful or not, ready to display inline in Jupyter."""
+
+    status: int
+    headers: dict[str, str]
+    body: Any
+    request: RequestSnippet | None = None
+    error: PingOneAPIError | None = None
+    decoded: dict[str, DecodedJWT] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and 200 <= self.status < 300
+
+    def _get(self, key: str) -> str | None:
+        value = self.body.get(key) if isinstance(self.body, dict) else None
+        return str(value) if value is not None else None
+
+    @property
+    def access_token(self) -> str | None:
+        return self._get("access_token")
+
+    @property
+    def id_token(self) -> str | None:
+        return self._get("id_token")
+
+    @property
+    def refresh_token(self) -> str | None:
+        return self._get("refresh_token")
+
+    def raise_for_error(self) -> TokenResponse:
+        """Raise the parsed :class:`~pinghelpers.OAuthError` if the request failed; return self otherwise."""
+        if self.error is not None:
+            raise self.error
+        return self
+
+    def __repr__(self) -> str:
+        if self.ok:
+            keys = sorted(self.body) if isinstance(self.body, dict) else []
+            return f"TokenResponse(status={self.status}, fields={keys})"
+        return f"TokenResponse(status={self.status}, error={self._get('error')!r})"
+
+    def _repr_html_(self) -> str:
+        colour = "#1a7f37" if self.ok else "#cf222e"
+        body = json.dumps(self.body, indent=2) if self.body is not None else "(no body)"
+        parts = [
+            f"<p style='color:{colour};font-weight:bold'>HTTP {self.status}</p>",
+            f"<pre>{escape(body)}</pre>",
+        ]
+        if self.error is not None and self.error.fix:
+            parts.append(f"<p><b>fix:</b> {escape(self.error.fix)}</p>")
+        for name, decoded in self.decoded.items():
+            parts.append(f"<h4>{escape(name)}</h4>{decoded._repr_html_()}")
+        return "".join(parts)
+
+
+class PingOneClient:
+    """A PingOne OAuth/OIDC client for one application. Owns a ``requests.Session``; use it in ``with``.
+
+    ``settings`` says where (region, auth path, custom domain or issuer) and as whom (client id and secret).
+    ``auth`` overrides the client authentication (default: from ``settings.auth_method``, CLIENT_SECRET_JWT).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        endpoints: Endpoints | None = None,
+        auth: AuthBase | None = None,
+        session: requests.Session | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        private_key: Any = None,
+        kid: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.timeout = timeout
+        self.session = session or new_session()
+        self._own_session = session is None
+        self.endpoints = endpoints or settings.endpoints(session=self.session)
+        self._auth = auth
+        self._private_key = private_key
+        self._kid = kid
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    def __enter__(self) -> PingOneClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._own_session:
+            self.session.close()
+
+    def __repr__(self) -> str:
+        return f"PingOneClient(issuer={self.endpoints.issuer!r}, client_id={self.settings.client_id!r})"
+
+    # -- client authentication ---------------------------------------------------------------------
+    @property
+    def auth(self) -> AuthBase:
+        if self._auth is not None:
+            return self._auth
+        self.settings.require("client_id")
+        return auth_for_method(
+            self.settings.auth_method,
+            str(self.settings.client_id),
+            self.settings.client_secret,
+            private_key=self._private_key,
+            kid=self._kid,
+        )
+
+    # -- step 1: the authorization request ---------------------------------------------------------
+    def authorization_request(
+        self,
+        *,
+        scope: str | None = None,
+        redirect_uri: str | None = None,
+        state: str | None = None,
+        nonce: str | None = None,
+        pkce: bool = True,
+        code_verifier: str | None = None,
+        response_mode: str | None = None,
+        prompt: str | None = None,
+        login_hint: str | None = None,
+        extra: dict[str, str] | None = None,
+    ) -> AuthorizationRequest:
+        """Build the ``/as/authorize`` URL with ``state``, ``nonce`` and PKCE S256 (RFC 6749 §4.1.1, RFC 7636)."""
+        self.settings.require("client_id")
+        redirect = redirect_uri or self.settings.redirect_uri
+        if not redirect and response_mode != "pi.flow":
+            raise ConfigurationError(
+                "no redirect URI",
+                setting="PINGONE_REDIRECT_URI",
+                fix="set PINGONE_REDIRECT_URI to a URI registered on the application",
+            )
+        state = state or secrets.token_urlsafe(16)
+        nonce = nonce or secrets.token_urlsafe(16)
+        params: dict[str, str] = {
+            "response_type": "code",
+            "client_id": str(self.settings.client_id),
+        }
+        if redirect:
+            params["redirect_uri"] = redirect
+        params["scope"] = scope or self.settings.scope
+        params["state"] = state
+        params["nonce"] = nonce
+        verifier = None
+        if pkce:
+            verifier, challenge = pkce_pair(code_verifier)
+            params["code_challenge"] = challenge
+            params["code_challenge_method"] = "S256"
+        if response_mode:
+            params["response_mode"] = response_mode
+        if prompt:
+            params["prompt"] = prompt
+        if login_hint:
+            params["login_hint"] = login_hint
+        if extra:
+            params.update(extra)
+        url = f"{self.endpoints.authorization_endpoint}?{urlencode(params)}"
+        return AuthorizationRequest(url=url, params=params, state=state, nonce=nonce, code_verifier=verifier)
+
+    def start_authorization(self, request: AuthorizationRequest) -> Flow:
+        """GET the authorize URL without following the 302; return the flow it starts.
+
+        PingOne answers ``302`` to the hosted sign-on page ``…/signon/?flowId={flowID}`` (or ``200`` + the
+        flow JSON with ``response_mode=pi.flow``).
+        """
+        response = send(self.session, "GET", request.url, timeout=self.timeout, what="the authorize request")
+        if response.status_code == 200:
+            return Flow(parse_json(response, what="the authorize response"))
+        if response.status_code not in (302, 303):
+            raise error_from_response(response, what="the authorize request")
+        location = response.headers.get("Location", "")
+        query = parse_qs(urlsplit(location).query)
+        if "error" in query:
+            raise SignOnError(
+                f"authorize was refused: {query['error'][0]}"
+                + (f" — {query['error_description'][0]}" if "error_description" in query else ""),
+                fix="check client_id, redirect_uri, scope and PKCE settings of the application",
+            )
+        flow_id = (query.get("flowId") or [""])[0]
+        if not flow_id:
+            raise InvalidResponse(
+                f"the authorize redirect has no flowId: {location!r}",
+                url=request.url,
+                fix="the user may already be signed on; try prompt=login",
+            )
+        return self.get_flow(flow_id)
+
+    # -- step 2: sign on with the flows API --------------------------------------------------------
+    def get_flow(self, flow_id: str) -> Flow:
+        """``GET {authPath}/{envID}/flows/{flowID}``."""
+        url = self.endpoints.flow_url(flow_id)
+        response = send(self.session, "GET", url, timeout=self.timeout, what="reading the flow")
+        if response.status_code >= 400:
+            raise error_from_response(response, what="reading the flow")
+        return Flow(parse_json(response, what="the flow"))
+
+    def check_username_password(self, flow: Flow, username: str, password: Secret | str) -> Flow:
+        """POST ``usernamePassword.check`` to the flow; on success PingOne sets the ``ST`` session cookie."""
+        url = flow.link("usernamePassword.check") or self.endpoints.flow_url(flow.id)
+        pw = password.reveal() if isinstance(password, Secret) else password
+        response = send(
+            self.session,
+            "POST",
+            url,
+            timeout=self.timeout,
+            what="the username/password check",
+            data=json.dumps({"username": username, "password": pw}),
+            headers={"Content-Type": USERNAME_PASSWORD_CHECK, "Accept": "*/*"},
+        )
+        if response.status_code >= 400:
+            error = error_from_response(response, what="the username/password check")
+            wrong_password = any(
+                d.get("target") == "password" for d in getattr(error, "details", []) if isinstance(d, dict)
+            )
+            raise SignOnError(
+                f"sign-on failed: {error.message}",
+                rule=error.rule,
+                fix="check the username and password of the test user"
+                if wrong_password
+                else "start the sign-on again (the flow may have expired: flows last 15 minutes idle)",
+            ) from error
+        return Flow(parse_json(response, what="the flow"))
+
+    def resume(self, flow: Flow, *, expected_state: str | None = None) -> AuthorizationResult:
+        """GET ``/as/resume?flowId=…`` (with the ``ST`` cookie); read the code from the 302 (or pi.flow JSON)."""
+        url = flow.resume_url or f"{self.endpoints.resume_endpoint}?{urlencode({'flowId': flow.id})}"
+        response = send(self.session, "GET", url, timeout=self.timeout, what="the resume request")
+        if response.status_code in (302, 303):
+            location = response.headers.get("Location", "")
+            code = code_from(location, expected_state=expected_state)
+            states = parse_qs(urlsplit(location).query).get("state")
+            state = states[0] if states else None
+            return AuthorizationResult(code=code, state=state, redirect_url=location)
+        if response.status_code == 200:
+            data = parse_json(response, what="the resume response")
+            auth = data.get("authorizeResponse") if isinstance(data, dict) else None
+            if isinstance(auth, dict) and auth.get("code"):
+                if expected_state is not None and auth.get("state") != expected_state:
+                    raise SignOnError("the resume response's state does not match", rule="RFC 6749 §10.12")
+                return AuthorizationResult(code=str(auth["code"]), state=auth.get("state"))
+        raise error_from_response(response, what="the resume request")
+
+    def sign_on(
+        self, request: AuthorizationRequest, username: str | None = None, password: Secret | str | None = None
+    ) -> AuthorizationResult:
+        """The headless sign-on: authorize → flows API (username/password) → resume → code."""
+        user = username or self.settings.username
+        pw = password if password is not None else self.settings.password
+        if not user or pw is None:
+            raise ConfigurationError(
+                "headless sign-on needs a username and password",
+                setting="PINGONE_USERNAME",
+                fix="set PINGONE_USERNAME/PINGONE_PASSWORD, or sign on in a browser",
+            )
+        flow = self.start_authorization(request)
+        if flow.status == "USERNAME_PASSWORD_REQUIRED":
+            flow = self.check_username_password(flow, user, pw)
+        if flow.status != "COMPLETED":
+            raise SignOnError(
+                f"the flow ended in status {flow.status!r}, not COMPLETED",
+                fix="this sign-on policy needs more than a password (MFA?) — sign on in a browser",
+            )
+        result = self.resume(flow, expected_state=request.state)
+        return AuthorizationResult(
+            code=result.code, state=result.state, request=request, redirect_url=result.redirect_url
+        )
+
+    # -- step 3: the token request -----------------------------------------------------------------
+    def prepare_token_request(self, form: dict[str, str], *, auth: AuthBase | None = None) -> requests.PreparedRequest:
+        req = requests.Request(
+            "POST",
+            self.endpoints.token_endpoint,
+            data=form,
+            auth=auth or self.auth,
+            headers={"Accept": "application/json"},
+        )
+        return self.session.prepare_request(req)
+
+    def _token_call(self, form: dict[str, str], *, auth: AuthBase | None, check: bool, decode: bool) -> TokenResponse:
+        prepared = self.prepare_token_request(form, auth=auth)
+        shown = snippet(prepared)
+        # Sent exactly once: a token POST is never retried (the code is single-use).
+        response = send_prepared(self.session, prepared, timeout=self.timeout, what="the token request")
+        try:
+            body = parse_json(response, what="the token response")
+        except InvalidResponse:
+            if response.status_code < 400:
+                raise
+            body = None
+        error = error_from_response(response, what="the token request") if response.status_code >= 400 else None
+        if error is not None:
+            from .explain import fix_for
+
+            error.fix = error.fix or fix_for(error)
+            error.args = (error._compose(),)
+        result = TokenResponse(
+            status=response.status_code, headers=dict(response.headers), body=body, request=shown, error=error
+        )
+        if decode and result.ok:
+            for name in ("access_token", "id_token"):
+                token = result._get(name)
+                if token and token.count(".") == 2:
+                    try:
+                        result.decoded[name] = decode_unverified(token)
+                    except Exception:  # noqa: S112 - opaque tokens are fine; nothing to decode
+                        continue
+        if check:
+            result.raise_for_error()
+        return result
+
+    def exchange_code(
+        self,
+        code: str,
+        *,
+        redirect_uri: str | None = None,
+        code_verifier: str | None = None,
+        auth: AuthBase | None = None,
+        expected_state: str | None = None,
+        check: bool = True,
+        decode: bool = True,
+    ) -> TokenResponse:
+        """Exchange an authorization code (or a pasted redirect URL) for tokens at ``/as/token``.
+
+        Sends the seed's five fields — ``grant_type``, ``code``, ``redirect_uri``, ``client_assertion``,
+        ``client_assertion_type`` — form-encoded, plus ``code_verifier`` when PKCE was used. With
+        ``check=False`` an error answer is returned (``.error`` set) instead of raised.
+        """
+        redirect = redirect_uri or self.settings.redirect_uri
+        if not redirect:
+            raise ConfigurationError(
+                "no redirect URI",
+                setting="PINGONE_REDIRECT_URI",
+                fix="use the redirect_uri sent in the authorize request",
+            )
+        form = {
+            "grant_type": "authorization_code",
+            "code": code_from(code, expected_state=expected_state),
+            "redirect_uri": redirect,
+        }
+        if code_verifier:
+            form["code_verifier"] = code_verifier
+        return self._token_call(form, auth=auth, check=check, decode=decode)
+
+    def refresh(
+        self,
+        refresh_token: str,
+        *,
+        scope: str | None = None,
+        auth: AuthBase | None = None,
+        check: bool = True,
+    ) -> TokenResponse:
+        """``grant_type=refresh_token`` (PingOne rotates the refresh token on every use)."""
+        form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+        if scope:
+            form["scope"] = scope
+        return self._token_call(form, auth=auth, check=check, decode=True)
+
+    def client_credentials(
+        self, *, scope: str | None = None, auth: AuthBase | None = None, check: bool = True
+    ) -> TokenResponse:
+        """``grant_type=client_credentials`` (worker apps)."""
+        form = {"grant_type": "client_credentials"}
+        if scope:
+            form["scope"] = scope
+        return self._token_call(form, auth=auth, check=check, decode=True)
+
+    # -- after the token request --------------------------------------------------------------------
+    def userinfo(self, access_token: str) -> Any:
+        """GET ``/as/userinfo`` with the access token as a Bearer token."""
+        url = self.endpoints.userinfo_endpoint or f"{self.endpoints.issuer}/userinfo"
+        response = send(
+            self.session,
+            "GET",
+            url,
+            timeout=self.timeout,
+            what="the userinfo request",
+            headers={"Authorization": f"Bearer {access_token}"},
+        )
+        if response.status_code >= 400:
+            raise error_from_response(response, what="the userinfo request")
+        return parse_json(response, what="the userinfo response")
+
+    def introspect(self, token: str, *, auth: AuthBase | None = None, token_type_hint: str | None = None) -> Any:
+        """POST ``/as/introspect`` (RFC 7662), authenticated like the token endpoint."""
+        url = self.endpoints.introspection_endpoint or f"{self.endpoints.issuer}/introspect"
+        form = {"token": token}
+        if token_type_hint:
+            form["token_type_hint"] = token_type_hint
+        response = send(
+            self.session,
+            "POST",
+            url,
+            timeout=self.timeout,
+            what="the introspection request",
+            data=form,
+            auth=auth or self.auth,
+        )
+        if response.status_code >= 400:
+            raise error_from_response(response, what="the introspection request")
+        return parse_json(response, what="the introspection response")
+
+    def revoke(self, token: str, *, auth: AuthBase | None = None, token_type_hint: str | None = None) -> int:
+        """POST ``/as/revoke`` (RFC 7009). Returns the HTTP status (200 even for unknown tokens)."""
+        url = self.endpoints.revocation_endpoint or f"{self.endpoints.issuer}/revoke"
+        form = {"token": token}
+        if token_type_hint:
+            form["token_type_hint"] = token_type_hint
+        response = send(
+            self.session,
+            "POST",
+            url,
+            timeout=self.timeout,
+            what="the revocation request",
+            data=form,
+            auth=auth or self.auth,
+        )
+        if response.status_code >= 400:
+            raise error_from_response(response, what="the revocation request")
+        return response.status_code
+
+    def discovery(self) -> Any:
+        """The environment's ``/.well-known/openid-configuration`` document."""
+        from .http import get_json
+
+        return get_json(self.endpoints.discovery_url, session=self.session, timeout=self.timeout)

@@ -1,0 +1,300 @@
+"""Every PingOne URL, built in one place.
+
+PingOne's auth server lives at ``https://auth.pingone.<tld>/{envID}/as/...`` (the issuer is
+``.../{envID}/as``); the management API at ``https://api.pingone.<tld>/v1``; the hosted sign-on page at
+``https://apps.pingone.<tld>/{envID}/signon/``. With a custom domain the environment id disappears from
+auth URLs (``https://<domain>/as/token``). Any other OIDC provider is reached through its discovery document.
+
+No other module string-builds a PingOne URL: they ask an :class:`Endpoints`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import ConfigurationError, InvalidResponse
+
+__all__ = ["REGIONS", "Endpoints", "is_loopback_url", "validate_env_id"]
+
+# Region code → top-level domain. Source: PingOne "IP address and domain reference", Ping's Go SDK
+# (TopLevelDomainNA/CA/EU/AU/SG/APAC) and the Postman template's {{tld}}.
+REGIONS: dict[str, str] = {
+    "NA": "com",
+    "CA": "ca",
+    "EU": "eu",
+    "AU": "com.au",
+    "SG": "sg",
+    "AP": "asia",
+}
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
+
+
+def is_loopback_url(url: str) -> bool:
+    """True for http(s) URLs whose host is on this machine (127.0.0.0/8, ::1, localhost)."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host in _LOOPBACK_HOSTS or host.startswith("127.")
+
+
+def validate_env_id(env_id: str, *, setting: str = "PINGONE_ENV_ID") -> str:
+    """Return ``env_id`` stripped, or raise :class:`ConfigurationError` if it is not a UUID.
+
+    PingOne environment ids are UUIDs (Admin console → Settings → Environment Properties).
+    """
+    value = (env_id or "").strip()
+    if not _UUID.match(value):
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        raise ConfigurationError(
+            f"{setting} must be a PingOne environment ID (a UUID like 3f1c6a52-8d3e-4b7a-9c0d-5a6e7f8a9b0c), "
+            f"got {shown!r}",
+            setting=setting,
+            rule="environment IDs are UUIDs",
+            fix="copy the Environment ID from the PingOne admin console (Settings → Environment Properties)",
+        )
+    return value
+
+
+def _check_base_url(url: str, *, setting: str) -> str:
+    value = (url or "").strip().rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise ConfigurationError(
+            f"{setting} must be an absolute URL such as https://auth.pingone.com, got {value!r}",
+            setting=setting,
+            fix="include the scheme (https://) and the host",
+        )
+    if parts.scheme == "http" and not is_loopback_url(value):
+        raise ConfigurationError(
+            f"{setting} uses plain http:// to a non-loopback host ({parts.hostname}); PingOne only serves https "
+            "and a client assertion sent over http can be captured and replayed",
+            setting=setting,
+            rule="TLS required for non-loopback hosts (RFC 6749 §3.2)",
+            fix="use https://",
+        )
+    if parts.query or parts.fragment:
+        raise ConfigurationError(
+            f"{setting} must not carry a query or fragment: {value!r}", setting=setting, fix="remove ?… / #…"
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """The URLs of one PingOne environment (or any OIDC issuer). Frozen; build with a ``from_*`` method.
+
+    >>> ep = Endpoints.from_region("3f1c6a52-8d3e-4b7a-9c0d-5a6e7f8a9b0c", "EU")
+    >>> ep.token_endpoint
+    'https://auth.pingone.eu/3f1c6a52-8d3e-4b7a-9c0d-5a6e7f8a9b0c/as/token'
+    """
+
+    issuer: str
+    authorization_endpoint: str
+    token_endpoint: str
+    jwks_uri: str
+    userinfo_endpoint: str | None = None
+    introspection_endpoint: str | None = None
+    revocation_endpoint: str | None = None
+    end_session_endpoint: str | None = None
+    pushed_authorization_request_endpoint: str | None = None
+    # PingOne-only parts (None for a generic OIDC issuer)
+    env_id: str | None = None
+    auth_path: str | None = None
+    flows_base: str | None = None
+    api_path: str | None = None
+    signon_base: str | None = None
+    region: str | None = None
+    discovery: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+
+    # -- constructors -----------------------------------------------------------------------------
+    @classmethod
+    def from_auth_path(
+        cls,
+        auth_path: str,
+        env_id: str,
+        *,
+        api_path: str | None = None,
+        signon_base: str | None = None,
+        region: str | None = None,
+    ) -> Endpoints:
+        """Endpoints for ``{auth_path}/{env_id}/as/...`` — the Postman template's ``{{authPath}}``.
+
+        Used for PingOne regions and for the local sandbox (whose auth path is ``http://127.0.0.1:PORT``).
+        """
+        base = _check_base_url(auth_path, setting="PINGONE_AUTH_PATH")
+        env = validate_env_id(env_id)
+        issuer = f"{base}/{env}/as"
+        return cls(
+            issuer=issuer,
+            authorization_endpoint=f"{issuer}/authorize",
+            token_endpoint=f"{issuer}/token",
+            jwks_uri=f"{issuer}/jwks",
+            userinfo_endpoint=f"{issuer}/userinfo",
+            introspection_endpoint=f"{issuer}/introspect",
+            revocation_endpoint=f"{issuer}/revoke",
+            end_session_endpoint=f"{issuer}/signoff",
+            pushed_authorization_request_endpoint=f"{issuer}/par",
+            env_id=env,
+            auth_path=base,
+            flows_base=f"{base}/{env}/flows",
+            api_path=(api_path.rstrip("/") if api_path else None),
+            signon_base=(signon_base.rstrip("/") if signon_base else None),
+            region=region,
+        )
+
+    @classmethod
+    def from_region(cls, env_id: str, region: str = "NA") -> Endpoints:
+        """Endpoints for a PingOne region: ``NA`` (.com), ``CA``, ``EU``, ``AU`` (.com.au), ``SG``, ``AP`` (.asia)."""
+        code = (region or "").strip().upper()
+        # Accept the TLD too ("eu", "com.au") since that is what the Postman template stores.
+        by_tld = {tld: c for c, tld in REGIONS.items()}
+        if code not in REGIONS and code.lower() in by_tld:
+            code = by_tld[code.lower()]
+        if code not in REGIONS:
+            raise ConfigurationError(
+                f"unknown PingOne region {region!r}; known: " + ", ".join(f"{c} (.{t})" for c, t in REGIONS.items()),
+                setting="PINGONE_REGION",
+                fix="set PINGONE_REGION to the region of your environment, or PINGONE_AUTH_PATH to its auth URL",
+            )
+        tld = REGIONS[code]
+        return cls.from_auth_path(
+            f"https://auth.pingone.{tld}",
+            env_id,
+            api_path=f"https://api.pingone.{tld}/v1",
+            signon_base=f"https://apps.pingone.{tld}",
+            region=code,
+        )
+
+    @classmethod
+    def from_custom_domain(cls, domain: str, *, env_id: str | None = None, region: str = "NA") -> Endpoints:
+        """Endpoints for a PingOne custom domain: ``https://<domain>/as/...`` (no environment id in the path).
+
+        The management API stays on ``api.pingone.<tld>`` (custom domains are auth-only), so give
+        ``env_id`` and ``region`` if you will call it.
+        """
+        raw = domain.strip()
+        base = _check_base_url(raw if "://" in raw else f"https://{raw}", setting="PINGONE_CUSTOM_DOMAIN")
+        issuer = f"{base}/as"
+        env = validate_env_id(env_id) if env_id else None
+        tld = REGIONS.get(region.upper(), "com")
+        return cls(
+            issuer=issuer,
+            authorization_endpoint=f"{issuer}/authorize",
+            token_endpoint=f"{issuer}/token",
+            jwks_uri=f"{issuer}/jwks",
+            userinfo_endpoint=f"{issuer}/userinfo",
+            introspection_endpoint=f"{issuer}/introspect",
+            revocation_endpoint=f"{issuer}/revoke",
+            end_session_endpoint=f"{issuer}/signoff",
+            pushed_authorization_request_endpoint=f"{issuer}/par",
+            env_id=env,
+            auth_path=base,
+            flows_base=f"{base}/flows",
+            api_path=f"https://api.pingone.{tld}/v1" if env else None,
+            region=region.upper(),
+        )
+
+    @classmethod
+    def from_discovery_document(cls, doc: dict[str, Any], *, source: str = "discovery") -> Endpoints:
+        """Endpoints from an already-fetched ``openid-configuration`` document."""
+        missing = [k for k in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri") if not doc.get(k)]
+        if missing:
+            raise InvalidResponse(
+                f"{source} is not an OpenID Provider configuration: missing {', '.join(missing)}",
+                url=source,
+                fix="check the issuer URL; it should serve /.well-known/openid-configuration",
+            )
+        issuer = str(doc["issuer"]).rstrip("/")
+        env_id = None
+        auth_path = None
+        flows_base = None
+        m = re.match(r"^(https?://[^/]+)/([0-9a-fA-F-]{36})/as$", issuer)
+        if m and _UUID.match(m.group(2)):
+            auth_path, env_id = m.group(1), m.group(2)
+            flows_base = f"{auth_path}/{env_id}/flows"
+        elif issuer.endswith("/as"):  # PingOne custom domain
+            auth_path = issuer[: -len("/as")]
+            flows_base = f"{auth_path}/flows"
+        return cls(
+            issuer=issuer,
+            authorization_endpoint=doc["authorization_endpoint"],
+            token_endpoint=doc["token_endpoint"],
+            jwks_uri=doc["jwks_uri"],
+            userinfo_endpoint=doc.get("userinfo_endpoint"),
+            introspection_endpoint=doc.get("introspection_endpoint"),
+            revocation_endpoint=doc.get("revocation_endpoint"),
+            end_session_endpoint=doc.get("end_session_endpoint"),
+            pushed_authorization_request_endpoint=doc.get("pushed_authorization_request_endpoint"),
+            env_id=env_id,
+            auth_path=auth_path,
+            flows_base=flows_base,
+            discovery=dict(doc),
+        )
+
+    @classmethod
+    def from_discovery(cls, issuer: str, *, session: Any = None, timeout: float = 10.0) -> Endpoints:
+        """Fetch ``{issuer}/.well-known/openid-configuration`` (cached per issuer for the process)."""
+        base = _check_base_url(issuer, setting="PINGONE_ISSUER")
+        with _DISCOVERY_LOCK:
+            cached = _DISCOVERY_CACHE.get(base)
+        if cached is not None:
+            return cached
+        from .http import get_json  # local import keeps `import pinghelpers` light
+
+        doc = get_json(f"{base}/.well-known/openid-configuration", session=session, timeout=timeout)
+        endpoints = cls.from_discovery_document(doc, source=f"{base}/.well-known/openid-configuration")
+        with _DISCOVERY_LOCK:
+            _DISCOVERY_CACHE[base] = endpoints
+        return endpoints
+
+    # -- derived URLs ------------------------------------------------------------------------------
+    @property
+    def discovery_url(self) -> str:
+        return f"{self.issuer}/.well-known/openid-configuration"
+
+    @property
+    def resume_endpoint(self) -> str:
+        return f"{self.issuer}/resume"
+
+    def flow_url(self, flow_id: str) -> str:
+        """``{authPath}/{envID}/flows/{flowID}`` — the flows API (not under ``/as``)."""
+        if not self.flows_base:
+            raise ConfigurationError(
+                "this issuer has no PingOne flows API (it is not a PingOne environment)",
+                fix="sign on in a browser instead (PingOneClient.browser_sign_on)",
+            )
+        return f"{self.flows_base}/{flow_id}"
+
+    def management_url(self, *parts: str) -> str:
+        """``{apiPath}/environments/{envID}/{parts...}`` — the management API."""
+        if not self.api_path or not self.env_id:
+            raise ConfigurationError(
+                "no management API for these endpoints",
+                fix="give a region (or api_path) and an environment id",
+            )
+        tail = "/".join(p.strip("/") for p in parts if p)
+        return f"{self.api_path}/environments/{self.env_id}" + (f"/{tail}" if tail else "")
+
+    def accepted_audiences(self, called: str | None = None) -> tuple[str, ...]:
+        """The ``aud`` values PingOne accepts in a client assertion sent to ``called``.
+
+        PingOne: the token endpoint, the issuer, or the endpoint actually called, as full URLs.
+        """
+        values = [self.token_endpoint, self.issuer]
+        if called and called not in values:
+            values.append(called)
+        return tuple(values)
+
+    def with_api_path(self, api_path: str) -> Endpoints:
+        return replace(self, api_path=api_path.rstrip("/"))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "discovery" and v is not None}
+
+
+_DISCOVERY_CACHE: dict[str, Endpoints] = {}
+_DISCOVERY_LOCK = threading.Lock()

@@ -1,0 +1,210 @@
+"""The one place HTTP happens: a ``requests`` call with a timeout, transport failures wrapped, bodies bounded.
+
+No automatic retries anywhere: an authorization code is single-use, so a token POST that is repeated after
+a lost answer can burn the code and (RFC 6749 §4.1.2) revoke the tokens issued from it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from .errors import (
+    ConnectionFailed,
+    InvalidResponse,
+    OAuthError,
+    PingOneAPIError,
+    PlatformError,
+    RequestTimedOut,
+)
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "MAX_BODY_BYTES",
+    "error_from_response",
+    "get_json",
+    "new_session",
+    "parse_json",
+    "send",
+    "send_prepared",
+]
+
+DEFAULT_TIMEOUT = 10.0
+MAX_BODY_BYTES = 2 * 1024 * 1024  # PingOne answers are a few KiB; anything this large is not PingOne.
+USER_AGENT = "pinghelpers/0.1 (+PingOne CLIENT_SECRET_JWT workbook)"
+
+
+def new_session() -> requests.Session:
+    """A ``requests.Session`` with retries switched off for every method (urllib3 ``total=0``)."""
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
+def send(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    allow_redirects: bool = False,
+    what: str = "",
+    **kwargs: Any,
+) -> requests.Response:
+    """Send one request; wrap transport failures in :mod:`pinghelpers.errors`; bound the body size.
+
+    ``what`` names the step for error messages ("the token request").
+    """
+    label = what or f"{method} {url}"
+    return _guarded(
+        lambda: session.request(method, url, timeout=timeout, allow_redirects=allow_redirects, stream=True, **kwargs),
+        url=url,
+        label=label,
+        timeout=timeout,
+    )
+
+
+def send_prepared(
+    session: requests.Session,
+    prepared: requests.PreparedRequest,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    what: str = "",
+) -> requests.Response:
+    """Send an already-prepared request once (no redirects, no retries), with :func:`send`'s guarantees."""
+    url = str(prepared.url)
+    return _guarded(
+        lambda: session.send(prepared, timeout=timeout, allow_redirects=False, stream=True),
+        url=url,
+        label=what or f"{prepared.method} {url}",
+        timeout=timeout,
+    )
+
+
+def _guarded(call: Any, *, url: str, label: str, timeout: float) -> requests.Response:
+    try:
+        response: requests.Response = call()
+    except requests.exceptions.Timeout as exc:
+        raise RequestTimedOut(
+            f"{label}: no answer from {url} within {timeout:g} s",
+            url=url,
+            fix="check the host is reachable; for a token request do NOT resend the same code — start the "
+            "flow again to get a new one",
+        ) from exc
+    except requests.exceptions.SSLError as exc:
+        raise ConnectionFailed(
+            f"{label}: TLS handshake with {url} failed ({type(exc).__name__})",
+            url=url,
+            fix="check the URL's host name and the machine's CA certificates",
+        ) from exc
+    except requests.exceptions.ConnectionError as exc:
+        raise ConnectionFailed(
+            f"{label}: could not connect to {url} (connection refused or host not found)",
+            url=url,
+            fix="check the region / auth path / custom domain; for the local sandbox, make sure it is running",
+        ) from exc
+    except requests.exceptions.InvalidURL as exc:
+        raise ConnectionFailed(f"{label}: invalid URL {url!r}", url=url, fix="check the settings") from exc
+    except requests.exceptions.RequestException as exc:
+        raise ConnectionFailed(f"{label}: the request failed ({type(exc).__name__})", url=url) from exc
+    try:
+        declared = int(response.headers.get("Content-Length") or 0)
+        if declared > MAX_BODY_BYTES:
+            raise InvalidResponse(
+                f"{label}: answer of {declared} bytes exceeds {MAX_BODY_BYTES} bytes — not a PingOne answer",
+                url=url,
+                fix="check the URL points at PingOne's auth server",
+            )
+        body = bytearray()
+        for chunk in response.iter_content(65536):
+            body.extend(chunk)
+            if len(body) > MAX_BODY_BYTES:
+                raise InvalidResponse(
+                    f"{label}: answer larger than {MAX_BODY_BYTES} bytes — not a PingOne answer",
+                    url=url,
+                    fix="check the URL points at PingOne's auth server",
+                )
+        response._content = bytes(body)
+    except requests.exceptions.Timeout as exc:
+        raise RequestTimedOut(f"{label}: the answer stalled (more than {timeout:g} s between bytes)", url=url) from exc
+    except requests.exceptions.RequestException as exc:
+        raise ConnectionFailed(f"{label}: the connection broke while reading the answer", url=url) from exc
+    except ValueError as exc:
+        raise InvalidResponse(f"{label}: malformed Content-Length", url=url) from exc
+    finally:
+        response.close()
+    return response
+
+
+def parse_json(response: requests.Response, *, what: str = "") -> Any:
+    """The JSON body, or :class:`InvalidResponse` naming the content type and the first bytes seen."""
+    try:
+        return json.loads(response.content.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        snippet = response.content[:80].decode("utf-8", "replace").replace("\n", " ")
+        raise InvalidResponse(
+            f"{what or 'the answer'} from {response.url} is not JSON (HTTP {response.status_code}, "
+            f"Content-Type {response.headers.get('Content-Type', '?')!r}, starts {snippet!r})",
+            url=response.url,
+            fix="check the URL is PingOne's auth server; a proxy or captive portal may be answering instead",
+        ) from exc
+
+
+def error_from_response(response: requests.Response, *, what: str = "") -> PingOneAPIError:
+    """Turn an error response into :class:`OAuthError`, :class:`PlatformError` or :class:`PingOneAPIError`."""
+    try:
+        body = json.loads(response.content.decode("utf-8")) if response.content else None
+    except (UnicodeDecodeError, ValueError):
+        body = None
+    status = response.status_code
+    if isinstance(body, dict) and isinstance(body.get("error"), str):
+        return OAuthError(
+            body["error"],
+            str(body.get("error_description") or ""),
+            status=status,
+            body=body,
+            response=response,
+        )
+    if isinstance(body, dict) and isinstance(body.get("code"), str):
+        raw_details = body.get("details")
+        details: list[Any] = raw_details if isinstance(raw_details, list) else []
+        return PlatformError(
+            body["code"],
+            str(body.get("message") or ""),
+            status=status,
+            details=[d for d in details if isinstance(d, dict)],
+            error_id=body.get("id") if isinstance(body.get("id"), str) else None,
+            body=body,
+            response=response,
+        )
+    snippet = response.content[:120].decode("utf-8", "replace").replace("\n", " ")
+    return PingOneAPIError(
+        f"{what or 'the request'} failed: HTTP {status} {response.reason or ''} with a body that is not a "
+        f"PingOne error ({snippet!r})".replace("  ", " "),
+        status=status,
+        body=None,
+        response=response,
+        fix="a 5xx is a server-side failure: wait and start the flow again (do not resend the same code)"
+        if status >= 500
+        else "check the URL and the request",
+    )
+
+
+def get_json(url: str, *, session: requests.Session | None = None, timeout: float = DEFAULT_TIMEOUT) -> Any:
+    """GET a JSON document (discovery, JWKS); raise on transport failures and HTTP errors."""
+    own = session is None
+    sess = new_session() if session is None else session
+    try:
+        response = send(sess, "GET", url, timeout=timeout, allow_redirects=True, what=f"GET {url}")
+        if response.status_code >= 400:
+            raise error_from_response(response, what=f"GET {url}")
+        return parse_json(response, what=f"GET {url}")
+    finally:
+        if own:
+            sess.close()

@@ -1,0 +1,447 @@
+"""PingOne's client-assertion rules as data, and the one checker that applies them.
+
+The same :func:`check_assertion` runs in two places: in the client, as a pre-send checklist
+(``pinghelpers.check_assertion``), and in the local sandbox's token endpoint, which refuses an assertion
+exactly when this checker fails it. One source of truth, so the lesson and the server cannot disagree.
+
+Rules, from PingOne's "Create a client secret JWT" / "Create a private key JWT" pages and RFC 7523 §3:
+
+============================  ===========================================================================
+rule id                       rule
+============================  ===========================================================================
+compact-jws                   the assertion is a compact JWS: three base64url parts, a JSON header/payload
+assertion-type                ``client_assertion_type`` is ``urn:ietf:params:oauth:client-assertion-type:jwt-bearer``
+alg-allowed                   CLIENT_SECRET_JWT: HS256/HS384/HS512; PRIVATE_KEY_JWT: RS256/RS384/RS512
+signature                     the signature verifies with the app's client secret (or the app's JWKS)
+iss-is-client-id              ``iss`` is present and equals the application's client ID
+sub-is-client-id              ``sub`` is present and equals the application's client ID
+aud-accepted                  ``aud`` is the token endpoint, the issuer, or the endpoint called (full URLs)
+exp-present                   ``exp`` is present and a number (seconds since the epoch)
+exp-not-expired               ``exp`` is not in the past
+exp-within-one-hour           ``exp`` is at most one hour after now
+nbf-not-future                ``nbf``, when present, is not in the future
+============================  ===========================================================================
+
+``iat`` and ``jti`` are optional and not validated by PingOne (no replay check).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from html import escape
+from typing import Any
+
+__all__ = [
+    "CLIENT_ASSERTION_TYPE",
+    "HMAC_ALGORITHMS",
+    "MAX_ASSERTION_LIFETIME",
+    "MIN_HMAC_KEY_BYTES",
+    "PRIVATE_KEY_ALGORITHMS",
+    "RULES",
+    "CheckItem",
+    "Checklist",
+    "Rule",
+    "check_assertion",
+    "decode_compact",
+]
+
+# RFC 7523 §2.2: the client_assertion_type value for a JWT client assertion.
+CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+# PingOne "Create a client secret JWT": only HS256, HS384, HS512, keyed with the client secret.
+HMAC_ALGORITHMS: tuple[str, ...] = ("HS256", "HS384", "HS512")
+# PingOne "Create a private key JWT": RS256/RS384/RS512 (ES* appears only on a newer workflow page; the
+# local sandbox accepts RS* only — see README, "choices for UNCONFIRMED behaviour").
+PRIVATE_KEY_ALGORITHMS: tuple[str, ...] = ("RS256", "RS384", "RS512")
+# PingOne: an assertion whose exp is more than one hour in the future is rejected.
+MAX_ASSERTION_LIFETIME = 3600
+# RFC 7518 §3.2: an HMAC key must be at least as long as the hash output (32/48/64 bytes).
+MIN_HMAC_KEY_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
+
+METHOD_CLIENT_SECRET_JWT = "CLIENT_SECRET_JWT"
+METHOD_PRIVATE_KEY_JWT = "PRIVATE_KEY_JWT"
+
+_PINGONE_CSJ = "PingOne: Create a client secret JWT"
+_PINGONE_PKJ = "PingOne: Create a private key JWT"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One PingOne rule: a short id, what it demands, how to fix a failure, and where it comes from."""
+
+    id: str
+    claim: str
+    text: str
+    fix: str
+    source: str
+
+
+RULES: dict[str, Rule] = {
+    r.id: r
+    for r in (
+        Rule(
+            "compact-jws",
+            "(token)",
+            "the assertion is a compact JWS: header.payload.signature, each base64url, header and payload JSON",
+            "send the string jwt.encode() returns, unmodified and without quotes or whitespace",
+            "RFC 7515 §7.1",
+        ),
+        Rule(
+            "assertion-type",
+            "client_assertion_type",
+            f"client_assertion_type is {CLIENT_ASSERTION_TYPE}",
+            f"send client_assertion_type={CLIENT_ASSERTION_TYPE}",
+            "RFC 7523 §2.2",
+        ),
+        Rule(
+            "alg-allowed",
+            "alg",
+            "CLIENT_SECRET_JWT assertions are signed HS256, HS384 or HS512 (PRIVATE_KEY_JWT: RS256/384/512)",
+            "sign with algorithm='HS256' (or HS384/HS512) and the client secret as the key",
+            _PINGONE_CSJ,
+        ),
+        Rule(
+            "signature",
+            "(signature)",
+            "the signature verifies with the application's current client secret",
+            "sign with the app's current secret (Applications → your app → Configuration → Client Secret); "
+            "if it was rotated, use the new one",
+            _PINGONE_CSJ,
+        ),
+        Rule(
+            "iss-is-client-id",
+            "iss",
+            "iss is present and equals the application's client ID",
+            "set iss to the client ID (the application's ID in PingOne)",
+            "RFC 7523 §3 (1); " + _PINGONE_CSJ,
+        ),
+        Rule(
+            "sub-is-client-id",
+            "sub",
+            "sub is present and equals the application's client ID",
+            "set sub to the client ID — for client authentication sub equals iss",
+            "RFC 7523 §3 (2); " + _PINGONE_CSJ,
+        ),
+        Rule(
+            "aud-accepted",
+            "aud",
+            "aud is the full URL of the token endpoint, the issuer, or the endpoint being called",
+            "set aud to the token endpoint URL exactly, e.g. https://auth.pingone.com/{envID}/as/token "
+            "(same scheme and host, no trailing slash)",
+            "RFC 7523 §3 (3); " + _PINGONE_CSJ,
+        ),
+        Rule(
+            "exp-present",
+            "exp",
+            "exp is present: a number of seconds since the epoch",
+            "add exp = now + a few minutes (at most 3600 seconds ahead)",
+            "RFC 7523 §3 (4); " + _PINGONE_CSJ,
+        ),
+        Rule(
+            "exp-not-expired",
+            "exp",
+            "exp is not in the past",
+            "build a fresh assertion just before each token request; check this machine's clock",
+            "RFC 7523 §3 (4)",
+        ),
+        Rule(
+            "exp-within-one-hour",
+            "exp",
+            "exp is at most one hour after the current time",
+            "use a lifetime of 3600 seconds or less (300 is a good default)",
+            _PINGONE_CSJ,
+        ),
+        Rule(
+            "nbf-not-future",
+            "nbf",
+            "nbf, when present, is not in the future",
+            "omit nbf, or set it to now or earlier; check this machine's clock",
+            "RFC 7523 §3 (5)",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class CheckItem:
+    """One line of a checklist: the rule, whether it passed, and what was seen (never a secret)."""
+
+    rule: Rule
+    passed: bool | None  # None: not checked (e.g. signature without a key)
+    detail: str = ""
+
+    @property
+    def status(self) -> str:
+        return {True: "pass", False: "FAIL", None: "skipped"}[self.passed]
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """The result of :func:`check_assertion`: one :class:`CheckItem` per rule, in rule order."""
+
+    items: tuple[CheckItem, ...]
+    header: Mapping[str, Any] = field(default_factory=dict)
+    claims: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when no rule failed (skipped rules do not fail)."""
+        return not self.failures
+
+    @property
+    def failures(self) -> tuple[CheckItem, ...]:
+        return tuple(i for i in self.items if i.passed is False)
+
+    @property
+    def first_failure(self) -> CheckItem | None:
+        return self.failures[0] if self.failures else None
+
+    def __getitem__(self, rule_id: str) -> CheckItem:
+        for item in self.items:
+            if item.rule.id == rule_id:
+                return item
+        raise KeyError(rule_id)
+
+    def __str__(self) -> str:
+        width = max((len(i.rule.id) for i in self.items), default=10)
+        lines = []
+        for i in self.items:
+            lines.append(f"[{i.status:^7}] {i.rule.id:<{width}}  {i.detail or i.rule.text}")
+            if i.passed is False:
+                lines.append(f"{'':10}{'':<{width}}  fix: {i.rule.fix}")
+        verdict = (
+            "PingOne would accept this assertion"
+            if self.ok
+            else (f"PingOne would refuse this assertion: {len(self.failures)} rule(s) failed")
+        )
+        return "\n".join([*lines, verdict])
+
+    def __repr__(self) -> str:
+        return f"Checklist(ok={self.ok}, failed={[i.rule.id for i in self.failures]})"
+
+    def _repr_html_(self) -> str:
+        colour = {"pass": "#1a7f37", "FAIL": "#cf222e", "skipped": "#6e7781"}
+        rows = []
+        for i in self.items:
+            fix = f"<br><small><b>fix:</b> {escape(i.rule.fix)}</small>" if i.passed is False else ""
+            rows.append(
+                f"<tr><td style='color:{colour[i.status]};font-weight:bold'>{i.status}</td>"
+                f"<td><code>{escape(i.rule.id)}</code></td><td>{escape(i.detail or i.rule.text)}{fix}</td>"
+                f"<td><small>{escape(i.rule.source)}</small></td></tr>"
+            )
+        verdict = (
+            "<b style='color:#1a7f37'>PingOne would accept this assertion.</b>"
+            if self.ok
+            else f"<b style='color:#cf222e'>PingOne would refuse this assertion ({len(self.failures)} "
+            "rule(s) failed).</b>"
+        )
+        return (
+            "<table><thead><tr><th>result</th><th>rule</th><th>what was checked</th><th>source</th></tr>"
+            f"</thead><tbody>{''.join(rows)}</tbody></table><p>{verdict}</p>"
+        )
+
+
+def _b64url_decode(part: str) -> bytes:
+    padded = part + "=" * (-len(part) % 4)
+    return base64.urlsafe_b64decode(padded.encode("ascii"))
+
+
+def decode_compact(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
+    """Split a compact JWS into (header, payload, signing_input, signature) **without verifying it**.
+
+    Raises ``ValueError`` with a precise reason when the string is not a compact JWS.
+    """
+    if not isinstance(token, str):
+        raise ValueError(f"expected a string, got {type(token).__name__}")
+    token = token.strip()
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise ValueError(f"a compact JWT has 3 dot-separated parts, this has {len(parts)}")
+    names = ("header", "payload", "signature")
+    raw: list[bytes] = []
+    for name, part in zip(names, parts, strict=True):
+        if name != "signature" and not part:
+            raise ValueError(f"the {name} part is empty")
+        try:
+            if any(c not in _B64URL for c in part):
+                raise ValueError("not base64url")
+            raw.append(_b64url_decode(part))
+        except (ValueError, binascii.Error, UnicodeEncodeError):
+            raise ValueError(f"the {name} part is not base64url") from None
+    decoded: list[dict[str, Any]] = []
+    for name, blob in zip(names[:2], raw[:2], strict=True):
+        try:
+            value = json.loads(blob.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise ValueError(f"the {name} part is not JSON") from None
+        if not isinstance(value, dict):
+            raise ValueError(f"the {name} part is JSON but not an object")
+        decoded.append(value)
+    signing_input = f"{parts[0]}.{parts[1]}".encode("ascii")
+    return decoded[0], decoded[1], signing_input, raw[2]
+
+
+_B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _fmt_delta(seconds: float) -> str:
+    s = round(seconds)
+    sign = "in " if s >= 0 else ""
+    ago = "" if s >= 0 else " ago"
+    s = abs(s)
+    text = f"{s // 3600}h{(s % 3600) // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s" if s >= 60 else f"{s}s"
+    return f"{sign}{text}{ago}"
+
+
+SignatureVerifier = Callable[[str, dict[str, Any]], bool]
+
+
+def check_assertion(
+    assertion: str,
+    *,
+    client_id: str,
+    audiences: Sequence[str] | str,
+    secret: Any = None,
+    verify_signature: SignatureVerifier | None = None,
+    method: str = METHOD_CLIENT_SECRET_JWT,
+    assertion_type: str | None = CLIENT_ASSERTION_TYPE,
+    now: float | None = None,
+) -> Checklist:
+    """Check a client assertion against PingOne's rules and return a :class:`Checklist`.
+
+    ``audiences`` are the accepted ``aud`` values (see ``Endpoints.accepted_audiences``). Give ``secret`` (a
+    ``str`` or :class:`~pinghelpers.Secret`) to check a CLIENT_SECRET_JWT signature, or ``verify_signature``
+    (``(token, header) -> bool``) for PRIVATE_KEY_JWT; with neither, the signature is reported "skipped".
+
+    >>> checklist = check_assertion(token, client_id=cid, audiences=[ep.token_endpoint], secret=secret)
+    >>> checklist.ok, [i.rule.id for i in checklist.failures]
+    """
+    now_ts = time.time() if now is None else float(now)
+    accepted = (audiences,) if isinstance(audiences, str) else tuple(audiences)
+    items: list[CheckItem] = []
+
+    def add(rule_id: str, passed: bool | None, detail: str = "") -> None:
+        items.append(CheckItem(RULES[rule_id], passed, detail))
+
+    try:
+        header, claims, signing_input, signature = decode_compact(assertion)
+    except ValueError as exc:
+        add("compact-jws", False, str(exc))
+        return Checklist(tuple(items))
+    add("compact-jws", True, "three base64url parts; header and payload are JSON objects")
+
+    if assertion_type is not None:
+        add(
+            "assertion-type",
+            assertion_type == CLIENT_ASSERTION_TYPE,
+            f"client_assertion_type = {assertion_type!r}" if assertion_type != CLIENT_ASSERTION_TYPE else "",
+        )
+
+    alg = header.get("alg")
+    allowed = HMAC_ALGORITHMS if method == METHOD_CLIENT_SECRET_JWT else PRIVATE_KEY_ALGORITHMS
+    alg_ok = isinstance(alg, str) and alg in allowed
+    add(
+        "alg-allowed",
+        alg_ok,
+        f"alg = {alg!r}" + ("" if alg_ok else f"; {method} allows {', '.join(allowed)}"),
+    )
+
+    # Signature: only meaningful once the algorithm is one PingOne accepts.
+    if not alg_ok:
+        add("signature", False, "not verified: the algorithm is not allowed")
+    elif verify_signature is not None:
+        add("signature", bool(verify_signature(assertion, header)), "verified with the app's keys")
+    elif secret is not None:
+        ok, detail = _verify_hmac(str(alg), signing_input, signature, secret)
+        add("signature", ok, detail)
+    else:
+        add("signature", None, "not checked: no secret given")
+
+    iss = claims.get("iss")
+    add(
+        "iss-is-client-id",
+        iss == client_id,
+        "iss equals the client ID"
+        if iss == client_id
+        else ("iss is missing" if iss is None else f"iss = {iss!r}, expected the client ID {client_id!r}"),
+    )
+    sub = claims.get("sub")
+    add(
+        "sub-is-client-id",
+        sub == client_id,
+        "sub equals the client ID"
+        if sub == client_id
+        else ("sub is missing" if sub is None else f"sub = {sub!r}, expected the client ID {client_id!r}"),
+    )
+
+    aud = claims.get("aud")
+    aud_values = aud if isinstance(aud, list) else [aud]
+    aud_ok = aud is not None and any(isinstance(a, str) and a in accepted for a in aud_values)
+    if aud is None:
+        aud_detail = "aud is missing"
+    elif aud_ok:
+        aud_detail = f"aud = {aud!r}"
+    else:
+        aud_detail = f"aud = {aud!r}; accepted: {', '.join(accepted)}"
+        near = [a for a in aud_values if isinstance(a, str) and _near_miss(a, accepted)]
+        if near:
+            aud_detail += f" (close: {near[0]!r} differs only in scheme, case or a trailing slash)"
+    add("aud-accepted", aud_ok, aud_detail)
+
+    exp = claims.get("exp")
+    if not _is_number(exp):
+        add("exp-present", False, "exp is missing" if exp is None else f"exp = {exp!r} is not a number")
+        add("exp-not-expired", False, "no usable exp")
+        add("exp-within-one-hour", False, "no usable exp")
+    else:
+        exp_value = float(exp)  # type: ignore[arg-type]  # _is_number checked it
+        add("exp-present", True, f"exp = {int(exp_value)}")
+        delta = exp_value - now_ts
+        add("exp-not-expired", delta > 0, f"expires {_fmt_delta(delta)}")
+        add(
+            "exp-within-one-hour",
+            delta <= MAX_ASSERTION_LIFETIME,
+            f"expires {_fmt_delta(delta)} (limit: 1h00m)",
+        )
+
+    nbf = claims.get("nbf")
+    if nbf is None:
+        add("nbf-not-future", True, "no nbf (optional)")
+    elif not _is_number(nbf):
+        add("nbf-not-future", False, f"nbf = {nbf!r} is not a number")
+    else:
+        d = float(nbf) - now_ts
+        add("nbf-not-future", d <= 0, f"valid from {_fmt_delta(d)}")
+
+    return Checklist(tuple(items), header=header, claims=claims)
+
+
+def _near_miss(value: str, accepted: Iterable[str]) -> bool:
+    def norm(u: str) -> str:
+        u = u.strip().lower().rstrip("/")
+        return u.split("://", 1)[-1]
+
+    return any(norm(value) == norm(a) for a in accepted)
+
+
+def _verify_hmac(alg: str, signing_input: bytes, signature: bytes, secret: Any) -> tuple[bool, str]:
+    import hashlib
+    import hmac
+
+    key_text = secret.reveal() if hasattr(secret, "reveal") else str(secret)
+    key = key_text.encode("utf-8")
+    if not key:
+        return False, "the client secret is empty"
+    digest = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}[alg]
+    expected = hmac.new(key, signing_input, digest).digest()
+    if hmac.compare_digest(expected, signature):
+        return True, f"{alg} signature verifies with the client secret"
+    return False, f"{alg} signature does not verify with the client secret"

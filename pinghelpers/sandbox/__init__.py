@@ -1,0 +1,32 @@
+"""The local sandbox: an offline stand-in for PingOne's auth endpoints, on this machine's loopback.
+
+It serves PingOne's paths (``/{envID}/as/...``, ``/{envID}/flows/...``) and enforces PingOne's rules —
+CLIENT_SECRET_JWT through the same checker the client uses (:mod:`pinghelpers.rules`). Start it with
+``Sandbox().start()`` (or ``with Sandbox() as sb:``), or from the shell: ``python -m pinghelpers sandbox``.
+"""
+
+from .faults import FAULTS, FaultSwitch
+from .issuer import (
+    CODE_LIFETIME,
+    DEFAULT_CLIENT_ID,
+    DEFAULT_ENV_ID,
+    DEFAULT_PASSWORD,
+    DEFAULT_REDIRECT_URI,
+    DEFAULT_USERNAME,
+    Issuer,
+)
+from .server import Sandbox, shared_sandbox
+
+__all__ = [
+    "CODE_LIFETIME",
+    "DEFAULT_CLIENT_ID",
+    "DEFAULT_ENV_ID",
+    "DEFAULT_PASSWORD",
+    "DEFAULT_REDIRECT_URI",
+    "DEFAULT_USERNAME",
+    "FAULTS",
+    "FaultSwitch",
+    "Issuer",
+    "Sandbox",
+    "shared_sandbox",
+]

@@ -1,0 +1,220 @@
+"""``Sandbox``: the local sandbox as a real HTTP server on loopback, started in-process or from the shell.
+
+::
+
+    with Sandbox() as sb:                  # binds 127.0.0.1 on a free port, returns when ready
+        settings = sb.settings()           # Settings for the seeded CLIENT_SECRET_JWT app
+        ...
+
+The server is Werkzeug's threaded WSGI server (one thread per connection), so a class of learners can run
+their flows at once; all shared state is guarded by the issuer's lock.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import threading
+import warnings
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from ..secret import Secret
+from .app import SandboxApp
+from .faults import FaultSwitch
+from .issuer import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_ENV_ID,
+    DEFAULT_PASSWORD,
+    DEFAULT_REDIRECT_URI,
+    DEFAULT_USERNAME,
+    Issuer,
+)
+
+__all__ = ["Sandbox", "shared_sandbox"]
+
+log = logging.getLogger("pinghelpers.sandbox")
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No access log on stderr (it would land in notebook cells); errors go to the logger instead."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        log.debug("%s %s -> %s", self.command, self.path.split("?", 1)[0], code)
+
+    def log_error(self, format: str, *args: Any) -> None:
+        log.debug("sandbox: " + format, *args)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("sandbox: " + format, *args)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class Sandbox:
+    """A local stand-in for PingOne's auth endpoints, on ``http://127.0.0.1:<port>``.
+
+    ``client_secret`` seeds the default app's secret (random 64 characters otherwise). ``allow_remote``
+    must be true to bind a non-loopback interface (the sandbox has no TLS and published test passwords).
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        client_secret: str | None = None,
+        allow_remote: bool = False,
+        issuer: Issuer | None = None,
+        seed: bool = True,
+    ) -> None:
+        if not _is_loopback(host):
+            if not allow_remote:
+                raise ValueError(
+                    f"refusing to bind {host}: the local sandbox listens on loopback only; "
+                    "pass allow_remote=True (CLI: --allow-remote) to expose it on another interface"
+                )
+            warnings.warn(
+                f"the local sandbox is listening on {host}: anyone who can reach it can get tokens with its "
+                "published test credentials, over plain HTTP",
+                stacklevel=2,
+            )
+        self.host = host
+        self.requested_port = port
+        self.issuer = issuer or Issuer()
+        if seed and not self.issuer.environments:
+            self.issuer.seed_default(client_secret=client_secret)
+        self.faults = FaultSwitch()
+        self.app = SandboxApp(self.issuer, faults=self.faults)
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+    def start(self) -> Sandbox:
+        if self._server is not None:
+            return self
+        server = make_server(self.host, self.requested_port, self.app, threaded=True, request_handler=_QuietHandler)
+        server.daemon_threads = True  # type: ignore[attr-defined]  # ThreadedWSGIServer (threaded=True)
+        self._server = server
+        host = self.host if ":" not in self.host else f"[{self.host}]"
+        self.app.base_url = f"http://{host}:{server.server_port}"
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name=f"pingone-sandbox-{server.server_port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join(5)
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    # -- what a client needs -----------------------------------------------------------------------------
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the sandbox is not running; call start()")
+        return int(self._server.server_port)
+
+    @property
+    def base_url(self) -> str:
+        """The auth path (Postman ``{{authPath}}``) — ``http://127.0.0.1:<port>``."""
+        self.port  # noqa: B018 - raises when not running
+        return self.app.base_url
+
+    env_id = DEFAULT_ENV_ID
+    client_id = DEFAULT_CLIENT_ID
+    redirect_uri = DEFAULT_REDIRECT_URI
+    username = DEFAULT_USERNAME
+
+    @property
+    def issuer_url(self) -> str:
+        return f"{self.base_url}/{self.env_id}/as"
+
+    @property
+    def token_endpoint(self) -> str:
+        return f"{self.issuer_url}/token"
+
+    @property
+    def client_secret(self) -> Secret:
+        return self.issuer.environments[self.env_id].apps[self.client_id].secret
+
+    @property
+    def password(self) -> Secret:
+        user = self.issuer.environments[self.env_id].user_by_username(self.username)
+        return user.password if user and user.password else Secret(DEFAULT_PASSWORD)
+
+    def settings(self, **overrides: Any) -> Any:
+        """:class:`~pinghelpers.Settings` for the seeded CLIENT_SECRET_JWT app and test user."""
+        from ..settings import Settings
+
+        values: dict[str, Any] = {
+            "auth_path": self.base_url,
+            "env_id": self.env_id,
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "redirect_uri": self.redirect_uri,
+            "username": self.username,
+            "password": self.password,
+            "api_path": f"{self.base_url}/v1",
+            "source": "local sandbox",
+        }
+        values.update(overrides)
+        return Settings(**values)
+
+    def credentials(self, *, reveal: bool = False) -> dict[str, str]:
+        """The JSON line ``python -m pinghelpers sandbox`` prints (secrets masked unless ``reveal``)."""
+        secret = self.client_secret.reveal() if reveal else str(self.client_secret)
+        password = self.password.reveal() if reveal else str(self.password)
+        return {
+            "issuer": self.issuer_url,
+            "auth_path": self.base_url,
+            "env_id": self.env_id,
+            "client_id": self.client_id,
+            "client_secret": secret,
+            "redirect_uri": self.redirect_uri,
+            "username": self.username,
+            "password": password,
+        }
+
+    def __repr__(self) -> str:
+        where = self.base_url if self.running else "stopped"
+        return f"Sandbox({where}, env_id={self.env_id!r}, client_id={self.client_id!r})"
+
+
+_SHARED: Sandbox | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_sandbox() -> Sandbox:
+    """One running sandbox per process (notebook kernels re-run cells; they should not start many)."""
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None or not _SHARED.running:
+            _SHARED = Sandbox().start()
+        return _SHARED
