@@ -32,6 +32,7 @@ __all__ = [
     "DEFAULT_REDIRECT_URI",
     "DEFAULT_USERNAME",
     "FLOW_IDLE_TIMEOUT",
+    "LOOPBACK_REDIRECT_URI",
     "App",
     "AuthCode",
     "Environment",
@@ -49,6 +50,8 @@ DEFAULT_USER_ID = "c0ffee00-1234-4abc-8def-0123456789ab"
 DEFAULT_USERNAME = "learner"
 DEFAULT_PASSWORD = "Sandbox-Passw0rd!"  # a published training password for the local sandbox only
 DEFAULT_REDIRECT_URI = "https://app.example.com/callback"
+# Registered too, for browser sign-on with a local callback server (pinghelpers login --browser).
+LOOPBACK_REDIRECT_URI = "http://127.0.0.1:8765/callback"
 DEFAULT_POPULATION_ID = "7c6b5a49-3827-4165-9f4e-3d2c1b0a9f8e"
 
 # Sandbox choices for UNCONFIRMED PingOne behaviour (listed in the README's sandbox section):
@@ -143,7 +146,7 @@ class App:
     name: str
     secret: Secret
     token_endpoint_auth_method: str = "CLIENT_SECRET_JWT"
-    redirect_uris: list[str] = field(default_factory=lambda: [DEFAULT_REDIRECT_URI])
+    redirect_uris: list[str] = field(default_factory=lambda: [DEFAULT_REDIRECT_URI, LOOPBACK_REDIRECT_URI])
     grant_types: list[str] = field(default_factory=lambda: ["AUTHORIZATION_CODE", "REFRESH_TOKEN"])
     pkce_enforcement: str = "OPTIONAL"  # OPTIONAL | REQUIRED | S256_REQUIRED
     jwks: dict[str, Any] | None = None  # for PRIVATE_KEY_JWT

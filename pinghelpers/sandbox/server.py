@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import threading
 import warnings
 from typing import Any
@@ -32,7 +33,9 @@ from .issuer import (
     Issuer,
 )
 
-__all__ = ["Sandbox", "shared_sandbox"]
+__all__ = ["SECRET_ENV_VAR", "Sandbox", "shared_sandbox"]
+
+SECRET_ENV_VAR = "PINGHELPERS_SANDBOX_CLIENT_SECRET"
 
 log = logging.getLogger("pinghelpers.sandbox")
 
@@ -91,7 +94,9 @@ class Sandbox:
         self.requested_port = port
         self.issuer = issuer or Issuer()
         if seed and not self.issuer.environments:
-            self.issuer.seed_default(client_secret=client_secret)
+            # PINGHELPERS_SANDBOX_CLIENT_SECRET seeds the default app's secret (browser tests, trainers);
+            # otherwise it is random at every start.
+            self.issuer.seed_default(client_secret=client_secret or os.environ.get(SECRET_ENV_VAR) or None)
         self.faults = FaultSwitch()
         self.app = SandboxApp(self.issuer, faults=self.faults)
         self._server: BaseWSGIServer | None = None
