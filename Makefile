@@ -16,7 +16,8 @@ $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
 	@$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt -e . 2>&1 \
-		| grep -v -e '^WARNING: Location' -e '^ *$$' -e 'wheel_obj' -e '!!' || true
+		| grep -v -e '^WARNING: Location' -e '^ *$$' -e 'wheel_obj' -e '!!' -e '\*\*\*\*' -e 'BuildBackendWarning' \
+			-e 'Please be careful' -e 'name as your package' || true
 	@$(BIN)/python -c "import pinghelpers, jwt, requests, werkzeug, ipywidgets, nbval" \
 		|| { echo "setup failed: packages did not install (see pip output above)"; exit 1; }
 	@touch $(STAMP)
@@ -35,9 +36,11 @@ lab: setup
 test: setup lint typecheck unit nbval
 	@echo "make test: all tiers passed"
 
+PY_DIRS := $(wildcard pinghelpers tests benchmarks tools)
+
 lint: setup
-	$(BIN)/ruff check pinghelpers tests benchmarks tools
-	$(BIN)/ruff format --check pinghelpers tests benchmarks tools
+	$(BIN)/ruff check $(PY_DIRS)
+	$(BIN)/ruff format --check $(PY_DIRS)
 
 typecheck: setup
 	$(BIN)/mypy
