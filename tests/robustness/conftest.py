@@ -1,0 +1,51 @@
+"""Fixtures for the robustness tier: a sandbox of its own (so counting issued tokens is exact) and helpers.
+
+Each module here gets a fresh local sandbox on loopback, seeded with the marker secret, plus a second
+CLIENT_SECRET_JWT app ("another app") whose secret must never open the first app's door.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from pinghelpers import PingOneClient
+from pinghelpers.sandbox import Sandbox
+from pinghelpers.sandbox.issuer import App
+from pinghelpers.secret import Secret
+
+from ..conftest import MARKER_SECRET
+
+OTHER_APP_ID = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+OTHER_APP_SECRET = "TEST-ONLY-other-app-secret-ZYXWVUTSRQPONMLKJIHGFEDCBA-9876543210zyxwv"
+
+# Figures collected while the tests run (kinds tried, fuzz cases, learners, …), printed in the summary.
+FIGURES: dict[str, Any] = {}
+
+
+def add_other_app(sandbox: Sandbox) -> App:
+    app = App(id=OTHER_APP_ID, name="Another CLIENT_SECRET_JWT app", secret=Secret(OTHER_APP_SECRET))
+    sandbox.issuer.environments[sandbox.env_id].apps[OTHER_APP_ID] = app
+    return app
+
+
+@pytest.fixture(scope="module")
+def rsandbox() -> Iterator[Sandbox]:
+    with Sandbox(client_secret=MARKER_SECRET) as sb:
+        add_other_app(sb)
+        yield sb
+
+
+@pytest.fixture
+def rclient(rsandbox: Sandbox) -> Iterator[PingOneClient]:
+    with PingOneClient(rsandbox.settings()) as c:
+        yield c
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if FIGURES:
+        terminalreporter.section("robustness figures")
+        for key, value in FIGURES.items():
+            terminalreporter.write_line(f"{key}: {value}")
