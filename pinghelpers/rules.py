@@ -30,6 +30,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -289,7 +290,14 @@ _B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    # A NumericDate (RFC 7519 §2) is a finite number; JSON also lets through NaN, Infinity and 400-digit
+    # integers, which would crash the time arithmetic below (found by tests/robustness fuzzing).
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def _fmt_delta(seconds: float) -> str:
@@ -398,7 +406,7 @@ def check_assertion(
 
     exp = claims.get("exp")
     if not _is_number(exp):
-        add("exp-present", False, "exp is missing" if exp is None else f"exp = {exp!r} is not a number")
+        add("exp-present", False, "exp is missing" if exp is None else f"exp = {exp!r} is not a finite number")
         add("exp-not-expired", False, "no usable exp")
         add("exp-within-one-hour", False, "no usable exp")
     else:
@@ -416,7 +424,7 @@ def check_assertion(
     if nbf is None:
         add("nbf-not-future", True, "no nbf (optional)")
     elif not _is_number(nbf):
-        add("nbf-not-future", False, f"nbf = {nbf!r} is not a number")
+        add("nbf-not-future", False, f"nbf = {nbf!r} is not a finite number")
     else:
         d = float(nbf) - now_ts
         add("nbf-not-future", d <= 0, f"valid from {_fmt_delta(d)}")
