@@ -1,0 +1,55 @@
+"""Browser tier fixtures: Debian's Chromium under Playwright, and a throwaway JupyterLab over a copy of notebooks/.
+
+Every test here is marked ``browser`` and runs with ``make test-browser`` (part of ``make test``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+DOCS.mkdir(exist_ok=True)
+sys.path.insert(0, str(ROOT / "tools"))
+
+import browser_kit  # noqa: E402 - tools/ is not a package; the path is set just above
+
+# What the in-kernel local sandbox is seeded with (PINGHELPERS_SANDBOX_CLIENT_SECRET), so the test can type it.
+# Long enough for HS512, obviously fake, and searchable in leak checks.
+LAB_SECRET = "TEST-ONLY-browser-tier-secret-7f3a9c1e5b2d4086aa11bb22cc33dd44ee55ff66"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    with browser_kit.chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def lab_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of notebooks/ (saves in the browser must never touch the repository)."""
+    root = tmp_path_factory.mktemp("lab") / "notebooks"
+    shutil.copytree(ROOT / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    return root
+
+
+@pytest.fixture(scope="session")
+def lab(lab_root: Path) -> Iterator[browser_kit.JupyterLab]:
+    env = {"PINGHELPERS_TARGET": "sandbox", "PINGHELPERS_SANDBOX_CLIENT_SECRET": LAB_SECRET}
+    with browser_kit.JupyterLab(lab_root, env=env) as server:
+        yield server
