@@ -19,12 +19,13 @@ import json
 import secrets
 from dataclasses import dataclass, field
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 from requests.auth import AuthBase
 
+from .assertion import ClientAssertion
 from .auth import auth_for_method
 from .endpoints import Endpoints
 from .errors import ConfigurationError, InvalidResponse, PingOneAPIError, SignOnError
@@ -33,6 +34,9 @@ from .inspection import DecodedJWT, decode_unverified
 from .secret import Secret
 from .settings import Settings
 from .snippets import RequestSnippet, snippet
+
+if TYPE_CHECKING:
+    from .explain import Explanation
 
 __all__ = [
     "AuthorizationRequest",
@@ -154,6 +158,7 @@ class TokenResponse:
     request: RequestSnippet | None = None
     error: PingOneAPIError | None = None
     decoded: dict[str, DecodedJWT] = field(default_factory=dict)
+    assertion: ClientAssertion | None = None  # the client assertion sent, for explain() and the lessons
 
     @property
     def ok(self) -> bool:
@@ -248,13 +253,27 @@ class PingOneClient:
         if self._auth is not None:
             return self._auth
         self.settings.require("client_id")
+        options: dict[str, Any] = {}
+        if self.settings.auth_method == "client_secret_jwt":
+            options["algorithm"] = self.settings.assertion_alg
+        if self.settings.auth_method == "client_secret_jwt" and not self.is_pingone:
+            # PingOne ignores jti/iat, but many other providers (Authlib, Keycloak, …) require a jti to
+            # detect replays (RFC 7523 §3 (7)); send both when the issuer is not PingOne.
+            options.update(jti=True, include_iat=True)
         return auth_for_method(
             self.settings.auth_method,
             str(self.settings.client_id),
             self.settings.client_secret,
             private_key=self._private_key,
             kid=self._kid,
+            **options,
         )
+
+    @property
+    def is_pingone(self) -> bool:
+        """True when the endpoints are a PingOne environment's (region, auth path or custom domain), False
+        for any other OIDC provider reached through discovery."""
+        return self.endpoints.flows_base is not None
 
     # -- step 1: the authorization request ---------------------------------------------------------
     def authorization_request(
@@ -427,7 +446,9 @@ class PingOneClient:
         return self.session.prepare_request(req)
 
     def _token_call(self, form: dict[str, str], *, auth: AuthBase | None, check: bool, decode: bool) -> TokenResponse:
-        prepared = self.prepare_token_request(form, auth=auth)
+        used_auth = auth or self.auth
+        prepared = self.prepare_token_request(form, auth=used_auth)
+        sent_assertion = getattr(used_auth, "last_assertion", None)
         shown = snippet(prepared)
         # Sent exactly once: a token POST is never retried (the code is single-use).
         response = send_prepared(self.session, prepared, timeout=self.timeout, what="the token request")
@@ -439,12 +460,16 @@ class PingOneClient:
             body = None
         error = error_from_response(response, what="the token request") if response.status_code >= 400 else None
         if error is not None:
-            from .explain import fix_for
-
-            error.fix = error.fix or fix_for(error)
+            top = self.explain(error, assertion=sent_assertion.token if sent_assertion else None).top
+            error.fix = error.fix or (top.fix if top else None)
             error.args = (error._compose(),)
         result = TokenResponse(
-            status=response.status_code, headers=dict(response.headers), body=body, request=shown, error=error
+            status=response.status_code,
+            headers=dict(response.headers),
+            body=body,
+            request=shown,
+            error=error,
+            assertion=sent_assertion if isinstance(sent_assertion, ClientAssertion) else None,
         )
         if decode and result.ok:
             for name in ("access_token", "id_token"):
@@ -567,6 +592,31 @@ class PingOneClient:
         if response.status_code >= 400:
             raise error_from_response(response, what="the revocation request")
         return response.status_code
+
+    def explain(self, error: Exception | TokenResponse, *, assertion: str | None = None) -> Explanation:
+        """Ranked likely causes of a failed call, using this client's context: the assertion it sent, its
+        client ID, the audiences this environment accepts, the secret (to check the signature), the
+        redirect URI.
+
+        >>> result = client.exchange_code(code, check=False)
+        >>> print(client.explain(result))
+        """
+        from .explain import Explanation, explain
+
+        if isinstance(error, TokenResponse):
+            if error.assertion is not None and assertion is None:
+                assertion = error.assertion.token
+            if error.error is None:
+                return Explanation(f"HTTP {error.status}: no error to explain", ())
+            error = error.error
+        return explain(
+            error,
+            assertion=assertion,
+            client_id=self.settings.client_id,
+            audiences=self.endpoints.accepted_audiences(),
+            secret=self.settings.client_secret,
+            redirect_uri=self.settings.redirect_uri,
+        )
 
     def discovery(self) -> Any:
         """The environment's ``/.well-known/openid-configuration`` document."""

@@ -18,7 +18,15 @@ from urllib.parse import urlsplit
 
 from .errors import ConfigurationError, InvalidResponse
 
-__all__ = ["REGIONS", "Endpoints", "is_loopback_url", "validate_env_id"]
+__all__ = [
+    "REGIONS",
+    "Endpoints",
+    "check_base_url",
+    "clear_discovery_cache",
+    "is_loopback_url",
+    "normalize_region",
+    "validate_env_id",
+]
 
 # Region code → top-level domain. Source: PingOne "IP address and domain reference", Ping's Go SDK
 # (TopLevelDomainNA/CA/EU/AU/SG/APAC) and the Postman template's {{tld}}.
@@ -57,6 +65,34 @@ def validate_env_id(env_id: str, *, setting: str = "PINGONE_ENV_ID") -> str:
             fix="copy the Environment ID from the PingOne admin console (Settings → Environment Properties)",
         )
     return value
+
+
+def normalize_region(region: str, *, setting: str = "PINGONE_REGION") -> str:
+    """The region code (``NA``, ``CA``, ``EU``, ``AU``, ``SG``, ``AP``) for a code or a TLD (``eu``, ``com.au``).
+
+    The Postman template stores the TLD (``{{tld}}``), people type the code; both are accepted.
+
+    >>> normalize_region("com.au")
+    'AU'
+    """
+    code = (region or "").strip().upper()
+    by_tld = {tld: c for c, tld in REGIONS.items()}
+    if code not in REGIONS and code.lower().lstrip(".") in by_tld:
+        code = by_tld[code.lower().lstrip(".")]
+    if code not in REGIONS:
+        raise ConfigurationError(
+            f"unknown PingOne region {region!r}; known: " + ", ".join(f"{c} (.{t})" for c, t in REGIONS.items()),
+            setting=setting,
+            fix="set PINGONE_REGION to the region of your environment, or PINGONE_AUTH_PATH to its auth URL",
+        )
+    return code
+
+
+def check_base_url(url: str, *, setting: str) -> str:
+    """``url`` without a trailing slash, or a :class:`ConfigurationError`: not absolute, has a query or
+    fragment, or plain ``http://`` to a host other than this machine (a client assertion or secret sent
+    over plain HTTP can be captured and replayed)."""
+    return _check_base_url(url, setting=setting)
 
 
 def _check_base_url(url: str, *, setting: str) -> str:
@@ -149,17 +185,8 @@ class Endpoints:
     @classmethod
     def from_region(cls, env_id: str, region: str = "NA") -> Endpoints:
         """Endpoints for a PingOne region: ``NA`` (.com), ``CA``, ``EU``, ``AU`` (.com.au), ``SG``, ``AP`` (.asia)."""
-        code = (region or "").strip().upper()
         # Accept the TLD too ("eu", "com.au") since that is what the Postman template stores.
-        by_tld = {tld: c for c, tld in REGIONS.items()}
-        if code not in REGIONS and code.lower() in by_tld:
-            code = by_tld[code.lower()]
-        if code not in REGIONS:
-            raise ConfigurationError(
-                f"unknown PingOne region {region!r}; known: " + ", ".join(f"{c} (.{t})" for c, t in REGIONS.items()),
-                setting="PINGONE_REGION",
-                fix="set PINGONE_REGION to the region of your environment, or PINGONE_AUTH_PATH to its auth URL",
-            )
+        code = normalize_region(region)
         tld = REGIONS[code]
         return cls.from_auth_path(
             f"https://auth.pingone.{tld}",
@@ -180,7 +207,8 @@ class Endpoints:
         base = _check_base_url(raw if "://" in raw else f"https://{raw}", setting="PINGONE_CUSTOM_DOMAIN")
         issuer = f"{base}/as"
         env = validate_env_id(env_id) if env_id else None
-        tld = REGIONS.get(region.upper(), "com")
+        region = normalize_region(region)
+        tld = REGIONS[region]
         return cls(
             issuer=issuer,
             authorization_endpoint=f"{issuer}/authorize",
@@ -245,8 +273,19 @@ class Endpoints:
             return cached
         from .http import get_json  # local import keeps `import pinghelpers` light
 
-        doc = get_json(f"{base}/.well-known/openid-configuration", session=session, timeout=timeout)
-        endpoints = cls.from_discovery_document(doc, source=f"{base}/.well-known/openid-configuration")
+        url = f"{base}/.well-known/openid-configuration"
+        doc = get_json(url, session=session, timeout=timeout)
+        if not isinstance(doc, dict):
+            raise InvalidResponse(f"{url} did not return a JSON object", url=url, fix="check the issuer URL")
+        # OpenID Connect Discovery §4.3: the issuer in the document must be the URL it was fetched for;
+        # otherwise a token's iss would never match and an attacker-controlled document could redirect calls.
+        if str(doc.get("issuer", "")).rstrip("/") != base:
+            raise InvalidResponse(
+                f"{url} names a different issuer ({doc.get('issuer')!r}) than the one asked for ({base!r})",
+                url=url,
+                fix="use exactly the issuer value the provider publishes (scheme, host, path, no trailing slash)",
+            )
+        endpoints = cls.from_discovery_document(doc, source=url)
         with _DISCOVERY_LOCK:
             _DISCOVERY_CACHE[base] = endpoints
         return endpoints
@@ -298,3 +337,9 @@ class Endpoints:
 
 _DISCOVERY_CACHE: dict[str, Endpoints] = {}
 _DISCOVERY_LOCK = threading.Lock()
+
+
+def clear_discovery_cache() -> None:
+    """Forget every fetched discovery document (after an issuer changed its configuration)."""
+    with _DISCOVERY_LOCK:
+        _DISCOVERY_CACHE.clear()

@@ -7,16 +7,27 @@ settings, the clock — and ranks what most likely went wrong.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from html import escape
 from typing import Any
 
-from .errors import OAuthError, PingHelpersError, PingOneAPIError, PlatformError
+from .errors import (
+    ConnectionFailed,
+    OAuthError,
+    PingHelpersError,
+    PingOneAPIError,
+    PlatformError,
+    RequestTimedOut,
+    SignOnError,
+    TokenValidationError,
+)
 from .rules import RULES, check_assertion
 
-__all__ = ["Cause", "Explanation", "explain", "fix_for"]
+__all__ = ["CLOCK_SKEW_TOLERANCE", "Cause", "Explanation", "clock_skew", "explain", "fix_for"]
 
 
 @dataclass(frozen=True)
@@ -31,8 +42,15 @@ class Cause:
 
 @dataclass(frozen=True)
 class Explanation:
+    """A one-line summary and the likely causes, most likely first. ``str()`` is the CLI's paragraph."""
+
     summary: str
     causes: tuple[Cause, ...]
+
+    @property
+    def top(self) -> Cause | None:
+        """The most likely cause."""
+        return self.causes[0] if self.causes else None
 
     def __str__(self) -> str:
         lines = [self.summary]
@@ -53,45 +71,96 @@ class Explanation:
         return f"<p>{escape(self.summary)}</p><ol>{items}</ol>"
 
 
-_GENERIC_INVALID_CLIENT = (
-    Cause(
-        0.5,
-        "the assertion's signature does not verify: wrong or rotated client secret",
-        RULES["signature"].fix,
-    ),
-    Cause(0.4, "aud is not the token endpoint / issuer URL of this environment", RULES["aud-accepted"].fix),
-    Cause(
-        0.35,
-        "the assertion has expired or exp is more than one hour ahead (clock skew?)",
-        "build the assertion just before the request with a lifetime ≤ 3600 s; sync this machine's clock",
-    ),
-    Cause(0.3, "iss/sub are not the client ID", RULES["iss-is-client-id"].fix),
-    Cause(
-        0.2,
-        "the application is not configured for CLIENT_SECRET_JWT (tokenEndpointAuthMethod)",
-        "set the app's Token Endpoint Authentication Method to Client Secret JWT, or use the method it has",
-    ),
-)
+# How far apart this machine's clock and the server's may be before clock skew becomes a likely cause.
+CLOCK_SKEW_TOLERANCE = 30.0
+_RULE_HINT = re.compile(r"\[rule ([a-z0-9-]+)\]")
 
-_INVALID_GRANT = (
-    Cause(
-        0.5,
-        "the authorization code was already used (codes are single-use)",
-        "start the flow again for a new code; never resend a token request",
-    ),
-    Cause(0.4, "the code expired before it was exchanged", "exchange the code right after the redirect"),
-    Cause(
-        0.35,
-        "redirect_uri differs from the one in the authorize request",
-        "send exactly the redirect_uri used in the authorize request",
-    ),
-    Cause(
-        0.3,
-        "PKCE: code_verifier missing or does not match the code_challenge",
-        "send the code_verifier that belongs to this authorization request",
-    ),
-    Cause(0.2, "the code was issued to another client", "use the client that started the authorization"),
+_SECRET_WRONG = Cause(
+    0.5,
+    "the assertion's signature does not verify: a wrong client secret, or one rotated in PingOne since you copied it",
+    RULES["signature"].fix,
 )
+_AUD_WRONG = Cause(0.4, "aud is not the token endpoint / issuer URL of this environment", RULES["aud-accepted"].fix)
+_EXPIRED = Cause(
+    0.35,
+    "the assertion has expired, or its exp is more than one hour ahead",
+    "build the assertion just before the request with a lifetime ≤ 3600 s",
+)
+_CLOCK = Cause(
+    0.3,
+    "this machine's clock is off, so exp/nbf look wrong to PingOne (clock skew)",
+    "synchronise the clock (NTP: `timedatectl set-ntp true`, or the OS time settings), then retry with a fresh "
+    "assertion",
+)
+_ISS_SUB = Cause(0.3, "iss/sub are not the client ID", RULES["iss-is-client-id"].fix)
+_ALG = Cause(0.25, "the assertion is not signed HS256/HS384/HS512", RULES["alg-allowed"].fix)
+_WRONG_METHOD = Cause(
+    0.2,
+    "the application is not configured for CLIENT_SECRET_JWT (tokenEndpointAuthMethod), or the request used "
+    "another method",
+    "set the app's Token Endpoint Authentication Method to Client Secret JWT, or use the method it has",
+)
+_GENERIC_INVALID_CLIENT = (_SECRET_WRONG, _AUD_WRONG, _EXPIRED, _CLOCK, _ISS_SUB, _ALG, _WRONG_METHOD)
+
+# A sandbox "[rule <id>]" hint (or a checklist failure) → the cause it pins down.
+_RULE_CAUSES: dict[str, Cause] = {
+    "signature": _SECRET_WRONG,
+    "aud-accepted": _AUD_WRONG,
+    "exp-not-expired": _EXPIRED,
+    "exp-within-one-hour": _EXPIRED,
+    "exp-present": Cause(0.3, "the assertion has no exp", RULES["exp-present"].fix),
+    "nbf-not-future": Cause(0.3, "the assertion's nbf is in the future", RULES["nbf-not-future"].fix),
+    "iss-is-client-id": _ISS_SUB,
+    "sub-is-client-id": Cause(0.3, "sub is not the client ID", RULES["sub-is-client-id"].fix),
+    "alg-allowed": _ALG,
+    "compact-jws": Cause(0.3, "client_assertion is not a compact JWT", RULES["compact-jws"].fix),
+    "assertion-type": Cause(0.3, "client_assertion_type is wrong", RULES["assertion-type"].fix),
+}
+
+_USED_CODE = Cause(
+    0.5,
+    "the authorization code was already used (codes are single-use)",
+    "start the flow again for a new code; never resend a token request",
+)
+_EXPIRED_CODE = Cause(0.4, "the code expired before it was exchanged", "exchange the code right after the redirect")
+_REDIRECT = Cause(
+    0.35,
+    "redirect_uri differs from the one in the authorize request",
+    "send exactly the redirect_uri used in the authorize request (same scheme, host, port, path, trailing slash)",
+)
+_PKCE = Cause(
+    0.3,
+    "PKCE: code_verifier missing or does not match the code_challenge",
+    "send the code_verifier that belongs to this authorization request",
+)
+_OTHER_CLIENT = Cause(0.2, "the code was issued to another client", "use the client that started the authorization")
+_INVALID_GRANT = (_USED_CODE, _EXPIRED_CODE, _REDIRECT, _PKCE, _OTHER_CLIENT)
+
+
+def clock_skew(error: PingHelpersError | Exception, *, now: float | None = None) -> float | None:
+    """Seconds the server's clock is ahead of this machine's (negative: behind), from the answer's ``Date``
+    header; ``None`` when there is no answer or no usable header."""
+    response = getattr(error, "response", None)
+    date = getattr(response, "headers", {}).get("Date") if response is not None else None
+    if not date:
+        return None
+    try:
+        server = parsedate_to_datetime(str(date)).timestamp()
+    except (TypeError, ValueError, IndexError):
+        return None
+    return server - (time.time() if now is None else now)
+
+
+def _ranked(summary: str, causes: Sequence[Cause]) -> Explanation:
+    best: dict[str, Cause] = {}
+    for c in causes:
+        if c.cause not in best or best[c.cause].likelihood < c.likelihood:
+            best[c.cause] = c
+    return Explanation(summary, tuple(sorted(best.values(), key=lambda c: -c.likelihood)))
+
+
+def _boost(cause: Cause, likelihood: float, evidence: str) -> Cause:
+    return Cause(likelihood, cause.cause, cause.fix, evidence or cause.evidence)
 
 
 def explain(
@@ -102,105 +171,205 @@ def explain(
     audiences: Sequence[str] | None = None,
     secret: Any = None,
     now: float | None = None,
+    redirect_uri: str | None = None,
 ) -> Explanation:
-    """Ranked likely causes of ``error``. With the ``assertion`` sent (and the client id, accepted audiences,
-    optionally the secret), the checker pins the cause instead of guessing."""
+    """Ranked likely causes of ``error``, with a fix for each.
+
+    Context sharpens the ranking: the ``assertion`` that was sent (with the ``client_id``, the accepted
+    ``audiences`` and optionally the ``secret``) is run through :func:`~pinghelpers.check_assertion`, so a
+    broken rule is named instead of guessed; the answer's ``Date`` header exposes clock skew; a local-sandbox
+    ``[rule <id>]`` hint is used when present (real PingOne says less, so nothing depends on it).
+    :meth:`PingOneClient.explain` fills all of this in for you.
+
+    >>> print(explain(exc, assertion=sent, client_id=cid, audiences=endpoints.accepted_audiences()))
+    invalid_client: the assertion breaks PingOne's rules.
+    1. rule aud-accepted: aud is the full URL of the token endpoint, ... (95%)
+    """
+    now_ts = time.time() if now is None else now
+    skew = clock_skew(error, now=now_ts)
+    clock_cause: list[Cause] = []
+    if skew is not None and abs(skew) > CLOCK_SKEW_TOLERANCE:
+        clock_cause.append(
+            _boost(
+                _CLOCK,
+                0.9,
+                f"the server's clock is {abs(skew):.0f} s {'ahead of' if skew > 0 else 'behind'} this machine's",
+            )
+        )
     if isinstance(error, OAuthError):
-        desc = error.error_description.lower()
+        desc = error.error_description or ""
+        low = desc.lower()
+        hint = _RULE_HINT.search(desc)
         if error.error == "invalid_client":
-            if "unsupported authentication method" in desc:
-                return Explanation(
+            if "unsupported authentication method" in low:
+                return _ranked(
                     f"{error.error}: the app is configured for a different client authentication method.",
-                    (
+                    [
                         Cause(
                             0.95,
-                            "the request used an authentication method the application is not set to",
-                            "use the method in the app's tokenEndpointAuthMethod (CLIENT_SECRET_JWT here: send "
+                            "the request used a client authentication method the application is not set to",
+                            "use the method in the app's tokenEndpointAuthMethod (CLIENT_SECRET_JWT: send "
                             "client_assertion + client_assertion_type, no Basic header, no client_secret)",
-                        ),
-                    ),
+                            desc,
+                        )
+                    ],
                 )
+            causes: list[Cause] = list(_GENERIC_INVALID_CLIENT) + clock_cause
+            summary = f"{error.error}: PingOne did not accept the client authentication."
+            if hint and hint.group(1) in _RULE_CAUSES:
+                causes.append(_boost(_RULE_CAUSES[hint.group(1)], 0.97, f"the server named rule {hint.group(1)}"))
             if assertion and client_id and audiences:
                 checklist = check_assertion(
-                    assertion,
-                    client_id=client_id,
-                    audiences=audiences,
-                    secret=secret,
-                    now=time.time() if now is None else now,
+                    assertion, client_id=client_id, audiences=audiences, secret=secret, now=now_ts
                 )
                 if checklist.failures:
-                    causes = tuple(
-                        Cause(0.95 - 0.05 * n, f"rule {i.rule.id}: {i.rule.text}", i.rule.fix, i.detail)
-                        for n, i in enumerate(checklist.failures)
+                    summary = f"{error.error}: the assertion breaks PingOne's rules."
+                    for n, item in enumerate(checklist.failures):
+                        base = _RULE_CAUSES.get(item.rule.id, Cause(0.5, item.rule.text, item.rule.fix))
+                        causes.append(
+                            Cause(0.95 - 0.05 * n, f"rule {item.rule.id}: {item.rule.text}", item.rule.fix, item.detail)
+                        )
+                        # The generic twin of this rule is now certain too; drop it so the list stays short.
+                        causes = [c for c in causes if c.cause != base.cause]
+                elif secret is not None and checklist["signature"].passed:
+                    # Everything PingOne checks passes here, so PingOne must know a different secret or
+                    # expect a different method: the secret was rotated, or the app changed.
+                    causes.append(
+                        _boost(
+                            _SECRET_WRONG,
+                            0.8,
+                            "the assertion passes every rule with the secret you have — PingOne has another one",
+                        )
                     )
-                    return Explanation(f"{error.error}: the assertion breaks PingOne's rules.", causes)
-            return Explanation(
-                f"{error.error}: PingOne did not accept the client authentication.", _GENERIC_INVALID_CLIENT
-            )
+                    causes.append(_boost(_WRONG_METHOD, 0.6, "the assertion itself is fine"))
+                    causes = [c for c in causes if c not in (_AUD_WRONG, _EXPIRED, _ISS_SUB, _ALG)]
+            return _ranked(summary, causes)
         if error.error == "invalid_grant":
-            ranked = list(_INVALID_GRANT)
-            for n, c in enumerate(ranked):
-                key = c.cause.split()[1] if c.cause.startswith("the ") else ""
-                if (
-                    ("already" in desc and "already" in c.cause)
-                    or ("expired" in desc and "expired" in c.cause)
-                    or ("redirect" in desc and "redirect_uri" in c.cause)
-                    or (("pkce" in desc or "verifier" in desc) and "PKCE" in c.cause)
-                    or ("client" in desc and "another client" in c.cause)
-                ):
-                    ranked[n] = Cause(0.95, c.cause, c.fix, error.error_description)
-                del key
-            ranked.sort(key=lambda c: -c.likelihood)
-            return Explanation(f"{error.error}: the code could not be redeemed.", tuple(ranked))
+            ranked: list[Cause] = list(_INVALID_GRANT) + clock_cause
+            matches = (
+                (("already", "used", "reuse", "redeemed"), _USED_CODE),
+                (("expired",), _EXPIRED_CODE),
+                (("redirect",), _REDIRECT),
+                (("pkce", "verifier", "challenge"), _PKCE),
+                (("another client", "different client", "client_id"), _OTHER_CLIENT),
+            )
+            for words, cause in matches:
+                if any(w in low for w in words):
+                    ranked.append(_boost(cause, 0.95, desc))
+            if redirect_uri and redirect_uri in desc:
+                ranked.append(_boost(_REDIRECT, 0.9, desc))
+            return _ranked(f"{error.error}: the code could not be redeemed.", ranked)
         if error.error == "unsupported_grant_type":
-            return Explanation(
+            return _ranked(
                 error.error,
-                (
+                [
                     Cause(
                         0.9,
                         "the app does not allow this grant type",
-                        "add the grant type to the application (Grant Types)",
-                    ),
-                ),
+                        "add the grant type to the application (Configuration → Grant Type)",
+                        desc,
+                    )
+                ],
             )
         if error.error == "invalid_request":
-            return Explanation(
+            return _ranked(
                 error.error,
-                (
+                [
                     Cause(
                         0.8,
-                        "a required form field is missing or duplicated",
+                        "a required form field is missing, duplicated or malformed",
                         "compare the request with the curl shown; send each field once",
-                        error.error_description,
-                    ),
-                ),
+                        desc,
+                    )
+                ],
+            )
+        if error.error in ("invalid_scope", "unauthorized_client", "access_denied"):
+            return _ranked(
+                error.error,
+                [
+                    Cause(
+                        0.8,
+                        "the application is not allowed this scope / grant / user",
+                        "check the app's scopes, grant types and its access policy in PingOne",
+                        desc,
+                    )
+                ],
             )
     if isinstance(error, PlatformError):
-        return Explanation(
-            f"{error.code}: {error.message}",
-            (
+        text = " ".join(
+            [error.message, *(f"{d.get('target', '')} {d.get('message', '')}" for d in error.details)]
+        ).lower()
+        causes = [
+            Cause(
+                0.6,
+                "the request did not pass PingOne's validation",
+                "read the details: " + "; ".join(str(d.get("message", d.get("code"))) for d in error.details)
+                if error.details
+                else "check the ids and values sent",
+            )
+        ]
+        if "redirect" in text or (error.code == "INVALID_DATA" and error.status == 400 and not error.details):
+            causes.append(
                 Cause(
-                    0.8,
-                    "the request did not pass PingOne's validation",
-                    "read the details: " + "; ".join(str(d.get("message", d.get("code"))) for d in error.details)
-                    if error.details
-                    else "check the ids and values sent",
-                ),
-            ),
-        )
+                    0.85 if "redirect" in text else 0.5,
+                    "the redirect_uri is not registered on the application (PingOne shows this before sign-on)",
+                    "add the exact redirect URI to the app's Redirect URIs, or send one that is registered",
+                    error.message,
+                )
+            )
+        if error.status == 404:
+            causes.append(
+                Cause(
+                    0.85,
+                    "the flow expired (15 minutes idle) or the environment ID is wrong",
+                    "start the sign-on again; check PINGONE_ENV_ID",
+                )
+            )
+        if any(d.get("target") == "password" for d in error.details):
+            causes.append(Cause(0.9, "wrong username or password", "check the test user's credentials"))
+        return _ranked(f"{error.code}: {error.message}", causes)
     if isinstance(error, PingOneAPIError) and error.status >= 500:
-        return Explanation(
+        return _ranked(
             f"HTTP {error.status}: a server-side failure.",
-            (
+            [
                 Cause(
                     0.9,
-                    "PingOne (or the sandbox) failed",
+                    "PingOne (or the local sandbox) failed or is unavailable",
                     "wait a moment, then start the flow again for a new code (never resend the same code)",
-                ),
-            ),
+                )
+            ],
         )
+    if isinstance(error, TokenValidationError):
+        causes = [Cause(0.8, f"the token failed the {error.claim or 'format'} check", error.fix or "read the message")]
+        if error.claim in ("exp", "nbf", "iat"):
+            causes.append(_boost(_CLOCK, 0.5, ""))
+        return _ranked(error.message, causes + clock_cause)
+    if isinstance(error, RequestTimedOut):
+        return _ranked(
+            error.message,
+            [
+                Cause(
+                    0.8,
+                    "the server did not answer in time (network, proxy, or the server is slow)",
+                    "retry the whole flow later; a token request is never resent — its code may already be used",
+                )
+            ],
+        )
+    if isinstance(error, ConnectionFailed):
+        return _ranked(
+            error.message,
+            [
+                Cause(
+                    0.8,
+                    "nothing answered at that address",
+                    "check the region / auth path / custom domain; for the local sandbox, start it first",
+                )
+            ],
+        )
+    if isinstance(error, SignOnError):
+        return _ranked(error.message, [Cause(0.8, "the sign-on did not produce a code", error.fix or "start again")])
     fix = getattr(error, "fix", None) or "read the message above"
-    return Explanation(str(error), (Cause(0.5, type(error).__name__, fix),))
+    return _ranked(str(error), [Cause(0.5, type(error).__name__, fix), *clock_cause])
 
 
 def fix_for(error: PingHelpersError | Exception) -> str:

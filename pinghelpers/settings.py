@@ -20,7 +20,21 @@ PINGONE_USERNAME           a test user for headless sign-on
 PINGONE_PASSWORD           that user's password (never printed)
 PINGONE_AUTH_METHOD        client_secret_jwt (default), client_secret_basic, client_secret_post,
                            private_key_jwt, none
+PINGONE_ASSERTION_ALG      HS256 (default), HS384 or HS512 — the client assertion's signing algorithm
+PINGONE_API_PATH           the management API base (Postman ``{{apiPath}}``, ``https://api.pingone.<tld>/v1``)
+PINGONE_ADMIN_ENV_ID       the worker app's environment (Postman ``{{adminEnvID}}``)
+PINGONE_ADMIN_CLIENT_ID    the worker app's client ID (Postman ``{{adminAppID}}``)
+PINGONE_ADMIN_CLIENT_SECRET  the worker app's secret (Postman ``{{adminAppSecret}}``; never printed)
 =========================  ==================================================================================
+
+The ``.env`` file is looked for in the current directory and then in each parent directory, so a notebook
+running in ``notebooks/`` finds the ``.env`` at the repository root. A Postman environment exported from
+PingOne's workflow template (``tld``, ``authPath``, ``envID``, ``appJwtID`` …) is read by
+:meth:`Settings.from_postman` and written by :meth:`Settings.to_postman` (see :mod:`pinghelpers.postman`).
+
+Validation happens when a ``Settings`` is built, with an error that names the setting and the fix: an
+environment ID that is not a UUID, an unknown region, plain ``http://`` to a host other than this machine,
+an empty secret, or a secret shorter than the chosen HMAC needs (RFC 7518 §3.2).
 """
 
 from __future__ import annotations
@@ -32,11 +46,12 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from .endpoints import Endpoints, is_loopback_url, validate_env_id
+from .endpoints import Endpoints, check_base_url, is_loopback_url, normalize_region, validate_env_id
 from .errors import ConfigurationError
+from .rules import MIN_HMAC_KEY_BYTES, RULES
 from .secret import Secret
 
-__all__ = ["AUTH_METHODS", "ENV_VARS", "Settings"]
+__all__ = ["AUTH_METHODS", "ENV_VARS", "Settings", "find_dotenv"]
 
 AUTH_METHODS = ("client_secret_jwt", "client_secret_basic", "client_secret_post", "private_key_jwt", "none")
 
@@ -53,7 +68,13 @@ ENV_VARS: dict[str, str] = {
     "username": "PINGONE_USERNAME",
     "password": "PINGONE_PASSWORD",
     "auth_method": "PINGONE_AUTH_METHOD",
+    "assertion_alg": "PINGONE_ASSERTION_ALG",
+    "api_path": "PINGONE_API_PATH",
+    "admin_env_id": "PINGONE_ADMIN_ENV_ID",
+    "admin_client_id": "PINGONE_ADMIN_CLIENT_ID",
+    "admin_client_secret": "PINGONE_ADMIN_CLIENT_SECRET",
 }
+_SECRET_FIELDS = ("client_secret", "password", "admin_client_secret")
 _TARGET_VARS = ("PINGONE_ENV_ID", "PINGONE_AUTH_PATH", "PINGONE_ISSUER", "PINGONE_CUSTOM_DOMAIN")
 DEFAULT_SCOPE = "openid profile email"
 
@@ -82,14 +103,54 @@ class Settings:
     auth_method: str = "client_secret_jwt"
     api_path: str | None = None
     source: str = "arguments"
+    assertion_alg: str = "HS256"
+    admin_env_id: str | None = None
+    admin_client_id: str | None = None
+    admin_client_secret: Secret | None = None
 
     def __post_init__(self) -> None:
-        for name in ("client_secret", "password"):
+        for name in _SECRET_FIELDS:
             value = getattr(self, name)
             if value is not None and not isinstance(value, Secret):
-                object.__setattr__(self, name, Secret(str(value)))
+                if not isinstance(value, str):
+                    raise ConfigurationError(
+                        f"{name} must be a string, got {type(value).__name__}",
+                        setting=ENV_VARS.get(name, name),
+                        fix="pass the secret as text (or a pinghelpers.Secret)",
+                    )
+                object.__setattr__(self, name, Secret(value))
         if self.env_id:
             object.__setattr__(self, "env_id", validate_env_id(self.env_id))
+        if self.admin_env_id:
+            object.__setattr__(self, "admin_env_id", validate_env_id(self.admin_env_id, setting="PINGONE_ADMIN_ENV_ID"))
+        if self.region:
+            object.__setattr__(self, "region", normalize_region(self.region))
+        # Every base URL: absolute, no query/fragment, and https unless it is this machine.
+        for name in ("auth_path", "issuer", "api_path"):
+            value = getattr(self, name)
+            if value:
+                object.__setattr__(self, name, check_base_url(value, setting=ENV_VARS[name]))
+        if self.custom_domain:
+            raw = self.custom_domain.strip()
+            check_base_url(raw if "://" in raw else f"https://{raw}", setting="PINGONE_CUSTOM_DOMAIN")
+        for name in _SECRET_FIELDS:
+            value = getattr(self, name)
+            if value is not None and not value.reveal().strip():
+                raise ConfigurationError(
+                    f"{ENV_VARS[name]} is set but empty",
+                    setting=ENV_VARS[name],
+                    fix="paste the value from the PingOne admin console, or unset the variable",
+                )
+        alg = (self.assertion_alg or "HS256").strip().upper()
+        if alg not in MIN_HMAC_KEY_BYTES:
+            raise ConfigurationError(
+                f"unknown client assertion algorithm {self.assertion_alg!r}; CLIENT_SECRET_JWT uses HS256, HS384 "
+                "or HS512",
+                setting="PINGONE_ASSERTION_ALG",
+                rule=RULES["alg-allowed"].text,
+                fix="use HS256 (the default)",
+            )
+        object.__setattr__(self, "assertion_alg", alg)
         method = (self.auth_method or "client_secret_jwt").strip().lower()
         if method not in AUTH_METHODS:
             raise ConfigurationError(
@@ -98,6 +159,18 @@ class Settings:
                 fix="use the method your app's tokenEndpointAuthMethod is set to, in lower case",
             )
         object.__setattr__(self, "auth_method", method)
+        if self.client_secret is not None and method == "client_secret_jwt":
+            needed = MIN_HMAC_KEY_BYTES[alg]
+            have = len(self.client_secret.reveal().encode("utf-8"))
+            if have < needed:
+                raise ConfigurationError(
+                    f"the client secret is {have} bytes, too short for {alg} (needs at least {needed} bytes); "
+                    "PingOne's secrets are 64 characters or more",
+                    setting="PINGONE_CLIENT_SECRET",
+                    rule="RFC 7518 §3.2: an HMAC key must be at least as long as the hash output",
+                    fix="copy the whole secret from the application's Configuration tab"
+                    + ("" if alg == "HS256" else ", or choose a shorter hash (PINGONE_ASSERTION_ALG=HS256)"),
+                )
         if self.redirect_uri:
             _check_redirect_uri(self.redirect_uri)
 
@@ -112,15 +185,20 @@ class Settings:
     ) -> Settings | None:
         """Settings from ``PINGONE_*`` variables (and a ``.env`` file), or ``None`` when no target is set.
 
-        Environment variables win over the ``.env`` file; keyword ``overrides`` win over both.
+        Environment variables win over the ``.env`` file; keyword ``overrides`` win over both. A relative
+        ``dotenv`` name (the default ``".env"``) is looked for in the current directory and its parents;
+        ``dotenv=None`` reads no file.
+
+        >>> settings = Settings.from_env()          # reads PINGONE_* and ./.env (or ../.env, ...)
+        >>> settings is None                          # no PINGONE_ENV_ID/AUTH_PATH/ISSUER/CUSTOM_DOMAIN set
+        True
         """
         values: dict[str, str] = {}
-        if dotenv is not None and Path(dotenv).is_file():
+        found = find_dotenv(dotenv) if dotenv is not None else None
+        if found is not None:
             from dotenv import dotenv_values
 
-            values.update(
-                {k: v for k, v in dotenv_values(dotenv).items() if v is not None and k.startswith("PINGONE_")}
-            )
+            values.update({k: v for k, v in dotenv_values(found).items() if v is not None and k.startswith("PINGONE_")})
         env = os.environ if environ is None else environ
         values.update({k: v for k, v in env.items() if k.startswith("PINGONE_") and v != ""})
         if not any(values.get(v) for v in _TARGET_VARS) and not any(
@@ -131,8 +209,36 @@ class Settings:
             attr: values[var] for attr, var in ENV_VARS.items() if values.get(var) not in (None, "")
         }
         kwargs.update({k: v for k, v in overrides.items() if v is not None})
-        kwargs.setdefault("source", "environment" if environ is None else "mapping")
+        if "source" not in kwargs:
+            origin = "environment" if environ is None else "mapping"
+            kwargs["source"] = f"{origin} + {found}" if found is not None else origin
         return cls(**kwargs)
+
+    @classmethod
+    def from_postman(cls, source: str | os.PathLike[str] | Mapping[str, Any], **overrides: Any) -> Settings:
+        """Settings from a Postman environment (a file path or the parsed JSON) exported from PingOne's
+        workflow template: ``tld``, ``authPath``, ``apiPath``, ``envID``, ``appJwtID`` …
+
+        >>> settings = Settings.from_postman("PingOne Workflow Library Template.postman_environment.json")
+        """
+        from .postman import read_postman_environment
+
+        return read_postman_environment(source, **overrides)
+
+    def to_postman(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        name: str = "pinghelpers",
+        include_secrets: bool = False,
+    ) -> dict[str, Any]:
+        """This configuration as a Postman environment (workflow-template keys); written to ``path`` if given.
+
+        Secrets are typed ``"secret"`` and left empty unless ``include_secrets=True``.
+        """
+        from .postman import write_postman_environment
+
+        return write_postman_environment(self, path, name=name, include_secrets=include_secrets)
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (validation runs again)."""
@@ -174,6 +280,7 @@ class Settings:
 
     # -- display -----------------------------------------------------------------------------------
     def as_dict(self, *, reveal: bool = False) -> dict[str, Any]:
+        """Every field; secrets masked unless ``reveal=True``."""
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
@@ -183,7 +290,11 @@ class Settings:
         return out
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{k}={v!r}" for k, v in self.as_dict().items() if v not in (None, ""))
+        shown = ", ".join(
+            f"{k}={v!r}"
+            for k, v in self.as_dict().items()
+            if v not in (None, "") and not (k == "assertion_alg" and v == "HS256")
+        )
         return f"Settings({shown})"
 
     def _repr_html_(self) -> str:
@@ -193,6 +304,24 @@ class Settings:
             if v not in (None, "")
         )
         return f"<table>{rows}</table>"
+
+
+def find_dotenv(name: str | os.PathLike[str] = ".env", *, start: str | os.PathLike[str] | None = None) -> Path | None:
+    """The ``.env`` file to read: ``name`` itself if absolute, else the nearest one in ``start`` (default:
+    the current directory) or one of its parents. ``None`` when there is none.
+
+    Notebooks run with the notebook's folder as the working directory; the ``.env`` sits at the repository
+    root, so looking upwards is what makes one file serve the CLI, the tests and the notebooks.
+    """
+    candidate = Path(name)
+    if candidate.is_absolute() or candidate.parent != Path("."):
+        return candidate if candidate.is_file() else None
+    here = Path(start) if start is not None else Path.cwd()
+    for folder in (here, *here.parents):
+        path = folder / candidate
+        if path.is_file():
+            return path
+    return None
 
 
 def _check_redirect_uri(uri: str) -> None:
