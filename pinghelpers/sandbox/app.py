@@ -1,10 +1,14 @@
 """The local sandbox's WSGI application: PingOne's paths, rules, statuses and error shapes.
 
-A fixed route table maps each path to one small handler. Every failure is a :class:`SandboxError`,
-rendered in one of PingOne's two shapes — OAuth ``{error, error_description}`` for ``/as/*`` protocol
-endpoints, platform ``{id, code, message, details}`` for flows, management and non-redirectable authorize
-errors — with a correlation id. An unexpected exception becomes a platform ``UNEXPECTED_ERROR``: never a
-traceback over HTTP.
+A fixed route table maps each path to one small handler. Every failure is a
+:class:`~pinghelpers.sandbox.errors.SandboxError`, rendered in one of PingOne's two shapes — OAuth
+``{error, error_description}`` for ``/as/*`` protocol endpoints, platform ``{id, code, message, details}`` for
+flows, management and non-redirectable authorize errors — with a correlation id. An unexpected exception
+becomes a platform ``UNEXPECTED_ERROR``: never a traceback over HTTP.
+
+Endpoint families: discovery and keys; authorize, the hosted sign-on page, the flows API and resume; the
+token endpoint (authorization_code, refresh_token, client_credentials; every ``tokenEndpointAuthMethod``);
+userinfo, introspect, revoke and signoff; the management subset (:mod:`.management`); the fault switch.
 """
 
 from __future__ import annotations
@@ -28,104 +32,64 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from ..rules import METHOD_CLIENT_SECRET_JWT, METHOD_PRIVATE_KEY_JWT, check_assertion
+from ..secret import Secret
+from .errors import (
+    PLATFORM_MESSAGES,
+    SandboxError,
+    invalid_token,
+    json_response,
+    oauth_error,
+    platform_error,
+    unsupported_auth,
+)
 from .faults import Fault, FaultSwitch
-from .issuer import CODE_LIFETIME, FLOW_IDLE_TIMEOUT, App, AuthCode, Environment, FlowState, Issuer
+from .issuer import (
+    CODE_LIFETIME,
+    FLOW_IDLE_TIMEOUT,
+    ORG_ID,
+    App,
+    AuthCode,
+    Environment,
+    FlowState,
+    Issuer,
+    profile_claims,
+)
 
-__all__ = ["MAX_BODY_BYTES", "SandboxApp", "SandboxError"]
+__all__ = ["MAX_BODY_BYTES", "MAX_FAILED_PASSWORDS", "SandboxApp", "SandboxError"]
 
 log = logging.getLogger("pinghelpers.sandbox")
 
-MAX_BODY_BYTES = 64 * 1024
+MAX_BODY_BYTES = 64 * 1024  # sandbox choice: PingOne documents < 1 MB for PAR; 64 KiB is plenty here
 USERNAME_PASSWORD_CHECK = "application/vnd.pingidentity.usernamePassword.check+json"
+# PingOne reports failuresRemaining (4 after the first miss); the sandbox fails the *flow* after 5 misses and
+# never locks the account, because a whole class may share one training user.
+MAX_FAILED_PASSWORDS = 5
+MAX_LOGOUT_URL = 8192  # PingOne: post_logout_redirect_uri + state must stay under 8192 characters
 
-_PLATFORM_MESSAGES = {
-    400: "The request could not be completed. One or more validation errors were in the request.",
-    401: "The authorization token is either missing or invalid, or it has expired.",
-    403: "You do not have permissions or are not licensed to make this request.",
-    404: "The requested resource was not found.",
-    405: "The request method is not supported for this resource.",
-    413: "The request could not be completed. The request body is too large.",
-    415: "The request could not be completed. The content type is not supported.",
-    500: "An unexpected error occurred.",
-    503: "The service is temporarily unavailable.",
-}
-
-
-class SandboxError(Exception):
-    """A PingOne-shaped error. ``kind`` is ``"oauth"`` or ``"platform"``."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str = "",
-        *,
-        kind: str = "oauth",
-        details: list[dict[str, Any]] | None = None,
-        headers: dict[str, str] | None = None,
-        rule: str | None = None,
-    ) -> None:
-        super().__init__(f"{status} {code}: {message}")
-        self.status = status
-        self.code = code
-        self.message = message
-        self.kind = kind
-        self.details = details or []
-        self.headers = headers or {}
-        self.rule = rule
-
-    def response(self) -> Response:
-        correlation = str(uuid.uuid4())
-        if self.kind == "oauth":
-            body: dict[str, Any] = {
-                "error": self.code,
-                "error_description": f"{self.message} (Correlation ID: {correlation})".strip(),
-            }
-        else:
-            body = {
-                "id": correlation,
-                "code": self.code,
-                "message": self.message or _PLATFORM_MESSAGES.get(self.status, "The request could not be completed."),
-            }
-            if self.details:
-                body["details"] = self.details
-        headers = {"Correlation-Id": correlation, "Cache-Control": "no-store", **self.headers}
-        if self.status == 401 and self.kind == "oauth" and self.code == "invalid_client":
-            headers.setdefault("WWW-Authenticate", 'Basic realm="PingOne"')
-        return _json(body, self.status, headers)
-
-
-def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        json.dumps(body, separators=(",", ":")),
-        status=status,
-        headers=headers or {},
-        mimetype="application/json",
-    )
-
-
-def oauth_error(status: int, code: str, message: str, *, rule: str | None = None) -> SandboxError:
-    return SandboxError(status, code, message, kind="oauth", rule=rule)
-
-
-def platform_error(
-    status: int,
-    code: str,
-    message: str = "",
-    *,
-    details: list[dict[str, Any]] | None = None,
-    headers: dict[str, str] | None = None,
-) -> SandboxError:
-    return SandboxError(status, code, message, kind="platform", details=details, headers=headers)
-
-
-def _unsupported_auth() -> SandboxError:
-    # CONFIRMED string (Ping's pingcli test regex).
-    return oauth_error(401, "invalid_client", "Request denied: Unsupported authentication method")
+# Kept for code that imported these from here before errors.py existed.
+_json = json_response
+_PLATFORM_MESSAGES = PLATFORM_MESSAGES
+_unsupported_auth = unsupported_auth
 
 
 def _b64url_sha256(value: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(value.encode("ascii")).digest()).rstrip(b"=").decode("ascii")
+
+
+def _iso(ts: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{int((ts % 1) * 1000):03d}Z"
+
+
+def _invalid_data(target: str, message: str, *, code: str = "INVALID_VALUE") -> SandboxError:
+    """PingOne's generic validation failure (400 INVALID_DATA) with one detail naming the field."""
+    return platform_error(400, "INVALID_DATA", details=[{"code": code, "target": target, "message": message}])
+
+
+def _with_query(url: str, query: dict[str, str]) -> str:
+    return f"{url}{'&' if '?' in url else '?'}{urlencode(query)}"
+
+
+_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 class SandboxApp:
@@ -144,10 +108,14 @@ class SandboxApp:
         self.faults = faults or FaultSwitch()
         self.admin_enabled = admin_enabled
         self.handlers: dict[str, Callable[..., Response]] = {}
+        # route endpoint name → the endpoint name a fault targets (management routes share one)
+        self.fault_names: dict[str, str] = {}
         self.grant_handlers: dict[str, Callable[..., Response]] = {
             "authorization_code": self._grant_authorization_code,
+            "refresh_token": self._grant_refresh_token,
+            "client_credentials": self._grant_client_credentials,
         }
-        rules: list[Rule] = []
+        self.url_map = Map([])
         table: Iterable[tuple[str, str, tuple[str, ...], Callable[..., Response]]] = (
             ("/<env_id>/as/.well-known/openid-configuration", "discovery", ("GET",), self.discovery),
             ("/<env_id>/as/jwks", "jwks", ("GET",), self.jwks),
@@ -157,28 +125,44 @@ class SandboxApp:
             ("/<env_id>/as/resume", "resume", ("GET",), self.resume),
             ("/<env_id>/as/token", "token", ("POST",), self.token),
             ("/<env_id>/as/userinfo", "userinfo", ("GET", "POST"), self.userinfo),
+            ("/<env_id>/as/introspect", "introspect", ("POST",), self.introspect),
+            ("/<env_id>/as/revoke", "revoke", ("POST",), self.revoke),
+            ("/<env_id>/as/signoff", "signoff", ("GET",), self.signoff),
             ("/__sandbox/faults", "admin_faults", ("GET", "POST", "DELETE"), self.admin_faults),
             ("/__sandbox/health", "health", ("GET",), self.health),
         )
         for path, endpoint, methods, handler in table:
-            rules.append(Rule(path, endpoint=endpoint, methods=list(methods), strict_slashes=False))
-            self.handlers[endpoint] = handler
-        self.url_map = Map(rules)
+            self.register(path, endpoint, methods, handler)
+        from .management import ManagementAPI
+
+        self.management = ManagementAPI(self)
 
     # -- plumbing ----------------------------------------------------------------------------------
-    def register(self, path: str, endpoint: str, methods: tuple[str, ...], handler: Callable[..., Response]) -> None:
-        """Add a route (used by the management and extra-endpoint modules)."""
+    def register(
+        self,
+        path: str,
+        endpoint: str,
+        methods: tuple[str, ...],
+        handler: Callable[..., Response],
+        *,
+        fault_name: str | None = None,
+    ) -> None:
+        """Add a route. ``fault_name`` is the endpoint name faults target (default: ``endpoint``)."""
         self.url_map.add(Rule(path, endpoint=endpoint, methods=list(methods), strict_slashes=False))
         self.handlers[endpoint] = handler
+        self.fault_names[endpoint] = fault_name or endpoint
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
-        request.max_content_length = MAX_BODY_BYTES
+        # One byte over the limit, so a chunked body (no Content-Length, which Werkzeug would cut silently at the
+        # limit) that is too large is still recognised in dispatch().
+        request.max_content_length = MAX_BODY_BYTES + 1
         request.max_form_memory_size = MAX_BODY_BYTES
         response = self.dispatch(request)
         return response(environ, start_response)
 
     def dispatch(self, request: Request) -> Response:
+        """Route, apply an armed request-level fault, run the handler; every failure becomes a PingOne error."""
         adapter = self.url_map.bind_to_environ(request.environ)
         try:
             try:
@@ -189,9 +173,11 @@ class SandboxApp:
                 raise platform_error(
                     exc.code or 400,
                     "INVALID_REQUEST" if exc.code != 405 else "METHOD_NOT_ALLOWED",
-                    _PLATFORM_MESSAGES.get(exc.code or 400, ""),
+                    PLATFORM_MESSAGES.get(exc.code or 400, ""),
                 ) from None
-            fault = None if endpoint in ("admin_faults", "health") else self.faults.take(endpoint)
+            fault = None
+            if endpoint not in ("admin_faults", "health"):
+                fault = self.faults.take(self.fault_names.get(endpoint, endpoint), "request")
             if fault is not None:
                 early = self._apply_fault(fault)
                 if early is not None:
@@ -199,17 +185,11 @@ class SandboxApp:
             env_id = args.get("env_id")
             if env_id is not None and env_id not in self.issuer.environments:
                 raise platform_error(404, "NOT_FOUND", "The requested resource was not found.")
-            if request.content_length and request.content_length > MAX_BODY_BYTES:
-                raise platform_error(
-                    413,
-                    "REQUEST_FAILED",
-                    details=[
-                        {
-                            "code": "SIZE_LIMIT_EXCEEDED",
-                            "message": f"Request bodies are limited to {MAX_BODY_BYTES} bytes.",
-                        }
-                    ],
-                )
+            if request.content_length is not None:
+                if request.content_length > MAX_BODY_BYTES:
+                    raise RequestEntityTooLarge()
+            elif request.method in ("POST", "PUT") and len(request.get_data(cache=True)) > MAX_BODY_BYTES:
+                raise RequestEntityTooLarge()  # chunked: read (at most limit + 1 bytes) and measure
             return self.handlers[endpoint](request, fault=fault, **args)
         except SandboxError as exc:
             return exc.response()
@@ -220,6 +200,7 @@ class SandboxApp:
                 details=[
                     {
                         "code": "SIZE_LIMIT_EXCEEDED",
+                        "target": "body",
                         "message": f"Request bodies are limited to {MAX_BODY_BYTES} bytes.",
                     }
                 ],
@@ -318,133 +299,141 @@ class SandboxApp:
                 "p1.region",
             ],
         }
-        return _json(doc)
+        return json_response(doc)
 
     def jwks(self, request: Request, *, env_id: str, fault: Fault | None = None) -> Response:
-        return _json({"keys": [self.issuer.key.jwk()]})
+        return json_response({"keys": [self.issuer.key.jwk()]})
 
     def health(self, request: Request, fault: Fault | None = None) -> Response:
-        return _json({"status": "ok", "environments": sorted(self.issuer.environments)})
+        return json_response({"status": "ok", "environments": sorted(self.issuer.environments)})
 
     def admin_faults(self, request: Request, fault: Fault | None = None) -> Response:
-        # Only from loopback, and only when enabled: the fault switch is a teaching tool, not an API.
+        """``/__sandbox/faults``: arm (POST), list (GET) or disarm (DELETE) faults — loopback callers only."""
+        # Only from loopback, and only when enabled: the fault switch is a teaching tool, not an API, and
+        # a sandbox exposed with --allow-remote must not let the class break each other's flows.
         remote = request.remote_addr or ""
-        if not self.admin_enabled or not (remote.startswith("127.") or remote == "::1"):
-            raise platform_error(403, "ACCESS_FAILED")
+        if not self.admin_enabled or not (remote.startswith("127.") or remote in ("::1", "::ffff:127.0.0.1")):
+            raise platform_error(
+                403,
+                "ACCESS_FAILED",
+                details=[
+                    {
+                        "code": "INSUFFICIENT_PERMISSIONS",
+                        "target": "remote address",
+                        "message": "The fault switch answers loopback callers only.",
+                    }
+                ],
+            )
         if request.method == "POST":
             try:
                 data = json.loads(request.get_data(as_text=True) or "{}")
                 if not isinstance(data, dict):
                     raise ValueError("body must be a JSON object")
-                self.faults.inject(
-                    str(data.get("fault")),
-                    count=int(data.get("count", 1)),
-                    delay=float(data.get("delay", 3.0)),
-                )
-            except (ValueError, TypeError) as exc:
-                raise platform_error(
-                    400,
-                    "INVALID_DATA",
-                    details=[{"code": "INVALID_VALUE", "target": "fault", "message": str(exc)}],
-                ) from None
+                count = data.get("count", 1)
+                if isinstance(count, bool) or not isinstance(count, int):
+                    raise ValueError("count must be an integer")
+                delay = data.get("delay", 3.0)
+                if isinstance(delay, bool) or not isinstance(delay, (int, float)):
+                    raise ValueError("delay must be a number of seconds")
+                endpoint = data.get("endpoint")
+                if endpoint is not None and not isinstance(endpoint, str):
+                    raise ValueError("endpoint must be a string")
+                self.faults.inject(str(data.get("fault")), count=count, delay=float(delay), endpoint=endpoint)
+            except ValueError as exc:
+                raise _invalid_data("fault", str(exc)) from None
         elif request.method == "DELETE":
             self.faults.clear()
-        return _json({"armed": self.faults.armed})
+        return json_response({"armed": self.faults.armed})
 
     # -- authorize -----------------------------------------------------------------------------------
     def _params(self, request: Request) -> dict[str, str]:
-        if request.method == "POST":
-            return {k: v for k, v in request.form.items()}
-        return {k: v for k, v in request.args.items()}
+        source = request.form if request.method == "POST" else request.args
+        return {k: v for k, v in source.items()}
 
     def authorize(self, request: Request, *, env_id: str, fault: Fault | None = None) -> Response:
+        """``/as/authorize``: validate the client and redirect_uri, then start a sign-on flow.
+
+        Errors that cannot be trusted to a redirect (unknown client, unregistered redirect_uri) are shown, not
+        redirected — RFC 6749 §4.1.2.1; PingOne answers them with its platform ``INVALID_DATA`` error. The
+        rest go back to the redirect_uri as ``?error=…&error_description=…&state=…``.
+        """
         env = self.env(env_id)
         params = self._params(request)
         app = env.apps.get(params.get("client_id", ""))
         if app is None or not app.enabled:
-            raise platform_error(
-                400,
-                "INVALID_DATA",
-                details=[
-                    {
-                        "code": "INVALID_VALUE",
-                        "target": "client_id",
-                        "message": "The request could not be completed. The client_id is not a known application.",
-                    }
-                ],
-            )
+            raise _invalid_data("client_id", "The client_id is not a known, enabled application of this environment.")
         response_mode = params.get("response_mode", "query")
         redirect_uri = params.get("redirect_uri")
-        if response_mode != "pi.flow":
-            # Exact match against the app's list; never redirect to an unregistered URI (RFC 6749 §4.1.2.1).
-            if not redirect_uri or redirect_uri not in app.redirect_uris:
-                raise platform_error(
-                    400,
-                    "INVALID_DATA",
-                    details=[
-                        {
-                            "code": "INVALID_VALUE",
-                            "target": "redirect_uri",
-                            "message": "Redirect URI mismatch",
-                        }
-                    ],
-                )
+        if redirect_uri is not None and redirect_uri not in app.redirect_uris:
+            # PingOne: exact match against the app's redirectUris (no wildcards unless the app allows them).
+            raise _invalid_data("redirect_uri", "Redirect URI mismatch: it must exactly match one of the app's URIs.")
+        if redirect_uri is None and response_mode != "pi.flow":
+            # Only response_mode=pi.flow may omit redirect_uri (there is no redirect).
+            raise _invalid_data("redirect_uri", "redirect_uri is required.", code="REQUIRED_VALUE")
 
         def redirect_error(error: str, description: str) -> Response:
             if response_mode == "pi.flow" or not redirect_uri:
-                raise platform_error(
-                    400,
-                    "INVALID_DATA",
-                    details=[{"code": "INVALID_VALUE", "target": error, "message": description}],
-                )
+                raise _invalid_data(error, description)
             query = {"error": error, "error_description": description}
             if params.get("state"):
                 query["state"] = params["state"]
-            sep = "&" if "?" in redirect_uri else "?"
-            return Response(status=302, headers={"Location": f"{redirect_uri}{sep}{urlencode(query)}"})
+            return Response(status=302, headers={"Location": _with_query(redirect_uri, query), **_NO_STORE})
 
+        if response_mode not in ("query", "pi.flow"):
+            return redirect_error("invalid_request", "response_mode must be query or pi.flow in the local sandbox")
         if params.get("response_type") != "code":
             return redirect_error("unsupported_response_type", "response_type must be code")
         if "AUTHORIZATION_CODE" not in app.grant_types:
             return redirect_error("unauthorized_client", "The application does not allow the authorization_code grant")
         challenge = params.get("code_challenge")
         method = params.get("code_challenge_method", "plain" if challenge else None)
-        if challenge is None and app.pkce_enforcement in ("REQUIRED", "S256_REQUIRED"):
-            return redirect_error(
-                "invalid_request", f"code_challenge is required (pkceEnforcement {app.pkce_enforcement})"
+        # PingOne pkceEnforcement: REQUIRED / S256_REQUIRED demand a code_challenge. Sandbox choice: a public
+        # client (tokenEndpointAuthMethod NONE) must always use PKCE — nothing else binds its code to it.
+        if challenge is None and (
+            app.pkce_enforcement in ("REQUIRED", "S256_REQUIRED") or app.token_endpoint_auth_method == "NONE"
+        ):
+            why = (
+                f"pkceEnforcement {app.pkce_enforcement}"
+                if app.pkce_enforcement != "OPTIONAL"
+                else "a public client (tokenEndpointAuthMethod NONE) must use PKCE"
             )
+            return redirect_error("invalid_request", f"code_challenge is required ({why})")
         if challenge is not None:
             if method not in ("plain", "S256"):
                 return redirect_error("invalid_request", "code_challenge_method must be plain or S256")
             if app.pkce_enforcement == "S256_REQUIRED" and method != "S256":
-                return redirect_error("invalid_request", "code_challenge_method must be S256 (S256_REQUIRED)")
+                return redirect_error(
+                    "invalid_request", "code_challenge_method must be S256 (pkceEnforcement S256_REQUIRED)"
+                )
             if not 43 <= len(challenge) <= 128:
-                return redirect_error("invalid_request", "code_challenge must be 43-128 characters (RFC 7636)")
-        flow_id = str(uuid.uuid4())
-        flow = FlowState(
-            id=flow_id,
-            app_id=app.id,
-            params=dict(params),
-            created=self.issuer.now(),
-            touched=self.issuer.now(),
-        )
-        # An existing session (ST cookie) skips the password step unless prompt=login.
+                return redirect_error("invalid_request", "code_challenge must be 43-128 characters (RFC 7636 §4.2)")
+        now = self.issuer.now()
+        flow = FlowState(id=str(uuid.uuid4()), app_id=app.id, params=params, created=now, touched=now)
+        # An existing session (ST cookie) skips the password step, unless prompt=login asks to sign on again.
         st = request.cookies.get("ST")
-        session = env.sessions.get(st) if st else None
-        if session and params.get("prompt") != "login":
-            flow.status = "COMPLETED"
-            flow.user_id = session["user_id"]
-            flow.session_token = st
-            flow.auth_time = session["auth_time"]
+        prompt = params.get("prompt", "").split()
         with self.issuer.lock:
-            env.flows[flow_id] = flow
+            session = env.sessions.get(st) if st else None
+            if session and "login" not in prompt:
+                flow.status = "COMPLETED"
+                flow.user_id = session["user_id"]
+                flow.session_token = st
+                flow.auth_time = session["auth_time"]
+            env.flows[flow.id] = flow
+            self.issuer._note_added()
+        if "none" in prompt and flow.status != "COMPLETED":
+            # OIDC Core §3.1.2.6: prompt=none and no session → login_required, without any UI.
+            with self.issuer.lock:
+                env.flows.pop(flow.id, None)
+            return redirect_error("login_required", "prompt=none was given but the user is not signed on")
         if response_mode == "pi.flow":
-            return _json(self._flow_json(env_id, flow))
-        location = f"{self.base_url}/{env_id}/signon/?{urlencode({'flowId': flow_id})}"
-        return Response(status=302, headers={"Location": location, "Cache-Control": "no-store"})
+            return json_response(self._flow_json(env, flow), headers=dict(_NO_STORE))
+        location = f"{self.base_url}/{env_id}/signon/?{urlencode({'flowId': flow.id})}"
+        return Response(status=302, headers={"Location": location, **_NO_STORE})
 
     # -- flows API -----------------------------------------------------------------------------------
     def _live_flow(self, env: Environment, flow_id: str) -> FlowState:
+        """The flow, touched now — or 404 if unknown or idle for more than 15 minutes (PingOne, CONFIRMED)."""
         with self.issuer.lock:
             flow = env.flows.get(flow_id)
             now = self.issuer.now()
@@ -455,34 +444,40 @@ class SandboxApp:
             flow.touched = now
             return flow
 
-    def _flow_json(self, env_id: str, flow: FlowState) -> dict[str, Any]:
-        flow_url = f"{self.base_url}/{env_id}/flows/{flow.id}"
+    def _flow_json(self, env: Environment, flow: FlowState) -> dict[str, Any]:
+        flow_url = f"{self.base_url}/{env.id}/flows/{flow.id}"
         links: dict[str, Any] = {"self": {"href": flow_url}}
         if flow.status == "USERNAME_PASSWORD_REQUIRED":
             links["usernamePassword.check"] = {"href": flow_url}
-        app = self.env(env_id).apps.get(flow.app_id)
+        app = env.apps.get(flow.app_id)
         data: dict[str, Any] = {
             "_links": links,
             "id": flow.id,
-            "environment": {"id": env_id},
+            "environment": {"id": env.id},
             "application": {"id": flow.app_id, "name": app.name if app else ""},
             "status": flow.status,
-            "resumeUrl": f"{self.issuer_url(env_id)}/resume?flowId={flow.id}",
+            "resumeUrl": f"{self.issuer_url(env.id)}/resume?flowId={flow.id}",
             "createdAt": _iso(flow.created),
             "expiresAt": _iso(flow.touched + FLOW_IDLE_TIMEOUT),
         }
         if flow.status == "USERNAME_PASSWORD_REQUIRED":
             data["_embedded"] = {"passwordPolicy": {"length": {"min": 8, "max": 255}}}
         elif flow.user_id:
-            user = self.env(env_id).users.get(flow.user_id)
+            user = env.users.get(flow.user_id)
             data["_embedded"] = {"user": {"id": flow.user_id, "username": user.username if user else ""}}
+        if flow.status == "FAILED":
+            data["error"] = {
+                "code": "INVALID_CREDENTIALS",
+                "message": f"Sign-on failed {MAX_FAILED_PASSWORDS} times; start a new authorization request.",
+            }
         return data
 
     def flows(self, request: Request, *, env_id: str, flow_id: str, fault: Fault | None = None) -> Response:
+        """``/{envID}/flows/{flowID}``: GET the flow; POST an action chosen by Content-Type."""
         env = self.env(env_id)
         flow = self._live_flow(env, flow_id)
         if request.method == "GET":
-            return _json(self._flow_json(env_id, flow))
+            return json_response(self._flow_json(env, flow), headers=dict(_NO_STORE))
         ctype = (request.mimetype or "").lower()
         if ctype != USERNAME_PASSWORD_CHECK.lower():
             raise platform_error(
@@ -492,7 +487,8 @@ class SandboxApp:
                     {
                         "code": "INVALID_VALUE",
                         "target": "Content-Type",
-                        "message": f"Unsupported flow action; use {USERNAME_PASSWORD_CHECK}",
+                        "message": f"Unsupported flow action {ctype or '(none)'}; the local sandbox supports "
+                        f"{USERNAME_PASSWORD_CHECK}",
                     }
                 ],
             )
@@ -517,21 +513,17 @@ class SandboxApp:
             or not isinstance(body.get("username"), str)
             or not isinstance(body.get("password"), str)
         ):
-            raise platform_error(
-                400,
-                "INVALID_DATA",
-                details=[
-                    {
-                        "code": "REQUIRED_VALUE",
-                        "target": "username/password",
-                        "message": "A JSON body with string fields username and password is required.",
-                    }
-                ],
+            raise _invalid_data(
+                "username/password",
+                "A JSON body with string fields username and password is required.",
+                code="REQUIRED_VALUE",
             )
-        return self._check_password(env_id, env, flow, body["username"], body["password"])
+        return self._check_password(env, flow, body["username"], body["password"])
 
-    def _check_password(self, env_id: str, env: Environment, flow: FlowState, username: str, password: str) -> Response:
+    def _check_password(self, env: Environment, flow: FlowState, username: str, password: str) -> Response:
         user = env.user_by_username(username)
+        if user is not None and user.enabled and user.password is None:
+            raise _invalid_data("password", "The user has no password; set one first.", code="NO_PASSWORD")
         ok = (
             user is not None
             and user.enabled
@@ -541,8 +533,11 @@ class SandboxApp:
         if not ok:
             with self.issuer.lock:
                 flow.failed_attempts += 1
-            # PingOne answers a bad password with a platform error whose detail is INVALID_VALUE
-            # (flow stays in USERNAME_PASSWORD_REQUIRED so the user can retry).
+                remaining = max(0, MAX_FAILED_PASSWORDS - flow.failed_attempts)
+                if remaining == 0:
+                    flow.status = "FAILED"
+            # PingOne (observed in Ping's SDK fixtures): 400 INVALID_DATA, detail INVALID_VALUE on password,
+            # innerError.failuresRemaining. An unknown username gets the same answer (no user enumeration).
             raise platform_error(
                 400,
                 "INVALID_DATA",
@@ -550,8 +545,8 @@ class SandboxApp:
                     {
                         "code": "INVALID_VALUE",
                         "target": "password",
-                        "message": "Invalid username or password.",
-                        "innerError": {"remainingAttempts": max(0, 5 - flow.failed_attempts)},
+                        "message": "The provided password did not match provisioned password",
+                        "innerError": {"failuresRemaining": remaining},
                     }
                 ],
             )
@@ -563,48 +558,53 @@ class SandboxApp:
             flow.session_token = st
             flow.auth_time = int(self.issuer.now())
             env.sessions[st] = {"user_id": user.id, "auth_time": flow.auth_time, "sid": str(uuid.uuid4())}
-        response = _json(self._flow_json(env_id, flow))
-        response.set_cookie("ST", st, path=f"/{env_id}", httponly=True, samesite="Lax")
+        response = json_response(self._flow_json(env, flow), headers=dict(_NO_STORE))
+        # PingOne: "set-cookie: ST=<uuid>; Path=/<envID>; … HttpOnly" on a successful usernamePassword.check.
+        response.set_cookie("ST", st, path=f"/{env.id}", httponly=True, samesite="Lax")
         return response
 
     # -- hosted sign-on page ---------------------------------------------------------------------------
     def signon_page(self, request: Request, *, env_id: str, fault: Fault | None = None) -> Response:
+        """The minimal hosted sign-on page the authorize 302 points to (a real browser can sign on here)."""
         env = self.env(env_id)
         flow_id = request.args.get("flowId", "")
         flow = self._live_flow(env, flow_id)
         error = ""
+        resume = f"{self.issuer_url(env_id)}/resume?flowId={flow_id}"
         if request.method == "POST" and flow.status == "USERNAME_PASSWORD_REQUIRED":
             try:
                 response = self._check_password(
-                    env_id, env, flow, request.form.get("username", ""), request.form.get("password", "")
+                    env, flow, request.form.get("username", ""), request.form.get("password", "")
                 )
             except SandboxError:
                 error = "Invalid username or password."
             else:
-                redirect = Response(
-                    status=302, headers={"Location": f"{self.issuer_url(env_id)}/resume?flowId={flow_id}"}
-                )
+                redirect = Response(status=302, headers={"Location": resume, **_NO_STORE})
                 for value in response.headers.getlist("Set-Cookie"):
                     redirect.headers.add("Set-Cookie", value)
                 return redirect
         if flow.status == "COMPLETED":
-            return Response(status=302, headers={"Location": f"{self.issuer_url(env_id)}/resume?flowId={flow_id}"})
+            return Response(status=302, headers={"Location": resume, **_NO_STORE})
+        if flow.status == "FAILED":
+            error = "Too many failed attempts. Start the sign-on again."
         app = env.apps.get(flow.app_id)
         page = _SIGNON_PAGE.format(
             app=escape(app.name if app else ""),
             action=escape(f"{self.base_url}/{env_id}/signon/?{urlencode({'flowId': flow_id})}"),
-            hint=escape(flow.params.get("login_hint", "")),
+            # login_hint pre-fills the username (OIDC Core §3.1.2.1).
+            hint=escape(request.form.get("username", "") or flow.params.get("login_hint", "")),
             error=f"<p class='error' role='alert'>{escape(error)}</p>" if error else "",
         )
         return Response(
             page,
             status=200 if not error else 400,
             mimetype="text/html",
-            headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"},
+            headers={"X-Frame-Options": "DENY", **_NO_STORE},
         )
 
     # -- resume --------------------------------------------------------------------------------------
     def resume(self, request: Request, *, env_id: str, fault: Fault | None = None) -> Response:
+        """``/as/resume?flowId=``: a COMPLETED flow plus its ``ST`` cookie → the authorization code."""
         env = self.env(env_id)
         flow = self._live_flow(env, request.args.get("flowId", ""))
         st = request.cookies.get("ST")
@@ -620,43 +620,38 @@ class SandboxApp:
                     }
                 ],
             )
-        session = env.sessions.get(st) or {}
         params = flow.params
         code = str(uuid.uuid4())
-        record = AuthCode(
-            code=code,
-            app_id=flow.app_id,
-            user_id=str(flow.user_id),
-            redirect_uri=params.get("redirect_uri", ""),
-            scope=params.get("scope", "openid"),
-            nonce=params.get("nonce"),
-            code_challenge=params.get("code_challenge"),
-            code_challenge_method=params.get(
-                "code_challenge_method", "plain" if params.get("code_challenge") else None
-            ),
-            issued=self.issuer.now(),
-            auth_time=int(flow.auth_time or self.issuer.now()),
-            session_id=str(session.get("sid", uuid.uuid4())),
-        )
         with self.issuer.lock:
+            session = env.sessions.get(st) or {}
+            record = AuthCode(
+                code=code,
+                app_id=flow.app_id,
+                user_id=str(flow.user_id),
+                redirect_uri=params.get("redirect_uri", ""),
+                scope=params.get("scope", "openid"),
+                nonce=params.get("nonce"),
+                code_challenge=params.get("code_challenge"),
+                code_challenge_method=params.get(
+                    "code_challenge_method", "plain" if params.get("code_challenge") else None
+                ),
+                issued=self.issuer.now(),
+                auth_time=int(flow.auth_time or self.issuer.now()),
+                session_id=str(session.get("sid", uuid.uuid4())),
+            )
             env.codes[code] = record
             env.flows.pop(flow.id, None)  # a flow resumes once
-        if params.get("response_mode") == "pi.flow":
-            auth = {"code": code}
-            if params.get("state"):
-                auth["state"] = params["state"]
-            return _json({"id": flow.id, "status": "COMPLETED", "authorizeResponse": auth})
+            self.issuer._note_added()
         query = {"code": code}
         if params.get("state"):
             query["state"] = params["state"]
-        redirect_uri = record.redirect_uri
-        sep = "&" if "?" in redirect_uri else "?"
-        return Response(
-            status=302,
-            headers={"Location": f"{redirect_uri}{sep}{urlencode(query)}", "Cache-Control": "no-store"},
-        )
+        if params.get("response_mode") == "pi.flow":
+            return json_response(
+                {"id": flow.id, "status": "COMPLETED", "authorizeResponse": query}, headers=dict(_NO_STORE)
+            )
+        return Response(status=302, headers={"Location": _with_query(record.redirect_uri, query), **_NO_STORE})
 
-    # -- token ---------------------------------------------------------------------------------------
+    # -- client authentication -------------------------------------------------------------------------
     def authenticate_client(
         self,
         request: Request,
@@ -665,24 +660,29 @@ class SandboxApp:
         *,
         called_url: str,
         fault: Fault | None = None,
+        endpoint: str = "token",
     ) -> App:
-        """Client authentication by the app's ``tokenEndpointAuthMethod``; one method per request."""
+        """Client authentication by the app's ``tokenEndpointAuthMethod`` — one method per request.
+
+        The same check serves ``/as/token``, ``/as/introspect`` and ``/as/revoke`` (PingOne uses the app's
+        method at each). A method the app is not configured for → 401 ``invalid_client`` "Request denied:
+        Unsupported authentication method".
+        """
         presented: list[str] = []
         basic_id = basic_secret = None
         header = request.headers.get("Authorization", "")
         if header:
             scheme, _, value = header.partition(" ")
             if scheme.lower() != "basic":
-                raise oauth_error(401, "invalid_client", "Request denied: Unsupported authentication method")
+                raise unsupported_auth()
             try:
                 decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
                 raw_id, sep, raw_secret = decoded.partition(":")
                 if not sep:
                     raise ValueError
-                basic_id, basic_secret = (
-                    unquote(raw_id.replace("+", " ")),
-                    unquote(raw_secret.replace("+", " ")),
-                )
+                # RFC 6749 §2.3.1: client_id and secret are form-urlencoded before Basic encoding.
+                basic_id = unquote(raw_id.replace("+", " "))
+                basic_secret = unquote(raw_secret.replace("+", " "))
             except (ValueError, UnicodeDecodeError):
                 raise oauth_error(401, "invalid_client", "Request denied: malformed Basic credentials") from None
             presented.append("CLIENT_SECRET_BASIC")
@@ -728,27 +728,22 @@ class SandboxApp:
                     "(iss/sub or client_id) is not a known application",
                 )
             if app.token_endpoint_auth_method not in (METHOD_CLIENT_SECRET_JWT, METHOD_PRIVATE_KEY_JWT):
-                raise _unsupported_auth()
+                raise unsupported_auth()
             self._check_client_assertion(
-                env, app, assertion, form.get("client_assertion_type"), called_url=called_url, fault=fault
+                env, app, assertion, form.get("client_assertion_type"), called_url=called_url, endpoint=endpoint
             )
             return app
-        if presented == ["CLIENT_SECRET_BASIC"]:
-            app = env.apps.get(str(basic_id))
+        if presented in (["CLIENT_SECRET_BASIC"], ["CLIENT_SECRET_POST"]):
+            method = presented[0]
+            client_id = str(basic_id) if method == "CLIENT_SECRET_BASIC" else form.get("client_id", "")
+            given = str(basic_secret) if method == "CLIENT_SECRET_BASIC" else form.get("client_secret", "")
+            app = env.apps.get(client_id)
             if app is None or not app.enabled:
                 raise oauth_error(401, "invalid_client", "Request denied: unknown client")
-            if app.token_endpoint_auth_method != "CLIENT_SECRET_BASIC":
-                raise _unsupported_auth()
-            if not hmac.compare_digest(app.secret.reveal().encode(), str(basic_secret).encode()):
-                raise oauth_error(401, "invalid_client", "Request denied: invalid client credentials")
-            return app
-        if presented == ["CLIENT_SECRET_POST"]:
-            app = env.apps.get(form.get("client_id", ""))
-            if app is None or not app.enabled:
-                raise oauth_error(401, "invalid_client", "Request denied: unknown client")
-            if app.token_endpoint_auth_method != "CLIENT_SECRET_POST":
-                raise _unsupported_auth()
-            if not hmac.compare_digest(app.secret.reveal().encode(), form.get("client_secret", "").encode()):
+            if app.token_endpoint_auth_method != method:
+                raise unsupported_auth()
+            secret = self._current_secret(app, endpoint)
+            if not hmac.compare_digest(secret.reveal().encode(), given.encode()):
                 raise oauth_error(401, "invalid_client", "Request denied: invalid client credentials")
             return app
         # No credentials: a public client (NONE) names itself with client_id.
@@ -756,8 +751,14 @@ class SandboxApp:
         if app is None or not app.enabled:
             raise oauth_error(401, "invalid_client", "Request denied: client authentication is required")
         if app.token_endpoint_auth_method != "NONE":
-            raise _unsupported_auth()
+            raise unsupported_auth()
         return app
+
+    def _current_secret(self, app: App, endpoint: str) -> Secret:
+        """The app's secret — or, under the ``rotated_secret`` fault, a new one the client cannot know."""
+        if self.faults.take(endpoint, "client_secret") is not None:
+            return Secret(secrets.token_urlsafe(48))
+        return app.secret
 
     def _check_client_assertion(
         self,
@@ -767,29 +768,31 @@ class SandboxApp:
         assertion_type: str | None,
         *,
         called_url: str,
-        fault: Fault | None,
+        endpoint: str = "token",
+        fault: Fault | None = None,
     ) -> None:
+        # PingOne: aud is the token endpoint, the issuer, or the endpoint actually called (full URLs).
         iss = self.issuer_url(env.id)
         accepted = [f"{iss}/token", iss, called_url]
         now = self.issuer.now()
-        secret = app.secret
-        if fault is not None and fault.name == "clock_skew":
+        armed = self.faults.take(endpoint, "client_assertion")
+        if armed is not None and armed.name == "clock_skew":
             now += 7200
-        if fault is not None and fault.name == "wrong_audience":
+        if armed is not None and armed.name == "wrong_audience":
             accepted = [f"{self.base_url}/{uuid.uuid4()}/as/token"]
-        if fault is not None and fault.name == "rotated_secret":
-            from ..secret import Secret
-
-            secret = Secret(secrets.token_urlsafe(48))
-        verify: Callable[[str, dict[str, Any]], bool] | None = None
         method = app.token_endpoint_auth_method
+        verify: Callable[[str, dict[str, Any]], bool] | None = None
+        secret: Secret | None = None
         if method == METHOD_PRIVATE_KEY_JWT:
             verify = self._jwks_verifier(app)
+        else:
+            secret = self._current_secret(app, endpoint)
+        # One source of truth: the same checker the client runs before sending (pinghelpers.rules).
         checklist = check_assertion(
             assertion,
             client_id=app.id,
             audiences=accepted,
-            secret=secret if method == METHOD_CLIENT_SECRET_JWT else None,
+            secret=secret,
             verify_signature=verify,
             method=method,
             assertion_type=assertion_type or "",
@@ -806,16 +809,19 @@ class SandboxApp:
             )
 
     def _jwks_verifier(self, app: App) -> Callable[[str, dict[str, Any]], bool]:
+        """PRIVATE_KEY_JWT: verify with the app's JWKS (keys parsed once; ``kid`` picks the key when given)."""
+
         def verify(token: str, header: dict[str, Any]) -> bool:
-            keys = (app.jwks or {}).get("keys", [])
-            candidates = [k for k in keys if not header.get("kid") or k.get("kid") == header.get("kid")]
-            for jwk_dict in candidates:
+            kid = header.get("kid")
+            alg = str(header.get("alg"))
+            for key_id, key in app.public_keys():
+                if kid and key_id and key_id != kid:
+                    continue
                 try:
-                    key = jwt.PyJWK.from_dict(jwk_dict, algorithm=str(header.get("alg")))
                     jwt.decode(
                         token,
-                        key.key,
-                        algorithms=[str(header.get("alg"))],
+                        key,
+                        algorithms=[alg],
                         options={
                             "verify_aud": False,
                             "verify_exp": False,
@@ -843,11 +849,13 @@ class SandboxApp:
             raise oauth_error(400, "invalid_request", f"Parameters sent more than once: {', '.join(dupes)}")
         return {k: v[0] for k, v in parsed.items()}
 
+    # -- token ---------------------------------------------------------------------------------------
     def token(self, request: Request, *, env_id: str, fault: Fault | None = None) -> Response:
+        """``/as/token``: authenticate the client, then run the grant it asks for (if the app allows it)."""
         env = self.env(env_id)
         form = self._read_form(request)
         called = f"{self.base_url}{request.path}"
-        app = self.authenticate_client(request, env, form, called_url=called, fault=fault)
+        app = self.authenticate_client(request, env, form, called_url=called)
         grant = form.get("grant_type")
         handler = self.grant_handlers.get(grant or "")
         if handler is not None:
@@ -856,8 +864,12 @@ class SandboxApp:
             raise oauth_error(400, "invalid_request", "grant_type is required")
         raise oauth_error(400, "unsupported_grant_type", f"Unsupported grant type {grant}")
 
+    def _tokens_response(self, body: dict[str, Any]) -> Response:
+        # RFC 6749 §5.1: token responses are never cached.
+        return json_response(body, headers=dict(_NO_STORE))
+
     def _grant_authorization_code(
-        self, env: Environment, app: App, form: dict[str, str], *, fault: Fault | None
+        self, env: Environment, app: App, form: dict[str, str], *, fault: Fault | None = None
     ) -> Response:
         if "AUTHORIZATION_CODE" not in app.grant_types:
             raise oauth_error(400, "unauthorized_client", "The application does not allow authorization_code")
@@ -877,13 +889,17 @@ class SandboxApp:
                     "The authorization code was already used; tokens issued from it are revoked",
                 )
             record.used = True  # burn it now, even if a later check fails: codes are single-use
+        # RFC 6749 §4.1.3: the code is bound to the client it was issued to …
         if record.app_id != app.id:
             raise oauth_error(400, "invalid_grant", "The authorization code was issued to another client")
+        # … lives briefly (sandbox choice: CODE_LIFETIME = 60 s) …
         expired = self.issuer.now() - record.issued > CODE_LIFETIME
-        if expired or (fault is not None and fault.name == "expired_code"):
+        if expired or self.faults.take("token", "authorization_code") is not None:
             raise oauth_error(400, "invalid_grant", "The authorization code is invalid or has expired")
-        if form.get("redirect_uri") != record.redirect_uri:
+        # … and to the redirect_uri of the authorization request, exactly.
+        if form.get("redirect_uri", "") != record.redirect_uri:
             raise oauth_error(400, "invalid_grant", "redirect_uri does not match the authorization request")
+        # RFC 7636 §4.6: the verifier, transformed by the method, must equal the stored challenge.
         if record.code_challenge is not None:
             verifier = form.get("code_verifier")
             if not verifier:
@@ -898,8 +914,7 @@ class SandboxApp:
         user = env.users.get(record.user_id)
         if user is None or not user.enabled:
             raise oauth_error(400, "invalid_grant", "The user is no longer active")
-        scopes = record.scope.split()
-        body = self.issuer.mint_tokens(
+        body, ids = self.issuer.mint(
             issuer_url=self.issuer_url(env.id),
             env=env,
             app=app,
@@ -908,88 +923,210 @@ class SandboxApp:
             nonce=record.nonce,
             auth_time=record.auth_time,
             session_id=record.session_id,
-            with_refresh="REFRESH_TOKEN" in app.grant_types or "offline_access" in scopes,
+            with_refresh="REFRESH_TOKEN" in app.grant_types or "offline_access" in record.scope.split(),
             api_audience=self.base_url,
         )
-        ids = [t["jti"] for t in self.issuer.tokens.values() if t.get("token") == body["access_token"]]
-        if body.get("refresh_token"):
-            ids.append(body["refresh_token"])
         with self.issuer.lock:
             record.token_ids.extend(ids)
-        return _json(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+        return self._tokens_response(body)
+
+    def _grant_refresh_token(
+        self, env: Environment, app: App, form: dict[str, str], *, fault: Fault | None = None
+    ) -> Response:
+        if "REFRESH_TOKEN" not in app.grant_types:
+            raise oauth_error(400, "unauthorized_client", "The application does not allow refresh_token")
+        value = form.get("refresh_token")
+        if not value:
+            raise oauth_error(400, "invalid_request", "refresh_token is required")
+        with self.issuer.lock:
+            record = self.issuer.tokens.get(value)
+            if record is None or record.get("type") != "refresh_token" or record.get("env") != env.id:
+                raise oauth_error(400, "invalid_grant", "The refresh token is invalid or has expired")
+            if record["client_id"] != app.id:
+                raise oauth_error(400, "invalid_grant", "The refresh token was issued to another client")
+            if record.get("rotated"):
+                # PingOne additionalRefreshTokenReplayProtectionEnabled (default true): presenting a refresh
+                # token that was already exchanged revokes it and every token descended from it.
+                if app.refresh_token_replay_protection:
+                    self.issuer.revoke_family(str(record["family"]))
+                raise oauth_error(
+                    400,
+                    "invalid_grant",
+                    "The refresh token was already used (rotation); its token family is revoked",
+                )
+            if not self.issuer.is_live(record, self.issuer.now()):
+                raise oauth_error(400, "invalid_grant", "The refresh token is invalid or has expired")
+            record["rotated"] = True  # rotation: every exchange returns a new refresh token
+            record["active"] = False
+        granted = str(record["scope"]).split()
+        requested = form.get("scope")
+        if requested is not None:
+            extra = sorted(set(requested.split()) - set(granted))
+            if extra:
+                # RFC 6749 §6: a refresh may narrow the scope, never widen it.
+                raise oauth_error(400, "invalid_scope", f"Scopes not granted originally: {' '.join(extra)}")
+            granted = [s for s in granted if s in requested.split()]
+        user = env.users.get(str(record["sub"]))
+        if user is None or not user.enabled:
+            raise oauth_error(400, "invalid_grant", "The user is no longer active")
+        body, _ids = self.issuer.mint(
+            issuer_url=self.issuer_url(env.id),
+            env=env,
+            app=app,
+            user=user,
+            scope=" ".join(granted),
+            auth_time=record.get("auth_time"),
+            session_id=record.get("session_id"),
+            with_refresh=True,
+            refresh_family=str(record["family"]),
+            api_audience=self.base_url,
+        )
+        return self._tokens_response(body)
+
+    def _grant_client_credentials(
+        self, env: Environment, app: App, form: dict[str, str], *, fault: Fault | None = None
+    ) -> Response:
+        if "CLIENT_CREDENTIALS" not in app.grant_types or app.token_endpoint_auth_method == "NONE":
+            raise oauth_error(400, "unauthorized_client", "The application does not allow client_credentials")
+        scope = form.get("scope", "")
+        if "openid" in scope.split():
+            # No user, so no ID token: PingOne does not mix openid with client_credentials.
+            raise oauth_error(400, "invalid_scope", "openid cannot be requested with client_credentials")
+        body, _ids = self.issuer.mint(
+            issuer_url=self.issuer_url(env.id),
+            env=env,
+            app=app,
+            user=None,
+            scope=scope,
+            api_audience=self.base_url,
+        )
+        return self._tokens_response(body)
 
     # -- userinfo ------------------------------------------------------------------------------------
     def bearer_record(self, request: Request, env: Environment) -> dict[str, Any]:
+        """The live access-token record behind ``Authorization: Bearer …`` (or a 401 ``INVALID_TOKEN``)."""
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
+        token = token.strip()
         if scheme.lower() != "bearer" or not token:
-            raise platform_error(
-                401,
-                "ACCESS_FAILED",
-                details=[
-                    {
-                        "code": "INVALID_TOKEN",
-                        "target": "Authentication Credentials",
-                        "message": "The authorization token is either missing or invalid, or it has expired.",
-                    }
-                ],
-                headers={"WWW-Authenticate": 'Bearer realm="PingOne"'},
-            )
-        try:
-            claims = jwt.decode(
-                token.strip(),
-                self.issuer.key.private_key.public_key(),
-                algorithms=["RS256"],
-                options={"verify_aud": False},
-            )
-        except jwt.InvalidTokenError:
-            claims = None
-        record = self.issuer.tokens.get(str(claims.get("jti"))) if claims else None
-        if (
-            claims is None
-            or record is None
-            or not record.get("active")
-            or record.get("env") != env.id
-            or float(record.get("exp", 0)) <= self.issuer.now()
-        ):
-            raise platform_error(
-                401,
-                "ACCESS_FAILED",
-                details=[
-                    {
-                        "code": "INVALID_TOKEN",
-                        "target": "Authentication Credentials",
-                        "message": "The authorization token is either missing or invalid, or it has expired.",
-                    }
-                ],
-                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-            )
+            if request.method == "POST" and (request.mimetype or "") == "application/x-www-form-urlencoded":
+                token = request.form.get("access_token", "")  # RFC 6750 §2.2: form-encoded body parameter
+            if not token:
+                raise invalid_token(error="invalid_request")
+        record = self.issuer.token_record(token, env)
+        if record is None or record.get("type") != "access_token" or not self.issuer.is_live(record, self.issuer.now()):
+            raise invalid_token()
         return record
 
     def userinfo(self, request: Request, *, env_id: str, fault: Fault | None = None) -> Response:
+        """``/as/userinfo`` (GET or POST): ``sub`` plus the profile claims the token's scopes allow."""
         env = self.env(env_id)
         record = self.bearer_record(request, env)
         user = env.users.get(str(record.get("sub")))
-        if user is None:
-            raise platform_error(401, "ACCESS_FAILED")
-        scopes = str(record.get("scope", "")).split()
-        info: dict[str, Any] = {"sub": user.id, "env": env.id, "org": "00000000-0000-4000-8000-000000000000"}
-        if "profile" in scopes:
-            info.update(
-                {
-                    "preferred_username": user.username,
-                    "given_name": user.given_name,
-                    "family_name": user.family_name,
-                    "name": f"{user.given_name} {user.family_name}".strip(),
-                }
-            )
-        if "email" in scopes:
-            info["email"] = user.email
-        return _json(info)
+        if user is None or not user.enabled:
+            raise invalid_token()  # a client_credentials token has no user to describe
+        info: dict[str, Any] = {"sub": user.id, "env": env.id, "org": ORG_ID}
+        info.update(profile_claims(user, str(record.get("scope", "")).split()))
+        return json_response(info, headers=dict(_NO_STORE))
 
+    # -- introspect & revoke -------------------------------------------------------------------------
+    def introspect(self, request: Request, *, env_id: str, fault: Fault | None = None) -> Response:
+        """``/as/introspect`` (RFC 7662): ``{"active": false}`` unless the token is live in this environment."""
+        env = self.env(env_id)
+        form = self._read_form(request)
+        self.authenticate_client(request, env, form, called_url=f"{self.base_url}{request.path}", endpoint="introspect")
+        token = form.get("token")
+        if not token:
+            raise oauth_error(400, "invalid_request", "token is required")
+        record = self.issuer.token_record(token, env)
+        if record is None or not self.issuer.is_live(record, self.issuer.now()):
+            # RFC 7662 §2.2: nothing more than active=false for an unknown, expired or revoked token.
+            return json_response({"active": False}, headers=dict(_NO_STORE))
+        body: dict[str, Any] = {"active": True}
+        if record["type"] == "access_token":
+            body["token_type"] = "Bearer"
+        for key in ("scope", "client_id", "sub", "exp", "iat", "aud", "iss", "env", "sid", "auth_time"):
+            value = record.get(key)
+            if value not in (None, ""):
+                body[key] = value
+        if record["type"] == "access_token":
+            body["jti"] = record["jti"]  # a refresh token's id is the token itself: never echo it
+            body["org"] = ORG_ID
+        return json_response(body, headers=dict(_NO_STORE))
 
-def _iso(ts: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{int((ts % 1) * 1000):03d}Z"
+    def revoke(self, request: Request, *, env_id: str, fault: Fault | None = None) -> Response:
+        """``/as/revoke`` (RFC 7009): 200 whether or not the token was known.
+
+        A refresh token takes its whole family with it (RFC 7009 §2.1: access tokens from the same grant
+        SHOULD go too); an access token goes alone. A token of another client is left alone, silently.
+        """
+        env = self.env(env_id)
+        form = self._read_form(request)
+        app = self.authenticate_client(
+            request, env, form, called_url=f"{self.base_url}{request.path}", endpoint="revoke"
+        )
+        token = form.get("token")
+        if not token:
+            raise oauth_error(400, "invalid_request", "token is required")
+        record = self.issuer.token_record(token, env)
+        if record is not None and record["client_id"] == app.id:
+            if record["type"] == "refresh_token":
+                self.issuer.revoke_family(str(record["family"]))
+            else:
+                self.issuer.revoke_ids([str(record["jti"])])
+        return Response(status=200, headers=dict(_NO_STORE))
+
+    # -- signoff -------------------------------------------------------------------------------------
+    def signoff(self, request: Request, *, env_id: str, fault: Fault | None = None) -> Response:
+        """``/as/signoff``: end the ``ST`` session, then redirect to a registered post-logout URI (or a page).
+
+        PingOne's rules: ``id_token_hint`` must be signed by this environment for an enabled app in its
+        ``aud``, with ``iss`` matching the URL used (expired hints are fine) and the session's user as
+        ``sub``; ``post_logout_redirect_uri`` must be one of that app's ``postLogoutRedirectUris``, else a
+        non-redirectable error.
+        """
+        env = self.env(env_id)
+        params = self._params(request)
+        st = request.cookies.get("ST")
+        app: App | None = None
+        hint_sub: str | None = None
+        hint = params.get("id_token_hint")
+        if hint:
+            claims = self.issuer.verify(hint, verify_exp=False)
+            if claims is None or claims.get("iss") != self.issuer_url(env_id):
+                raise _invalid_data("id_token_hint", "The id_token_hint was not issued by this environment.")
+            audience = claims.get("aud")
+            app_id = audience[0] if isinstance(audience, list) and audience else audience
+            app = env.apps.get(str(app_id))
+            if app is None or not app.enabled:
+                raise _invalid_data("id_token_hint", "The id_token_hint's aud is not an enabled application.")
+            hint_sub = str(claims.get("sub"))
+        elif params.get("client_id"):
+            app = env.apps.get(params["client_id"])
+        with self.issuer.lock:
+            session = env.sessions.get(st) if st else None
+            if session is not None and hint_sub is not None and session["user_id"] != hint_sub:
+                raise _invalid_data("id_token_hint", "The id_token_hint names another user than the session's.")
+        target = params.get("post_logout_redirect_uri")
+        if target is not None:
+            if app is None or target not in app.post_logout_redirect_uris:
+                raise _invalid_data(
+                    "post_logout_redirect_uri",
+                    "post_logout_redirect_uri must match one of the app's postLogoutRedirectUris "
+                    "(and needs an id_token_hint naming the app).",
+                )
+            if params.get("state"):
+                target = _with_query(target, {"state": params["state"]})
+            if len(target) >= MAX_LOGOUT_URL:
+                raise _invalid_data("post_logout_redirect_uri", "The redirect URI and state exceed 8192 characters.")
+        if st:
+            self.issuer.end_session(env, st)
+        if target is not None:
+            response = Response(status=302, headers={"Location": target, **_NO_STORE})
+        else:
+            response = Response(_SIGNED_OFF_PAGE, status=200, mimetype="text/html", headers=dict(_NO_STORE))
+        response.delete_cookie("ST", path=f"/{env_id}", httponly=True, samesite="Lax")
+        return response
 
 
 _SIGNON_PAGE = """<!doctype html>
@@ -1009,3 +1146,11 @@ button{{margin-top:1.5em;width:100%;padding:.6em;background:#0d4a8f;color:#fff;b
 <label>Password <input name="password" id="password" type="password" autocomplete="current-password" required></label>
 <button type="submit" id="signOnButton">Sign On</button>
 </form></main></body></html>"""
+
+
+_SIGNED_OFF_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Signed off — PingOne local sandbox</title></head>
+<body style="font-family:system-ui,sans-serif">
+<div style="background:#b4530a;color:#fff;padding:.4em 1em;font-weight:bold">LOCAL SANDBOX — an offline stand-in for
+PingOne on this machine</div>
+<main style="max-width:22em;margin:3em auto"><h1>Signed off</h1><p>Your session has ended.</p></main></body></html>"""

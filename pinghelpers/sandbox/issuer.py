@@ -31,6 +31,7 @@ __all__ = [
     "DEFAULT_PASSWORD",
     "DEFAULT_REDIRECT_URI",
     "DEFAULT_USERNAME",
+    "DEFAULT_WORKER_ID",
     "FLOW_IDLE_TIMEOUT",
     "LOOPBACK_REDIRECT_URI",
     "App",
@@ -123,10 +124,14 @@ class SigningKey:
         return cls(private_key=key, kid=_b64url(hashlib.sha256(der).digest())[:22], cert_der=der)
 
     def jwk(self) -> dict[str, Any]:
+        """The public JWK (computed once: JWKS requests are frequent and the key never changes)."""
+        cached: dict[str, Any] | None = self.__dict__.get("_jwk")
+        if cached is not None:
+            return cached
         numbers = self.private_key.public_key().public_numbers()
         n = numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")
         e = numbers.e.to_bytes((numbers.e.bit_length() + 7) // 8, "big")
-        return {
+        jwk = {
             "kty": "RSA",
             "kid": self.kid,
             "use": "sig",
@@ -136,11 +141,39 @@ class SigningKey:
             "x5t": _b64url(hashlib.sha1(self.cert_der).digest()),  # noqa: S324 - x5t is defined as SHA-1
             "x5c": [base64.b64encode(self.cert_der).decode("ascii")],
         }
+        self.__dict__["_jwk"] = jwk
+        return jwk
+
+    @property
+    def public_key(self) -> rsa.RSAPublicKey:
+        """The public half, for verifying the tokens this issuer signed."""
+        cached: rsa.RSAPublicKey | None = self.__dict__.get("_public")
+        if cached is None:
+            cached = self.private_key.public_key()
+            self.__dict__["_public"] = cached
+        return cached
+
+
+# PingOne's enumerations for the application fields the sandbox honours (management API "Applications").
+AUTH_METHODS = ("NONE", "CLIENT_SECRET_BASIC", "CLIENT_SECRET_POST", "CLIENT_SECRET_JWT", "PRIVATE_KEY_JWT")
+GRANT_TYPES = (
+    "AUTHORIZATION_CODE",
+    "CIBA",
+    "CLIENT_CREDENTIALS",
+    "DEVICE_CODE",
+    "IMPLICIT",
+    "REFRESH_TOKEN",
+    "TOKEN_EXCHANGE",
+)
+PKCE_ENFORCEMENTS = ("OPTIONAL", "REQUIRED", "S256_REQUIRED")
+APP_TYPES = ("CUSTOM_APP", "NATIVE_APP", "SERVICE", "SINGLE_PAGE_APP", "WEB_APP", "WORKER")
+RESPONSE_TYPES = ("CODE", "ID_TOKEN", "TOKEN")
+ORG_ID = "00000000-0000-4000-8000-000000000000"  # the sandbox's one organization
 
 
 @dataclass
 class App:
-    """An application, with the PingOne fields the sandbox honours."""
+    """An application, with the PingOne fields the sandbox honours (names follow the management API)."""
 
     id: str
     name: str
@@ -149,11 +182,33 @@ class App:
     redirect_uris: list[str] = field(default_factory=lambda: [DEFAULT_REDIRECT_URI, LOOPBACK_REDIRECT_URI])
     grant_types: list[str] = field(default_factory=lambda: ["AUTHORIZATION_CODE", "REFRESH_TOKEN"])
     pkce_enforcement: str = "OPTIONAL"  # OPTIONAL | REQUIRED | S256_REQUIRED
-    jwks: dict[str, Any] | None = None  # for PRIVATE_KEY_JWT
+    jwks: dict[str, Any] | None = None  # for PRIVATE_KEY_JWT: {"keys": [public JWKs]}
     type: str = "WEB_APP"
     enabled: bool = True
     post_logout_redirect_uris: list[str] = field(default_factory=list)
     created_at: float = field(default_factory=time.time)
+    description: str = ""
+    response_types: list[str] = field(default_factory=lambda: ["CODE"])
+    # PingOne default true: presenting an already-rotated refresh token revokes the whole family.
+    refresh_token_replay_protection: bool = True
+    protocol: str = "OPENID_CONNECT"
+    _keys: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+
+    def public_keys(self) -> list[tuple[str | None, Any]]:
+        """The app's JWKS parsed once into ``(kid, key)`` pairs (PRIVATE_KEY_JWT verification)."""
+        jwks = self.jwks or {}
+        cache = self._keys
+        if cache is None or cache.get("source") is not jwks:
+            parsed: list[tuple[str | None, Any]] = []
+            for jwk_dict in jwks.get("keys", []):
+                try:
+                    parsed.append((jwk_dict.get("kid"), jwt.PyJWK.from_dict(jwk_dict).key))
+                except (jwt.PyJWKError, jwt.InvalidKeyError, ValueError, TypeError, KeyError):
+                    continue  # an unusable key verifies nothing; validation reports it at config time
+            cache = {"source": jwks, "keys": parsed}
+            self._keys = cache
+        keys: list[tuple[str | None, Any]] = cache["keys"]
+        return keys
 
 
 @dataclass
@@ -166,6 +221,8 @@ class User:
     family_name: str = ""
     population_id: str = DEFAULT_POPULATION_ID
     enabled: bool = True
+    created_at: float = field(default_factory=time.time)
+    force_password_change: bool = False
 
 
 @dataclass
@@ -211,23 +268,39 @@ class Environment:
     sessions: dict[str, dict[str, Any]] = field(default_factory=dict)  # ST cookie value → session
 
     def user_by_username(self, username: str) -> User | None:
+        # Usernames are few (a class, not a directory); a dict index would have to track renames.
         for user in self.users.values():
             if user.username == username:
                 return user
         return None
 
 
+# Sweep expired state once this many records were added since the last sweep (amortised O(1) per request).
+_SWEEP_EVERY = 2048
+# Keep a used or expired code this long after issue, to recognise (and punish) a replay.
+_CODE_RETENTION = 600
+
+
 class Issuer:
-    """Keys, state and token minting for every environment the sandbox serves."""
+    """Keys, state and token minting for every environment the sandbox serves.
+
+    ``clock`` (seconds since the epoch) is injectable so tests can move time: flow idle timeout, code
+    lifetime, assertion expiry. One re-entrant lock guards all state.
+    """
 
     def __init__(self, *, clock: Callable[[], float] = time.time, signing_key: SigningKey | None = None) -> None:
         self.lock = threading.RLock()
         self._clock = clock
-        self.clock_offset = 0.0  # seconds added to the clock (fault injection: clock skew)
+        self.clock_offset = 0.0  # seconds added to the clock (tests, fault injection)
         self.key = signing_key or SigningKey.generate()
         self.environments: dict[str, Environment] = {}
-        # token id (jti) → record, for introspection/revocation
+        # token id (access token jti, or the refresh token itself) → record, for introspection/revocation
         self.tokens: dict[str, dict[str, Any]] = {}
+        # refresh-token family → every token id minted in it (RFC 6819 §5.2.2.3: revoke the family on replay)
+        self.families: dict[str, list[str]] = {}
+        # session id (sid) → refresh tokens bound to it (signoff ends the session and its refresh tokens)
+        self.session_tokens: dict[str, list[str]] = {}
+        self._added = 0
 
     def now(self) -> float:
         return self._clock() + self.clock_offset
@@ -257,8 +330,14 @@ class Issuer:
             redirect_uris=[],
             grant_types=["CLIENT_CREDENTIALS"],
             type="WORKER",
+            response_types=[],
         )
-        env.populations[DEFAULT_POPULATION_ID] = {"id": DEFAULT_POPULATION_ID, "name": "Sandbox learners"}
+        env.populations[DEFAULT_POPULATION_ID] = {
+            "id": DEFAULT_POPULATION_ID,
+            "name": "Sandbox learners",
+            "description": "",
+            "createdAt": self.now(),
+        }
         env.users[DEFAULT_USER_ID] = User(
             id=DEFAULT_USER_ID,
             username=DEFAULT_USERNAME,
@@ -269,6 +348,26 @@ class Issuer:
         )
         return env
 
+    # -- housekeeping -------------------------------------------------------------------------------
+    def _note_added(self) -> None:
+        """Count new records; every ``_SWEEP_EVERY`` of them, drop what has expired (caller holds the lock)."""
+        self._added += 1
+        if self._added >= _SWEEP_EVERY:
+            self._added = 0
+            self.sweep()
+
+    def sweep(self) -> None:
+        """Forget expired tokens, codes past their replay window, idle flows — so a long class stays small."""
+        with self.lock:
+            now = self.now()
+            for token_id in [k for k, v in self.tokens.items() if v["exp"] < now - 3600]:
+                del self.tokens[token_id]
+            for env in self.environments.values():
+                for code in [k for k, v in env.codes.items() if now - v.issued > _CODE_RETENTION]:
+                    del env.codes[code]
+                for flow_id in [k for k, v in env.flows.items() if now - v.touched > FLOW_IDLE_TIMEOUT]:
+                    del env.flows[flow_id]
+
     # -- tokens -------------------------------------------------------------------------------------
     def sign(self, claims: dict[str, Any], *, typ: str | None = None) -> str:
         headers: dict[str, Any] = {"kid": self.key.kid}
@@ -276,13 +375,33 @@ class Issuer:
             headers["typ"] = typ
         return jwt.encode(claims, self.key.private_key, algorithm="RS256", headers=headers)
 
+    def verify(self, token: str, *, verify_exp: bool = True) -> dict[str, Any] | None:
+        """The claims of a token this issuer signed, or ``None`` (bad signature, malformed, expired)."""
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                self.key.public_key,
+                algorithms=["RS256"],
+                options={"verify_aud": False, "verify_exp": False},
+            )
+        except jwt.InvalidTokenError:
+            return None
+        if verify_exp and float(claims.get("exp", 0)) <= self.now():
+            return None
+        return claims
+
     @staticmethod
     def at_hash(access_token: str) -> str:
         # OIDC Core §3.1.3.6: left half of the SHA-256 of the access token, base64url.
         digest = hashlib.sha256(access_token.encode("ascii")).digest()
         return _b64url(digest[: len(digest) // 2])
 
-    def mint_tokens(
+    def mint_tokens(self, **kwargs: Any) -> dict[str, Any]:
+        """Like :meth:`mint`, returning only the token response body."""
+        body, _ids = self.mint(**kwargs)
+        return body
+
+    def mint(
         self,
         *,
         issuer_url: str,
@@ -296,7 +415,12 @@ class Issuer:
         with_refresh: bool = False,
         refresh_family: str | None = None,
         api_audience: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> tuple[dict[str, Any], list[str]]:
+        """Sign an access token (and an ID token with ``openid``, a refresh token when asked).
+
+        Returns the token response body and the ids of the records it created (access jti, refresh token),
+        so the caller can bind them to the code or family that produced them without scanning every token.
+        """
         now = int(self.now())
         scopes = scope.split()
         jti = str(uuid.uuid4())
@@ -308,10 +432,11 @@ class Issuer:
             "exp": now + ACCESS_TOKEN_LIFETIME,
             # PingOne: the PingOne API resource's audience (api.pingone.<tld>); the sandbox's own API base.
             "aud": [api_audience or issuer_url.rsplit("/", 2)[0]],
-            "scope": scope,
             "env": env.id,
-            "org": "00000000-0000-4000-8000-000000000000",
+            "org": ORG_ID,
         }
+        if scope:
+            at_claims["scope"] = scope
         if user is not None:
             at_claims.update({"sub": user.id, "sid": session_id, "auth_time": auth_time, "acr": "Single_Factor"})
         access_token = self.sign(at_claims, typ="at+jwt")
@@ -319,8 +444,9 @@ class Issuer:
             "access_token": access_token,
             "token_type": "Bearer",
             "expires_in": ACCESS_TOKEN_LIFETIME,
-            "scope": scope,
         }
+        if scope:
+            body["scope"] = scope
         record: dict[str, Any] = {
             "type": "access_token",
             "jti": jti,
@@ -331,10 +457,12 @@ class Issuer:
             "exp": now + ACCESS_TOKEN_LIFETIME,
             "iat": now,
             "active": True,
-            "token": access_token,
+            "aud": at_claims["aud"],
+            "iss": issuer_url,
+            "sid": session_id if user else None,
+            "auth_time": auth_time if user else None,
         }
-        with self.lock:
-            self.tokens[jti] = record
+        ids = [jti]
         if user is not None and "openid" in scopes:
             id_claims: dict[str, Any] = {
                 "iss": issuer_url,
@@ -348,49 +476,97 @@ class Issuer:
                 "sid": session_id,
                 "at_hash": self.at_hash(access_token),
                 "env": env.id,
-                "org": "00000000-0000-4000-8000-000000000000",
+                "org": ORG_ID,
                 "p1.region": "NA",
             }
             if nonce:
+                # OIDC Core §3.1.3.7 (11): the nonce from the authorization request, unchanged.
                 id_claims["nonce"] = nonce
-            if "profile" in scopes:
-                id_claims.update(
-                    {
-                        "preferred_username": user.username,
-                        "given_name": user.given_name,
-                        "family_name": user.family_name,
-                        "name": f"{user.given_name} {user.family_name}".strip(),
-                    }
-                )
-            if "email" in scopes:
-                id_claims["email"] = user.email
+            id_claims.update(profile_claims(user, scopes))
             body["id_token"] = self.sign(id_claims, typ="JWT")
+        refresh: dict[str, Any] | None = None
         if with_refresh and user is not None:
             rt = secrets.token_urlsafe(48)
             family = refresh_family or str(uuid.uuid4())
-            with self.lock:
-                self.tokens[rt] = {
-                    "type": "refresh_token",
-                    "jti": rt,
-                    "env": env.id,
-                    "client_id": app.id,
-                    "sub": user.id,
-                    "scope": scope,
-                    "exp": now + REFRESH_TOKEN_LIFETIME,
-                    "iat": now,
-                    "active": True,
-                    "family": family,
-                    "session_id": session_id,
-                    "auth_time": auth_time,
-                    "nonce": nonce,
-                    "access_jti": jti,
-                }
+            refresh = {
+                "type": "refresh_token",
+                "jti": rt,
+                "env": env.id,
+                "client_id": app.id,
+                "sub": user.id,
+                "scope": scope,
+                "exp": now + REFRESH_TOKEN_LIFETIME,
+                "iat": now,
+                "active": True,
+                "rotated": False,
+                "family": family,
+                "session_id": session_id,
+                "auth_time": auth_time,
+                "nonce": nonce,
+                "access_jti": jti,
+            }
             body["refresh_token"] = rt
             record["refresh"] = rt
-        return body
+            record["family"] = family
+            ids.append(rt)
+        with self.lock:
+            self.tokens[jti] = record
+            self._note_added()
+            if refresh is not None:
+                self.tokens[refresh["jti"]] = refresh
+                self.families.setdefault(refresh["family"], []).extend(ids)
+                if session_id:
+                    self.session_tokens.setdefault(session_id, []).append(refresh["jti"])
+        return body, ids
 
     def revoke_ids(self, ids: list[str]) -> None:
         with self.lock:
             for token_id in ids:
-                if token_id in self.tokens:
-                    self.tokens[token_id]["active"] = False
+                record = self.tokens.get(token_id)
+                if record is not None:
+                    record["active"] = False
+
+    def revoke_family(self, family: str) -> None:
+        """Revoke every token minted in a refresh-token family (replay of a rotated refresh token)."""
+        with self.lock:
+            self.revoke_ids(self.families.get(family, []))
+
+    def end_session(self, env: Environment, session_token: str) -> dict[str, Any] | None:
+        """Sign off: forget the ``ST`` session and revoke the refresh tokens bound to it."""
+        with self.lock:
+            session = env.sessions.pop(session_token, None)
+            if session is not None:
+                self.revoke_ids(self.session_tokens.pop(str(session.get("sid")), []))
+            return session
+
+    def token_record(self, token: str, env: Environment) -> dict[str, Any] | None:
+        """The live record for an access token (JWT) or a refresh token of ``env``, else ``None``."""
+        record = self.tokens.get(token)  # refresh tokens are their own key
+        if record is None and token.count(".") == 2:
+            claims = self.verify(token, verify_exp=False)
+            record = self.tokens.get(str(claims.get("jti"))) if claims else None
+        if record is None or record.get("env") != env.id:
+            return None
+        return record
+
+    @staticmethod
+    def is_live(record: dict[str, Any], now: float) -> bool:
+        return bool(record.get("active")) and float(record.get("exp", 0)) > now
+
+
+def profile_claims(user: User, scopes: list[str]) -> dict[str, Any]:
+    """The scope-driven profile claims of ``user`` (ID token and userinfo; OIDC Core §5.4)."""
+    claims: dict[str, Any] = {}
+    if "profile" in scopes:
+        claims.update(
+            {
+                "preferred_username": user.username,
+                "given_name": user.given_name,
+                "family_name": user.family_name,
+                "name": f"{user.given_name} {user.family_name}".strip(),
+                "updated_at": int(user.created_at),
+            }
+        )
+    if "email" in scopes:
+        claims["email"] = user.email
+    return claims

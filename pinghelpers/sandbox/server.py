@@ -12,6 +12,7 @@ their flows at once; all shared state is guarded by the issuer's lock.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import logging
 import os
@@ -23,6 +24,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from ..secret import Secret
 from .app import SandboxApp
+from .config import SandboxConfig, load_config
 from .faults import FaultSwitch
 from .issuer import (
     DEFAULT_CLIENT_ID,
@@ -30,6 +32,7 @@ from .issuer import (
     DEFAULT_PASSWORD,
     DEFAULT_REDIRECT_URI,
     DEFAULT_USERNAME,
+    DEFAULT_WORKER_ID,
     Issuer,
 )
 
@@ -44,7 +47,9 @@ class _QuietHandler(WSGIRequestHandler):
     """No access log on stderr (it would land in notebook cells); errors go to the logger instead."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        log.debug("%s %s -> %s", self.command, self.path.split("?", 1)[0], code)
+        # A request line that was refused (414, garbage) never set command/path; log what there is.
+        path = str(getattr(self, "path", "") or "")
+        log.debug("%s %s -> %s", getattr(self, "command", None) or "-", path.split("?", 1)[0], code)
 
     def log_error(self, format: str, *args: Any) -> None:
         log.debug("sandbox: " + format, *args)
@@ -65,8 +70,11 @@ def _is_loopback(host: str) -> bool:
 class Sandbox:
     """A local stand-in for PingOne's auth endpoints, on ``http://127.0.0.1:<port>``.
 
-    ``client_secret`` seeds the default app's secret (random 64 characters otherwise). ``allow_remote``
-    must be true to bind a non-loopback interface (the sandbox has no TLS and published test passwords).
+    ``client_secret`` seeds the default app's secret (random 64 characters otherwise). ``config`` (a path to a
+    JSON file, or the parsed mapping; see :mod:`pinghelpers.sandbox.config`) replaces the default environment
+    with the trainer's environments, apps and users. ``allow_remote`` must be true to bind a non-loopback
+    interface (the sandbox has no TLS and published test passwords). ``clock`` moves the sandbox's time in
+    tests (flow idle timeout, code lifetime, assertion expiry).
     """
 
     def __init__(
@@ -78,6 +86,9 @@ class Sandbox:
         allow_remote: bool = False,
         issuer: Issuer | None = None,
         seed: bool = True,
+        config: str | os.PathLike[str] | dict[str, Any] | SandboxConfig | None = None,
+        worker_secret: str | None = None,
+        clock: Any = None,
     ) -> None:
         if not _is_loopback(host):
             if not allow_remote:
@@ -92,11 +103,31 @@ class Sandbox:
             )
         self.host = host
         self.requested_port = port
-        self.issuer = issuer or Issuer()
-        if seed and not self.issuer.environments:
+        self.issuer = issuer or (Issuer(clock=clock) if clock is not None else Issuer())
+        self.env_id = DEFAULT_ENV_ID
+        self.client_id = DEFAULT_CLIENT_ID
+        self.worker_id = DEFAULT_WORKER_ID
+        self.redirect_uri = DEFAULT_REDIRECT_URI
+        self.username = DEFAULT_USERNAME
+        if config is not None:
+            loaded = config if isinstance(config, SandboxConfig) else load_config(config)  # type: ignore[arg-type]
+            with self.issuer.lock:
+                for env in loaded.environments:
+                    self.issuer.environments[env.id] = env
+            primary = loaded.primary_env
+            self.env_id = primary.id
+            self.client_id = loaded.primary_app
+            self.worker_id = loaded.worker
+            uris = primary.apps[self.client_id].redirect_uris
+            self.redirect_uri = uris[0] if uris else ""
+            self.username = loaded.primary_user
+        elif seed and not self.issuer.environments:
             # PINGHELPERS_SANDBOX_CLIENT_SECRET seeds the default app's secret (browser tests, trainers);
             # otherwise it is random at every start.
-            self.issuer.seed_default(client_secret=client_secret or os.environ.get(SECRET_ENV_VAR) or None)
+            self.issuer.seed_default(
+                client_secret=client_secret or os.environ.get(SECRET_ENV_VAR) or None,
+                worker_secret=worker_secret,
+            )
         self.faults = FaultSwitch()
         self.app = SandboxApp(self.issuer, faults=self.faults)
         self._server: BaseWSGIServer | None = None
@@ -152,11 +183,6 @@ class Sandbox:
         self.port  # noqa: B018 - raises when not running
         return self.app.base_url
 
-    env_id = DEFAULT_ENV_ID
-    client_id = DEFAULT_CLIENT_ID
-    redirect_uri = DEFAULT_REDIRECT_URI
-    username = DEFAULT_USERNAME
-
     @property
     def issuer_url(self) -> str:
         return f"{self.base_url}/{self.env_id}/as"
@@ -166,13 +192,25 @@ class Sandbox:
         return f"{self.issuer_url}/token"
 
     @property
+    def api_path(self) -> str:
+        """The management API base (Postman ``{{apiPath}}``) — ``http://127.0.0.1:<port>/v1``."""
+        return f"{self.base_url}/v1"
+
+    @property
+    def worker_secret(self) -> Secret:
+        """The worker app's secret (CLIENT_SECRET_BASIC at ``/as/token``, ``grant_type=client_credentials``)."""
+        return self.issuer.environments[self.env_id].apps[self.worker_id].secret
+
+    @property
     def client_secret(self) -> Secret:
         return self.issuer.environments[self.env_id].apps[self.client_id].secret
 
     @property
     def password(self) -> Secret:
         user = self.issuer.environments[self.env_id].user_by_username(self.username)
-        return user.password if user and user.password else Secret(DEFAULT_PASSWORD)
+        if user and user.password:
+            return user.password
+        return Secret(DEFAULT_PASSWORD if self.username == DEFAULT_USERNAME else "")
 
     def settings(self, **overrides: Any) -> Any:
         """:class:`~pinghelpers.Settings` for the seeded CLIENT_SECRET_JWT app and test user."""
@@ -186,9 +224,15 @@ class Sandbox:
             "redirect_uri": self.redirect_uri,
             "username": self.username,
             "password": self.password,
-            "api_path": f"{self.base_url}/v1",
+            "api_path": self.api_path,
             "source": "local sandbox",
         }
+        # The worker for the management notebook (fields added to Settings alongside the management API).
+        names = {f.name for f in dataclasses.fields(Settings)}
+        if "admin_client_id" in names:
+            values.update(
+                admin_env_id=self.env_id, admin_client_id=self.worker_id, admin_client_secret=self.worker_secret
+            )
         values.update(overrides)
         return Settings(**values)
 
@@ -196,6 +240,7 @@ class Sandbox:
         """The JSON line ``python -m pinghelpers sandbox`` prints (secrets masked unless ``reveal``)."""
         secret = self.client_secret.reveal() if reveal else str(self.client_secret)
         password = self.password.reveal() if reveal else str(self.password)
+        worker_secret = self.worker_secret.reveal() if reveal else str(self.worker_secret)
         return {
             "issuer": self.issuer_url,
             "auth_path": self.base_url,
@@ -205,6 +250,9 @@ class Sandbox:
             "redirect_uri": self.redirect_uri,
             "username": self.username,
             "password": password,
+            "api_path": self.api_path,
+            "worker_id": self.worker_id,
+            "worker_secret": worker_secret,
         }
 
     def __repr__(self) -> str:

@@ -1,0 +1,145 @@
+"""The local sandbox's one error type, rendered in PingOne's two shapes.
+
+PingOne answers protocol endpoints (``/as/token``, ``/as/introspect``, …) in the OAuth shape::
+
+    {"error": "invalid_client",
+     "error_description": "Request denied: Unsupported authentication method (Correlation ID: 1b3…)"}
+
+and everything else (flows, management API, authorize errors it cannot redirect) in the platform shape::
+
+    {"id": "<correlation id>", "code": "INVALID_DATA",
+     "message": "The request could not be completed. One or more validation errors were in the request.",
+     "details": [{"code": "INVALID_VALUE", "target": "redirect_uri", "message": "…"}]}
+
+Both carry a correlation id (also sent as the ``Correlation-Id`` header), so a learner can match a response to
+the sandbox's log, as PingOne support would ask them to.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from werkzeug.wrappers import Response
+
+__all__ = [
+    "PLATFORM_MESSAGES",
+    "SandboxError",
+    "invalid_token",
+    "json_response",
+    "oauth_error",
+    "platform_error",
+    "unsupported_auth",
+]
+
+# PingOne's generic texts per status (developer.pingidentity.com, "Error codes" / response-code tables).
+PLATFORM_MESSAGES = {
+    400: "The request could not be completed. One or more validation errors were in the request.",
+    401: "You do not have access to this resource.",
+    403: "You do not have permissions or are not licensed to make this request.",
+    404: "The requested resource was not found.",
+    405: "The request method is not supported for this resource.",
+    413: "The request could not be completed. The request body is too large.",
+    415: "The request could not be completed. The content type is not supported.",
+    500: "An unexpected error occurred.",
+    503: "The service is temporarily unavailable.",
+}
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A compact JSON response (``application/json``)."""
+    return Response(
+        json.dumps(body, separators=(",", ":")),
+        status=status,
+        headers=headers or {},
+        mimetype="application/json",
+    )
+
+
+class SandboxError(Exception):
+    """A PingOne-shaped error. ``kind`` is ``"oauth"`` or ``"platform"``; ``rule`` names the rule broken."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str = "",
+        *,
+        kind: str = "oauth",
+        details: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+        rule: str | None = None,
+    ) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.kind = kind
+        self.details = details or []
+        self.headers = headers or {}
+        self.rule = rule
+
+    def response(self) -> Response:
+        correlation = str(uuid.uuid4())
+        if self.kind == "oauth":
+            # PingOne appends the correlation id to every OAuth error_description.
+            body: dict[str, Any] = {
+                "error": self.code,
+                "error_description": f"{self.message} (Correlation ID: {correlation})".strip(),
+            }
+        else:
+            body = {
+                "id": correlation,
+                "code": self.code,
+                "message": self.message or PLATFORM_MESSAGES.get(self.status, "The request could not be completed."),
+            }
+            if self.details:
+                body["details"] = self.details
+        headers = {"Correlation-Id": correlation, "Cache-Control": "no-store", **self.headers}
+        if self.status == 401 and self.kind == "oauth" and self.code == "invalid_client":
+            # RFC 6749 §5.2: a 401 invalid_client carries WWW-Authenticate.
+            headers.setdefault("WWW-Authenticate", 'Basic realm="PingOne"')
+        return json_response(body, self.status, headers)
+
+
+def oauth_error(status: int, code: str, message: str, *, rule: str | None = None) -> SandboxError:
+    """An ``{error, error_description}`` error (the ``/as/*`` protocol endpoints)."""
+    return SandboxError(status, code, message, kind="oauth", rule=rule)
+
+
+def platform_error(
+    status: int,
+    code: str,
+    message: str = "",
+    *,
+    details: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> SandboxError:
+    """An ``{id, code, message, details}`` error (flows, management API, non-redirectable authorize errors)."""
+    return SandboxError(status, code, message, kind="platform", details=details, headers=headers)
+
+
+def unsupported_auth() -> SandboxError:
+    """A client authentication method the app is not configured for.
+
+    CONFIRMED text (Ping's own pingcli test regex): ``Request denied: Unsupported authentication method``.
+    """
+    return oauth_error(401, "invalid_client", "Request denied: Unsupported authentication method")
+
+
+def invalid_token(*, error: str = "invalid_token") -> SandboxError:
+    """A missing, malformed, expired or revoked Bearer token (userinfo, management API)."""
+    return platform_error(
+        401,
+        "ACCESS_FAILED",
+        "The request could not be completed. You do not have access to this resource.",
+        details=[
+            {
+                "code": "INVALID_TOKEN",
+                "target": "Authentication Credentials",
+                "message": "The authorization token is either missing or invalid, or it has expired.",
+            }
+        ],
+        headers={"WWW-Authenticate": f'Bearer realm="PingOne", error="{error}"'},
+    )
