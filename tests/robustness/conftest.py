@@ -49,3 +49,15 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.section("robustness figures")
         for key, value in FIGURES.items():
             terminalreporter.write_line(f"{key}: {value}")
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """Long variants (``@pytest.mark.slow``) run only when asked: ``-m slow`` or PINGHELPERS_SLOW=1."""
+    import os
+
+    if "slow" in (config.getoption("-m") or "") or os.environ.get("PINGHELPERS_SLOW") == "1":
+        return
+    skip = pytest.mark.skip(reason="long variant: run with -m slow (make fuzz / make load)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
