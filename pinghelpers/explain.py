@@ -295,6 +295,17 @@ def explain(
                     )
                 ],
             )
+    if isinstance(error, PingOneAPIError) and error.status >= 500:
+        return _ranked(
+            f"HTTP {error.status}: a server-side failure.",
+            [
+                Cause(
+                    0.9,
+                    "PingOne (or the local sandbox) failed or is unavailable",
+                    "wait a moment, then start the flow again for a new code (never resend the same code)",
+                )
+            ],
+        )
     if isinstance(error, PlatformError):
         text = " ".join(
             [error.message, *(f"{d.get('target', '')} {d.get('message', '')}" for d in error.details)]
@@ -328,17 +339,6 @@ def explain(
         if any(d.get("target") == "password" for d in error.details):
             causes.append(Cause(0.9, "wrong username or password", "check the test user's credentials"))
         return _ranked(f"{error.code}: {error.message}", causes)
-    if isinstance(error, PingOneAPIError) and error.status >= 500:
-        return _ranked(
-            f"HTTP {error.status}: a server-side failure.",
-            [
-                Cause(
-                    0.9,
-                    "PingOne (or the local sandbox) failed or is unavailable",
-                    "wait a moment, then start the flow again for a new code (never resend the same code)",
-                )
-            ],
-        )
     if isinstance(error, TokenValidationError):
         causes = [Cause(0.8, f"the token failed the {error.claim or 'format'} check", error.fix or "read the message")]
         if error.claim in ("exp", "nbf", "iat"):

@@ -344,8 +344,16 @@ class HmacWalkthrough:
         )
 
 
-def hmac_walkthrough(token: str, secret: Secret | str) -> HmacWalkthrough:
-    """Recompute an HS* JWT's signature by hand (RFC 7515 §5.1 / RFC 7518 §3.2) and compare with the JWT's."""
+def hmac_walkthrough(token: str, secret: Secret | str | bytes) -> HmacWalkthrough:
+    """Recompute an HS* JWT's signature by hand (RFC 7515 §5.1 / RFC 7518 §3.2) and compare with the JWT's.
+
+    ``secret`` is the client secret (its UTF-8 bytes are the key, as PingOne and PyJWT use it) or raw key
+    bytes (a JWK ``k`` decoded, as in RFC 7515's examples).
+
+    >>> print(hmac_walkthrough(assertion.token, settings.client_secret))
+    1. signing input  = base64url(header) + '.' + base64url(payload)  (187 bytes)
+    ...
+    """
     header, _, signing_input, _ = decode_compact(token)
     alg = str(header.get("alg"))
     digests = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
@@ -355,7 +363,7 @@ def hmac_walkthrough(token: str, secret: Secret | str) -> HmacWalkthrough:
             claim="alg",
             fix="the walkthrough is for HS256/HS384/HS512 client assertions",
         )
-    key = (secret.reveal() if isinstance(secret, Secret) else secret).encode("utf-8")
+    key = secret if isinstance(secret, bytes) else (secret.reveal() if isinstance(secret, Secret) else secret).encode()
     digest = hmac.new(key, signing_input, digests[alg]).digest()
     b64 = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
     return HmacWalkthrough(
