@@ -62,20 +62,36 @@ class _CliError(Exception):
 
 
 def _cmd_sandbox(args: argparse.Namespace) -> int:
+    import warnings
+
+    from .errors import ConfigurationError
     from .sandbox import Sandbox
 
-    sandbox = Sandbox(
-        host=args.host,
-        port=args.port,
-        allow_remote=args.allow_remote,
-        client_secret=os.environ.get("PINGONE_SANDBOX_CLIENT_SECRET"),
-    )
-    sandbox.start()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            sandbox = Sandbox(
+                host=args.host,
+                port=args.port,
+                allow_remote=args.allow_remote,
+                client_secret=os.environ.get("PINGONE_SANDBOX_CLIENT_SECRET"),
+                config=args.config,
+            )
+        except ConfigurationError as exc:
+            raise _CliError(str(exc)) from None
+        except ValueError as exc:  # a non-loopback --host without --allow-remote
+            raise _CliError(str(exc)) from None
+    for warning in caught:
+        print(f"WARNING: {warning.message}", file=sys.stderr, flush=True)
+    try:
+        sandbox.start()
+    except OSError as exc:
+        raise _CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     # The one JSON line a script reads to talk to this sandbox. It carries the sandbox's own throwaway
-    # secret (random per start unless configured) — never a PingOne secret.
+    # secrets (random per start unless configured) — never a PingOne secret.
     print(json.dumps(sandbox.credentials(reveal=True)), flush=True)
     print(f"local sandbox listening on {sandbox.base_url} — Ctrl+C to stop", file=sys.stderr, flush=True)
     try:
@@ -410,13 +426,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "sandbox",
         help="run the local sandbox (PingOne's auth endpoints on loopback)",
-        description="Serve PingOne's /{envID}/as/* endpoints on 127.0.0.1 until interrupted. "
-        "Prints one JSON line (issuer, auth_path, env_id, client_id, client_secret, redirect_uri, "
-        "username, password) once ready.",
+        description="Serve PingOne's /{envID}/as/*, /{envID}/flows/* and /v1/environments/{envID}/* endpoints "
+        "on 127.0.0.1 until interrupted. Prints one JSON line (issuer, auth_path, env_id, client_id, "
+        "client_secret, redirect_uri, username, password, api_path, worker_id, worker_secret) once ready. "
+        "Faults: POST /__sandbox/faults from this machine (see README, 'The local sandbox').",
     )
     p.add_argument("--port", type=int, default=0, help="port to bind (default: a free one)")
     p.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1; others need --allow-remote)")
     p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host (prints a warning)")
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="JSON file of environments, applications (ids, secret, tokenEndpointAuthMethod, redirectUris, "
+        "pkceEnforcement, jwks) and users — fixed credentials for a class (default: the built-in environment)",
+    )
     p.set_defaults(func=_cmd_sandbox)
 
     p = sub.add_parser(

@@ -29,6 +29,7 @@ __all__ = [
     "DEFAULT_CLIENT_ID",
     "DEFAULT_ENV_ID",
     "DEFAULT_PASSWORD",
+    "DEFAULT_POST_LOGOUT_REDIRECT_URI",
     "DEFAULT_REDIRECT_URI",
     "DEFAULT_USERNAME",
     "DEFAULT_WORKER_ID",
@@ -53,6 +54,7 @@ DEFAULT_PASSWORD = "Sandbox-Passw0rd!"  # a published training password for the 
 DEFAULT_REDIRECT_URI = "https://app.example.com/callback"
 # Registered too, for browser sign-on with a local callback server (pinghelpers login --browser).
 LOOPBACK_REDIRECT_URI = "http://127.0.0.1:8765/callback"
+DEFAULT_POST_LOGOUT_REDIRECT_URI = "https://app.example.com/signed-off"
 DEFAULT_POPULATION_ID = "7c6b5a49-3827-4165-9f4e-3d2c1b0a9f8e"
 
 # Sandbox choices for UNCONFIRMED PingOne behaviour (listed in the README's sandbox section):
@@ -321,6 +323,7 @@ class Issuer:
             id=DEFAULT_CLIENT_ID,
             name="CLIENT_SECRET_JWT web app",
             secret=Secret(client_secret or new_secret()),
+            post_logout_redirect_uris=[DEFAULT_POST_LOGOUT_REDIRECT_URI],
         )
         env.apps[DEFAULT_WORKER_ID] = App(
             id=DEFAULT_WORKER_ID,

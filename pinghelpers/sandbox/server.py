@@ -16,6 +16,7 @@ import dataclasses
 import ipaddress
 import logging
 import os
+import socket
 import threading
 import warnings
 from typing import Any
@@ -44,7 +45,13 @@ log = logging.getLogger("pinghelpers.sandbox")
 
 
 class _QuietHandler(WSGIRequestHandler):
-    """No access log on stderr (it would land in notebook cells); errors go to the logger instead."""
+    """No access log on stderr (it would land in notebook cells); errors go to the logger instead.
+    """
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body leave in separate writes; without TCP_NODELAY the body can wait for an ACK.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         # A request line that was refused (414, garbage) never set command/path; log what there is.
