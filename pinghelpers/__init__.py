@@ -52,9 +52,12 @@ from .errors import (
 )
 from .explain import explain
 from .inspection import (
+    IdTokenReport,
+    at_hash,
     decode_unverified,
     hmac_walkthrough,
     inspect_jwt,
+    validate_id_token,
     verify_with_jwks,
     verify_with_secret,
 )
@@ -84,6 +87,7 @@ __all__ = [
     "ConnectionFailed",
     "Endpoints",
     "Flow",
+    "IdTokenReport",
     "InvalidResponse",
     "NoClientAuth",
     "OAuthError",
@@ -100,6 +104,7 @@ __all__ = [
     "TokenResponse",
     "TokenValidationError",
     "TransportError",
+    "at_hash",
     "auth_for_method",
     "build_client_assertion",
     "build_private_key_assertion",
@@ -111,6 +116,7 @@ __all__ = [
     "inspect_jwt",
     "pkce_pair",
     "snippet",
+    "validate_id_token",
     "verify_with_jwks",
     "verify_with_secret",
 ]

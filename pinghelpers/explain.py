@@ -74,6 +74,7 @@ class Explanation:
 # How far apart this machine's clock and the server's may be before clock skew becomes a likely cause.
 CLOCK_SKEW_TOLERANCE = 30.0
 _RULE_HINT = re.compile(r"\[rule ([a-z0-9-]+)\]")
+_TIME_RULES = frozenset({"exp-not-expired", "exp-within-one-hour", "nbf-not-future"})
 
 _SECRET_WRONG = Cause(
     0.5,
@@ -231,6 +232,17 @@ def explain(
                         )
                         # The generic twin of this rule is now certain too; drop it so the list stays short.
                         causes = [c for c in causes if c.cause != base.cause]
+                elif hint and hint.group(1) in _TIME_RULES:
+                    # The server says the times are wrong, yet by this machine's clock they are right:
+                    # the two clocks disagree.
+                    causes.append(
+                        _boost(
+                            _CLOCK,
+                            0.99,
+                            f"the server refused rule {hint.group(1)}, but by this machine's clock the assertion "
+                            "passes it",
+                        )
+                    )
                 elif secret is not None and checklist["signature"].passed:
                     # Everything PingOne checks passes here, so PingOne must know a different secret or
                     # expect a different method: the secret was rotated, or the app changed.

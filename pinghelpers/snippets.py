@@ -74,6 +74,9 @@ class RequestSnippet:
             import json
 
             body = json.dumps(self.json_body)
+        if body:
+            # HTTP/1.1 needs the body's length (RFC 9112 §6.2); with it the text can be sent as-is (CRLF).
+            lines.append(f"Content-Length: {len(body.encode('utf-8'))}")
         return "\n".join(lines) + "\n\n" + body
 
     def python(self) -> str:
