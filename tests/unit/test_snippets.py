@@ -59,7 +59,7 @@ def test_masked_curl_is_refused_so_the_mask_really_masks(client: PingOneClient) 
 def test_revealed_python_runs_and_gets_tokens(client: PingOneClient) -> None:
     code = _token_request(client, reveal=True).python()
     namespace: dict[str, object] = {"print": lambda *a: None}
-    exec(compile(code, "<snippet>", "exec"), namespace)  # noqa: S102 - the point is to run the rendered code
+    exec(compile(code, "<snippet>", "exec"), namespace)  # the point: run the rendered code
     response = namespace["response"]
     assert getattr(response, "status_code", None) == 200
     assert "access_token" in response.json()  # type: ignore[attr-defined]
