@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -80,8 +81,21 @@ def free_port() -> int:
 class JupyterLab:
     """JupyterLab on ``http://127.0.0.1:<free port>`` serving ``root_dir``; a context manager."""
 
-    def __init__(self, root_dir: Path, *, env: Mapping[str, str] | None = None, startup_timeout: float = 60) -> None:
+    def __init__(
+        self,
+        root_dir: Path,
+        *,
+        env: Mapping[str, str] | None = None,
+        lab_settings: Mapping[str, Mapping[str, Any]] | None = None,
+        startup_timeout: float = 60,
+    ) -> None:
         self.root_dir = Path(root_dir)
+        # Settings files under JUPYTERLAB_SETTINGS_DIR, e.g. {"@jupyterlab/notebook-extension/tracker": {...}}.
+        self.lab_settings: dict[str, Mapping[str, Any]] = {
+            # Silence the "get notified about Jupyter news?" toast: it covers the bottom of every screenshot.
+            "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+            **(lab_settings or {}),
+        }
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.extra_env = dict(env or {})
@@ -106,10 +120,10 @@ class JupyterLab:
         # The venv's kernel spec lives in sys.prefix/share/jupyter, still on the path with JUPYTER_DATA_DIR moved.
         env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
         env.update(self.extra_env)
-        # Silence the "get notified about Jupyter news?" toast: it covers the bottom of every screenshot.
-        settings = h / "lab-settings" / "@jupyterlab" / "apputils-extension"
-        settings.mkdir(parents=True, exist_ok=True)
-        (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
+        for plugin, values in self.lab_settings.items():
+            path = h / "lab-settings" / f"{plugin}.jupyterlab-settings"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(values))
         cmd = [
             str(BIN / "jupyter"),
             "lab",
@@ -125,8 +139,8 @@ class JupyterLab:
         ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")  # CI runs as root; Lab otherwise refuses and never answers
-        log = self.log_path.open("wb")
-        self._proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        with self.log_path.open("wb") as log:  # the child keeps its own copy of the descriptor
+            self._proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:

@@ -5,6 +5,7 @@ Every test here is marked ``browser`` and runs with ``make test-browser`` (part 
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Iterator
@@ -15,7 +16,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
-DOCS.mkdir(exist_ok=True)
+# Screenshots go to build/screenshots/ (gitignored) so a test run never dirties the tree; `make screenshots`
+# sets PINGHELPERS_SCREENSHOTS=docs to refresh the committed ones the README shows.
+SHOTS = ROOT / os.environ.get("PINGHELPERS_SCREENSHOTS", "build/screenshots")
+SHOTS.mkdir(parents=True, exist_ok=True)
 sys.path.insert(0, str(ROOT / "tools"))
 
 import browser_kit  # noqa: E402 - tools/ is not a package; the path is set just above
@@ -44,12 +48,15 @@ def page(browser: Any) -> Iterator[Any]:
 def lab_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of notebooks/ (saves in the browser must never touch the repository)."""
     root = tmp_path_factory.mktemp("lab") / "notebooks"
-    shutil.copytree(ROOT / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    source = Path(os.environ.get("PINGHELPERS_BROWSER_NOTEBOOKS", ROOT / "notebooks"))
+    shutil.copytree(source, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
     return root
 
 
 @pytest.fixture(scope="session")
 def lab(lab_root: Path) -> Iterator[browser_kit.JupyterLab]:
     env = {"PINGHELPERS_TARGET": "sandbox", "PINGHELPERS_SANDBOX_CLIENT_SECRET": LAB_SECRET}
-    with browser_kit.JupyterLab(lab_root, env=env) as server:
+    # Every cell in the DOM (no virtual scrolling), so locators see the whole notebook.
+    settings = {"@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"}}
+    with browser_kit.JupyterLab(lab_root, env=env, lab_settings=settings) as server:
         yield server

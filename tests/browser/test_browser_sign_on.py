@@ -19,7 +19,7 @@ from pinghelpers import ConfigurationError, PingOneClient, SignOnError
 from pinghelpers.browser import browser_sign_on, callback_address
 from pinghelpers.sandbox import DEFAULT_PASSWORD, DEFAULT_USERNAME, Sandbox
 
-from .conftest import DOCS, browser_kit
+from .conftest import SHOTS, browser_kit
 
 pytestmark = pytest.mark.browser
 
@@ -73,7 +73,7 @@ def test_headless_browser_signs_on_and_the_code_exchanges(client: PingOneClient,
     assert seen and seen[0].startswith(redirect_uri + "?code=")
     assert page.locator("#result").inner_text() == "Signed on"
     page.screenshot(
-        path=str(DOCS / "screenshot-browser-sign-on.png"), clip={"x": 0, "y": 0, "width": 1280, "height": 300}
+        path=str(SHOTS / "screenshot-browser-sign-on.png"), clip={"x": 0, "y": 0, "width": 1280, "height": 300}
     )
     assert result.state == request.state and result.request is request
     assert result.redirect_url and result.redirect_url.startswith(redirect_uri)

@@ -1,0 +1,157 @@
+"""The workbook as a learner sees it: JupyterLab in headless Chromium, clicked through like a person would.
+
+One JupyterLab (session fixture) serves a temporary copy of ``notebooks/`` with the in-kernel local sandbox
+seeded with ``LAB_SECRET``, so the test can type the right secret — and a wrong one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import LAB_SECRET, SHOTS, browser_kit
+
+pytestmark = pytest.mark.browser
+
+WRONG_SECRET = "TEST-ONLY-wrong-secret-typed-in-the-browser-0123456789abcdefghijkl"
+RUN_TIMEOUT = 90_000  # ms; Run All on the sandbox takes a few seconds, kernel start included
+
+
+def notebook(root: Path, pattern: str) -> str:
+    found = sorted(root.glob(pattern))
+    assert found, f"no notebook matches {pattern} in {root}"
+    return found[0].name
+
+
+def open_notebook(page: Any, lab: browser_kit.JupyterLab, name: str, *, kernel: bool = True) -> None:
+    page.goto(f"{lab.url}/lab/tree/{name}")
+    page.locator(".jp-Notebook").first.wait_for(timeout=RUN_TIMEOUT)
+    if kernel:
+        browser_kit.wait_for_idle_kernel(page, RUN_TIMEOUT)
+
+
+def run_all(page: Any) -> None:
+    """Clear the committed outputs, then Run → Run All Cells through the menus, and wait for the last cell.
+
+    Clearing first makes "every code cell has an execution count" mean "ran now". When a cell fails, Run All
+    stops and the rest stay unnumbered: the test then fails with that cell's error instead of timing out.
+    """
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+    expect(page.locator(".jp-CodeCell .jp-OutputArea-output")).to_have_count(0)
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+    page.wait_for_function(
+        """() => {
+            const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent);
+            const done = prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p));
+            const stopped = !prompts.some(p => p.includes('*'))
+                && document.querySelector('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]');
+            return done || stopped;
+        }""",
+        timeout=RUN_TIMEOUT,
+    )
+    prompts = page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
+    if not all(re.fullmatch(r"\[\d+\]:?", p.strip()) for p in prompts):
+        errors = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+        pytest.fail(f"Run All stopped early (prompts {prompts}); errors:\n" + "\n".join(errors.all_inner_texts()))
+
+
+def shoot(page: Any, element: Any, name: str) -> None:
+    """Scroll ``element`` to the top of the notebook panel and screenshot the window, as a learner sees it."""
+    page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
+    element.evaluate("el => el.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(300)  # let the scroll and any image decode settle
+    page.screenshot(path=str(SHOTS / name))
+
+
+def run_new_cell(page: Any, code: str) -> Any:
+    """Add a cell at the end (Esc, select last, B), type ``code`` and Shift+Enter; return the new cell."""
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    before = cells.count()
+    cells.last.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    expect(cells).to_have_count(before + 1)
+    new = cells.nth(before)
+    new.locator(".cm-content").click()
+    page.keyboard.type(code)
+    page.keyboard.press("Shift+Enter")
+    expect(new.locator(".jp-InputPrompt")).to_have_text(re.compile(r"\[\d+\]"), timeout=RUN_TIMEOUT)
+    return new
+
+
+def test_exchange_notebook_wrong_then_right_secret(page: Any, lab: browser_kit.JupyterLab, lab_root: Path) -> None:
+    name = notebook(lab_root, "*exchange-code-for-token.ipynb")
+    open_notebook(page, lab, name)
+    run_all(page)
+
+    # The exchange form rendered as live widgets (not the text/plain fallback), Password field included.
+    form = page.locator(".jp-OutputArea-output", has=page.locator("button.jupyter-button", has_text="Exchange code"))
+    expect(form).to_have_count(1)
+    secret_box = form.locator("input[type='password']")
+    expect(secret_box).to_have_count(1)
+    button = form.locator("button.jupyter-button", has_text="Exchange code")
+
+    # 1. A wrong secret: the token endpoint says invalid_client, and the form explains it.
+    secret_box.fill(WRONG_SECRET)
+    button.click()
+    status = form.locator(".widget-html").last
+    expect(status).to_contain_text("HTTP 401 invalid_client", timeout=30_000)
+    expect(status).to_contain_text("secret")  # the explanation names the likely cause: the secret
+    shoot(page, form, "screenshot-exchange-wrong-secret.png")
+
+    # 2. A fresh code (Run All already spent the first: codes are single-use), then the right secret.
+    run_new_cell(
+        page,
+        "c = PingOneClient(settings); fresh = c.authorization_request(); "
+        "form.code.value = c.sign_on(fresh).code; form.code_verifier = fresh.code_verifier; c.close()",
+    )
+    secret_box.fill(LAB_SECRET)
+    button.click()
+    expect(status).to_contain_text("HTTP 200", timeout=30_000)
+    shoot(page, form, "screenshot-exchange-right-secret.png")
+    shown = run_new_cell(page, "form.result")
+    result = shown.locator(".jp-OutputArea-output")
+    expect(result).to_contain_text("HTTP 200")
+    expect(result).to_contain_text('"token_type": "Bearer"')
+    for decoded in ("access_token", "id_token"):
+        expect(result.locator("h4", has_text=decoded)).to_have_count(1)
+    expect(result).to_contain_text('"nonce"')  # a decoded ID-token claim
+    shoot(page, shown, "screenshot-exchange-tokens.png")
+
+    # 3. Neither secret is anywhere in the page: not in text, not in the HTML (a Password input's value is a
+    #    DOM property, never an attribute).
+    text, html = page.locator("body").inner_text(), page.content()
+    for secret in (LAB_SECRET, WRONG_SECRET):
+        assert secret not in text
+        assert secret not in html
+
+    # 4. Ctrl+S: the saved notebook carries outputs but no widget state, so no secret.
+    dirty = page.locator(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty")
+    expect(dirty).to_have_count(1)  # unsaved changes: the cells typed above
+    page.locator(".jp-Notebook .jp-Cell .jp-InputPrompt").last.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+s")
+    expect(dirty).to_have_count(0, timeout=15_000)
+    saved_text = (lab_root / name).read_text()
+    saved = json.loads(saved_text)
+    assert "widgets" not in saved["metadata"]
+    assert "form.result" in saved_text  # it really is the file we just saved, with our new cells
+    assert LAB_SECRET not in saved_text and WRONG_SECRET not in saved_text
+
+
+def test_index_sequence_diagram_renders(page: Any, lab: browser_kit.JupyterLab, lab_root: Path) -> None:
+    open_notebook(page, lab, notebook(lab_root, "00-index.ipynb"), kernel=False)
+    diagram = page.locator(".jp-RenderedMermaid img[src^='data:image/svg+xml']").first
+    expect(diagram).to_be_visible(timeout=RUN_TIMEOUT)
+    src = diagram.get_attribute("src") or ""
+    assert "sequenceDiagram" not in src  # rendered, not the source echoed back
+    box = diagram.bounding_box()
+    assert box and box["width"] > 300 and box["height"] > 300, f"the diagram is drawn too small: {box}"
+    expect(page.locator(".jp-RenderedMermaid-error")).to_have_count(0)
+    shoot(page, diagram, "screenshot-index-diagram.png")
