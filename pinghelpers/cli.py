@@ -172,7 +172,9 @@ def _settings_from_args(args: argparse.Namespace, *, need_secret: bool) -> Any:
         "issuer": args.issuer,
     }
     base: dict[str, Any] = {}
-    env_settings = Settings.from_env() if not any(target_flags.values()) or args.postman is None else None
+    # PINGONE_* (and .env) first; the target flags are passed so that client ID, secret, redirect URI …
+    # are still read from the environment when only the target comes from flags.
+    env_settings = Settings.from_env(**{k: v for k, v in target_flags.items() if v})
     if env_settings is not None:
         base = {k: v for k, v in env_settings.as_dict(reveal=True).items() if v is not None}
         base.pop("source", None)

@@ -1,0 +1,42 @@
+"""A stand-in for a person at a browser, for `pinghelpers login --browser` tests (used as $BROWSER).
+
+Python's webbrowser module runs ``$BROWSER %s`` with the authorize URL. This script does what the person
+would: follows the authorize redirect to the sign-on page's flow, submits the username and password
+(PINGONE_USERNAME / PINGONE_PASSWORD) to the flows API, resumes, and finally follows the redirect to the
+redirect URI — where the CLI's loopback callback server is waiting. Plain ``requests``; no pinghelpers code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+
+
+def main(url: str) -> int:
+    with requests.Session() as s:
+        r = s.get(url, allow_redirects=False, timeout=10)
+        location = r.headers["Location"]
+        flow_id = parse_qs(urlsplit(location).query)["flowId"][0]
+        parts = urlsplit(url)
+        env_id = parts.path.split("/")[1]
+        flow_url = f"{parts.scheme}://{parts.netloc}/{env_id}/flows/{flow_id}"
+        r = s.post(
+            flow_url,
+            data=json.dumps({"username": os.environ["PINGONE_USERNAME"], "password": os.environ["PINGONE_PASSWORD"]}),
+            headers={"Content-Type": "application/vnd.pingidentity.usernamePassword.check+json"},
+            timeout=10,
+        )
+        r.raise_for_status()
+        r = s.get(r.json()["resumeUrl"], allow_redirects=False, timeout=10)
+        callback = r.headers["Location"]
+        # The redirect lands on the CLI's callback server, which answers with a page for the person.
+        r = s.get(callback, timeout=10)
+        return 0 if r.status_code == 200 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

@@ -1,0 +1,321 @@
+"""The CLI, run for real: `python -m pinghelpers ...` in a subprocess against a local sandbox started with
+`python -m pinghelpers sandbox` (its JSON line tells us where it is)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+
+from pinghelpers import PingOneClient, Settings, build_client_assertion
+from pinghelpers.sandbox import Sandbox
+
+HERE = Path(__file__).parent
+
+
+@pytest.fixture(scope="module")
+def cli_sandbox() -> Iterator[dict[str, str]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PINGONE_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pinghelpers", "sandbox"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line, proc.stderr.read() if proc.stderr else "no output"
+        yield json.loads(line)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def run(args: list[str], tmp_path: Path, *, env: dict[str, str] | None = None, stdin: str | None = None) -> Any:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PINGONE_")}
+    clean.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "pinghelpers", *args],
+        capture_output=True,
+        text=True,
+        env=clean,
+        cwd=tmp_path,  # no stray .env from the developer's checkout
+        input=stdin if stdin is not None else "",
+        timeout=60,
+        check=False,
+    )
+
+
+def target(sb: dict[str, str]) -> list[str]:
+    return ["--auth-path", sb["auth_path"], "--env-id", sb["env_id"], "--client-id", sb["client_id"]]
+
+
+def settings_for(sb: dict[str, str]) -> Settings:
+    return Settings(
+        auth_path=sb["auth_path"],
+        env_id=sb["env_id"],
+        client_id=sb["client_id"],
+        client_secret=sb["client_secret"],
+        redirect_uri=sb["redirect_uri"],
+        username=sb["username"],
+        password=sb["password"],
+    )
+
+
+def test_help_teaches(tmp_path: Path) -> None:
+    top = run(["--help"], tmp_path)
+    assert top.returncode == 0
+    for words in ("local sandbox", "PINGONE_CLIENT_SECRET", "never a", "login", "inspect", "token", "assertion"):
+        assert words in top.stdout, words
+    expectations = {
+        "assertion": ["iss = sub = the client ID", "3600"],
+        "inspect": ["Exit status", "§3.1.3.7"],
+        "token": ["never retried", "single-use", "--code-verifier", "--issuer", "--region", "--auth-path"],
+        "login": ["flows API", "--browser", "PINGONE_PASSWORD", "127.0.0.1:8765/callback"],
+    }
+    for command, words in expectations.items():
+        out = run([command, "--help"], tmp_path)
+        assert out.returncode == 0
+        for w in words:
+            assert w in out.stdout, (command, w)
+
+
+def test_secret_flags_are_refused(tmp_path: Path) -> None:
+    out = run(["token", "--code", "c", "--client-secret", "TEST-ONLY-x"], tmp_path)
+    assert out.returncode == 2 and "never come from flags" in out.stderr
+    assert "TEST-ONLY-x" not in out.stderr
+
+
+def test_assertion_prints_a_verifiable_jwt(cli_sandbox: dict[str, str], tmp_path: Path) -> None:
+    token_url = f"{cli_sandbox['issuer']}/token"
+    out = run(
+        ["assertion", "--client-id", cli_sandbox["client_id"], "--audience", token_url, "--lifetime", "120", "--jti"],
+        tmp_path,
+        env={"PINGONE_CLIENT_SECRET": cli_sandbox["client_secret"]},
+    )
+    assert out.returncode == 0, out.stderr
+    token = out.stdout.strip()
+    claims = jwt.decode(token, cli_sandbox["client_secret"], algorithms=["HS256"], audience=token_url)
+    assert claims["iss"] == claims["sub"] == cli_sandbox["client_id"] and claims["exp"] - 120 <= claims.get("iat", 1e12)
+    assert cli_sandbox["client_secret"] not in out.stdout + out.stderr
+
+
+def test_assertion_refuses_more_than_an_hour_and_a_missing_secret(tmp_path: Path) -> None:
+    long = run(
+        ["assertion", "--client-id", "c", "--audience", "https://a.example/as/token", "--lifetime", "7200"],
+        tmp_path,
+        env={"PINGONE_CLIENT_SECRET": "TEST-ONLY-" + "s" * 60},
+    )
+    assert long.returncode == 1 and "one hour" in long.stderr and "Fix:" in long.stderr
+    nosecret = run(["assertion", "--client-id", "c", "--audience", "https://a.example/as/token"], tmp_path)
+    assert nosecret.returncode == 2 and "PINGONE_CLIENT_SECRET" in nosecret.stderr
+
+
+def test_inspect_exit_status_follows_the_checklist(cli_sandbox: dict[str, str], tmp_path: Path) -> None:
+    secret = cli_sandbox["client_secret"]
+    token_url = f"{cli_sandbox['issuer']}/token"
+    good = build_client_assertion(cli_sandbox["client_id"], secret, token_url).token
+    ok = run(["inspect", good, "--secret-env", "S", "--audience", token_url], tmp_path, env={"S": secret})
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "PingOne would accept this assertion" in ok.stdout and "signature verified" in ok.stdout
+    expired = build_client_assertion(cli_sandbox["client_id"], secret, token_url, now=1_000_000).token
+    bad = run(["inspect", "-", "--secret-env", "S"], tmp_path, env={"S": secret}, stdin=expired)
+    assert bad.returncode == 1
+    assert "FAIL" in bad.stdout and "exp-not-expired" in bad.stdout and "fix:" in bad.stdout
+    assert secret not in bad.stdout + bad.stderr
+    garbage = run(["inspect", "not-a-jwt"], tmp_path)
+    assert garbage.returncode == 1 and "not a JWT" in garbage.stderr
+
+
+def test_token_then_reuse_then_wrong_secret(cli_sandbox: dict[str, str], tmp_path: Path) -> None:
+    with PingOneClient(settings_for(cli_sandbox)) as c:
+        request = c.authorization_request()
+        result = c.sign_on(request)
+    assert result.redirect_url
+    args = [
+        "token",
+        "--code",
+        result.redirect_url,  # the pasted redirect URL
+        "--state",
+        str(request.state),
+        *target(cli_sandbox),
+        "--redirect-uri",
+        cli_sandbox["redirect_uri"],
+        "--code-verifier",
+        str(request.code_verifier),
+    ]
+    env = {"PINGONE_CLIENT_SECRET": cli_sandbox["client_secret"]}
+    first = run([*args, "--json"], tmp_path, env=env)
+    assert first.returncode == 0, first.stderr
+    body = json.loads(first.stdout)
+    assert body["token_type"] == "Bearer" and body["id_token"].count(".") == 2
+    again = run(args, tmp_path, env=env)
+    assert again.returncode == 1
+    assert "invalid_grant" in again.stderr and "already used" in again.stderr and "Fix:" in again.stderr
+    assert cli_sandbox["client_secret"] not in again.stderr + again.stdout
+
+    with PingOneClient(settings_for(cli_sandbox)) as c:
+        request = c.authorization_request()
+        code = c.sign_on(request).code
+    wrong = run(
+        [
+            "token",
+            "--code",
+            code,
+            *target(cli_sandbox),
+            "--redirect-uri",
+            cli_sandbox["redirect_uri"],
+            "--code-verifier",
+            str(request.code_verifier),
+        ],
+        tmp_path,
+        env={"PINGONE_CLIENT_SECRET": "TEST-ONLY-wrong-secret-" + "w" * 50},
+    )
+    assert wrong.returncode == 1 and "invalid_client" in wrong.stderr and "secret" in wrong.stderr
+    assert "wrong-secret" not in wrong.stderr  # neither secret is ever printed
+    assert "curl" in wrong.stderr and "client_assertion=" in wrong.stderr
+
+
+def test_token_needs_a_target(tmp_path: Path) -> None:
+    out = run(["token", "--code", "c", "--client-id", "x", "--redirect-uri", "https://a/cb"], tmp_path)
+    assert out.returncode == 2 and "--env-id" in out.stderr and "--issuer" in out.stderr
+
+
+def test_token_with_the_issuer_via_discovery(cli_sandbox: dict[str, str], tmp_path: Path) -> None:
+    with PingOneClient(settings_for(cli_sandbox)) as c:
+        request = c.authorization_request()
+        code = c.sign_on(request).code
+    out = run(
+        [
+            "token",
+            "--code",
+            code,
+            "--issuer",
+            cli_sandbox["issuer"],
+            "--client-id",
+            cli_sandbox["client_id"],
+            "--redirect-uri",
+            cli_sandbox["redirect_uri"],
+            "--code-verifier",
+            str(request.code_verifier),
+            "--json",
+        ],
+        tmp_path,
+        env={"PINGONE_CLIENT_SECRET": cli_sandbox["client_secret"]},
+    )
+    assert out.returncode == 0, out.stderr
+    assert "access_token" in json.loads(out.stdout)
+
+
+def test_login_headless_validates_the_id_token(cli_sandbox: dict[str, str], tmp_path: Path) -> None:
+    env = {"PINGONE_CLIENT_SECRET": cli_sandbox["client_secret"], "PINGONE_PASSWORD": cli_sandbox["password"]}
+    out = run(
+        [
+            "login",
+            *target(cli_sandbox),
+            "--redirect-uri",
+            cli_sandbox["redirect_uri"],
+            "--username",
+            cli_sandbox["username"],
+        ],
+        tmp_path,
+        env=env,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "HTTP 200" in out.stdout
+    for check in ("signature", "iss", "aud", "exp", "nonce", "at_hash"):
+        assert any(line.startswith("[ pass  ]") and f" {check} " in line for line in out.stderr.splitlines()), check
+    assert "the ID token is valid" in out.stderr
+    assert cli_sandbox["password"] not in out.stdout + out.stderr
+
+
+def test_login_reads_pingone_settings_from_a_dotenv_in_a_parent(cli_sandbox: dict[str, str], tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "\n".join(
+            [
+                f"PINGONE_AUTH_PATH={cli_sandbox['auth_path']}",
+                f"PINGONE_ENV_ID={cli_sandbox['env_id']}",
+                f"PINGONE_CLIENT_ID={cli_sandbox['client_id']}",
+                f"PINGONE_CLIENT_SECRET={cli_sandbox['client_secret']}",
+                f"PINGONE_REDIRECT_URI={cli_sandbox['redirect_uri']}",
+                f"PINGONE_USERNAME={cli_sandbox['username']}",
+                f"PINGONE_PASSWORD={cli_sandbox['password']}",
+            ]
+        )
+    )
+    nested = tmp_path / "notebooks"
+    nested.mkdir()
+    out = run(["login", "--json"], nested)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["token_type"] == "Bearer"
+
+
+def test_login_wrong_password_fails_with_an_explanation(cli_sandbox: dict[str, str], tmp_path: Path) -> None:
+    out = run(
+        [
+            "login",
+            *target(cli_sandbox),
+            "--redirect-uri",
+            cli_sandbox["redirect_uri"],
+            "--username",
+            cli_sandbox["username"],
+        ],
+        tmp_path,
+        env={"PINGONE_CLIENT_SECRET": cli_sandbox["client_secret"], "PINGONE_PASSWORD": "TEST-ONLY-wrong"},
+    )
+    assert out.returncode == 1 and "sign-on failed" in out.stderr and "password" in out.stderr
+    assert "TEST-ONLY-wrong" not in out.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_login_in_the_browser_catches_the_redirect_on_loopback(tmp_path: Path) -> None:
+    port = _free_port()
+    callback = f"http://127.0.0.1:{port}/callback"
+    secret = "TEST-ONLY-browser-secret-0123456789abcdefghijklmnopqrstuvwxyz"
+    with Sandbox(client_secret=secret) as sb:
+        sb.issuer.environments[sb.env_id].apps[sb.client_id].redirect_uris.append(callback)
+        out = run(
+            [
+                "login",
+                "--browser",
+                "--wait",
+                "30",
+                "--auth-path",
+                sb.base_url,
+                "--env-id",
+                sb.env_id,
+                "--client-id",
+                sb.client_id,
+                "--redirect-uri",
+                callback,
+                "--json",
+            ],
+            tmp_path,
+            env={
+                "PINGONE_CLIENT_SECRET": secret,
+                # webbrowser runs $BROWSER with the URL; our "person" signs on with these.
+                "BROWSER": f"{sys.executable} {HERE / 'fake_browser.py'} %s",
+                "PINGONE_USERNAME": sb.username,
+                "PINGONE_PASSWORD": sb.password.reveal(),
+            },
+        )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["id_token"].count(".") == 2
