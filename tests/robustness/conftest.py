@@ -61,3 +61,9 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+def pytest_configure(config: Any) -> None:
+    config.addinivalue_line(
+        "markers", "hygiene: executes every notebook against a marker secret (`make hygiene`; ~1 kernel each)"
+    )

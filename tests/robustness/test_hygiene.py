@@ -1,0 +1,294 @@
+"""Secret hygiene: a client secret is never printed, logged, put in a repr, an error text or a saved notebook.
+
+The marker secret below is seeded into a local sandbox; then every place a secret could escape is searched
+for it and the count must be 0:
+
+* reprs, ``str``, HTML reprs and ``as_dict()`` of Settings, Secret, clients, auth objects and the sandbox;
+* the texts (message, ``fix``, formatted traceback) of errors from failing calls, and every log record
+  emitted at DEBUG while they ran;
+* every notebook (``notebooks/*.ipynb``, found at run time), executed in a fresh kernel against a sandbox
+  seeded with the marker: its outputs, the kernel's logs and stderr, and the notebook as the project saves it.
+
+The one place a typed value legitimately lives is the Password widget's model in the kernel. nbclient's
+default (``store_widget_state=True``) writes widget models into ``metadata.widgets`` — so an executed
+notebook saved that way DOES carry the secret. That count is reported, not asserted 0: it is why
+``tools/notebooks.py`` executes with ``store_widget_state=False`` and scrubs with ``nbstripout``, and the
+test proves the scrubbed notebook has 0 and the committed notebooks have no ``metadata.widgets`` at all.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import os
+import pickle
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pinghelpers import (
+    ClientSecretBasic,
+    ClientSecretJWT,
+    ClientSecretPost,
+    PingHelpersError,
+    PingOneClient,
+    Secret,
+    Settings,
+    build_client_assertion,
+    check_assertion,
+    hmac_walkthrough,
+    inspect_jwt,
+    verify_with_secret,
+)
+from pinghelpers.sandbox import Sandbox
+
+from ..conftest import MARKER_SECRET
+from .conftest import FIGURES
+
+ROOT = Path(__file__).resolve().parents[2]
+NB_DIR = ROOT / "notebooks"
+BIN = Path(sys.executable).parent
+
+
+def _count(text: str) -> int:
+    return text.count(MARKER_SECRET)
+
+
+# -- reprs ----------------------------------------------------------------------------------------------------------
+def test_reprs_are_masked(rsandbox: Sandbox) -> None:
+    settings = rsandbox.settings()
+    secret = Secret(MARKER_SECRET)
+    objects: list[Any] = [
+        settings,
+        secret,
+        rsandbox,
+        PingOneClient(settings),
+        ClientSecretJWT(rsandbox.client_id, MARKER_SECRET),
+        ClientSecretBasic(rsandbox.client_id, MARKER_SECRET),
+        ClientSecretPost(rsandbox.client_id, MARKER_SECRET),
+    ]
+    texts: list[str] = []
+    for obj in objects:
+        texts += [repr(obj), str(obj), f"{obj}", f"{obj!r}"]
+        if hasattr(obj, "_repr_html_"):
+            texts.append(str(obj._repr_html_()))
+    texts += [repr(settings.as_dict()), json.dumps(rsandbox.credentials()), repr(vars(settings))]
+    texts.append(repr(pickle.dumps(settings)) if _picklable(settings) else "")
+    found = sum(_count(t) for t in texts)
+    FIGURES["secret occurrences in reprs"] = f"{found} in {len(texts)} texts"
+    assert found == 0
+    assert secret.reveal() == MARKER_SECRET  # the value is there — only the reprs hide it
+
+
+def _picklable(obj: Any) -> bool:
+    try:
+        pickle.dumps(obj)
+    except Exception:
+        return False
+    return True
+
+
+# -- exception texts and logs ------------------------------------------------------------------------------------------
+def test_errors_and_logs_never_contain_the_secret(rsandbox: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
+    settings = rsandbox.settings()
+    token_url = rsandbox.token_endpoint
+    good = build_client_assertion(rsandbox.client_id, MARKER_SECRET, token_url).token
+
+    def exchange(code: str, **kw: Any) -> None:
+        with PingOneClient(settings) as c:
+            c.exchange_code(code, **kw)
+
+    def wrong_audience() -> None:
+        with PingOneClient(settings) as c:
+            request = c.authorization_request()
+            code = c.sign_on(request).code
+            c.exchange_code(
+                code,
+                code_verifier=request.code_verifier,
+                auth=ClientSecretJWT(rsandbox.client_id, MARKER_SECRET, audience="https://wrong.example.com/as/token"),
+            )
+
+    def wrong_secret_post() -> None:
+        with PingOneClient(settings, auth=ClientSecretPost(rsandbox.client_id, MARKER_SECRET + "x")) as c:
+            c.exchange_code("nope")
+
+    def expired_assertion() -> None:
+        build_client_assertion(rsandbox.client_id, MARKER_SECRET, token_url, lifetime=-5)
+
+    def short_secret_hs512() -> None:
+        build_client_assertion(rsandbox.client_id, MARKER_SECRET[:40], token_url, algorithm="HS512")
+
+    def verify_wrong() -> None:
+        verify_with_secret(good, MARKER_SECRET + "x")
+
+    def verify_wrong_aud() -> None:
+        verify_with_secret(good, MARKER_SECRET, audience="https://other")
+
+    def unreachable() -> None:
+        with PingOneClient(settings.replace(auth_path="http://127.0.0.1:9"), timeout=2) as c:
+            c.exchange_code("a-code")
+
+    def unknown_setting() -> None:
+        Settings(client_secret=MARKER_SECRET, auth_method="client_secret_jwtt")
+
+    def bad_env() -> None:
+        Settings(client_secret=MARKER_SECRET, env_id="not-a-uuid")
+
+    calls: dict[str, Callable[[], Any]] = {
+        "unknown code": lambda: exchange("no-such-code"),
+        "wrong audience": wrong_audience,
+        "wrong secret (post)": wrong_secret_post,
+        "expired lifetime": expired_assertion,
+        "short secret for HS512": short_secret_hs512,
+        "verify with the wrong secret": verify_wrong,
+        "verify with the wrong audience": verify_wrong_aud,
+        "connection refused": unreachable,
+        "unknown auth method": unknown_setting,
+        "malformed env id": bad_env,
+    }
+    texts: list[str] = []
+    failures = 0
+    with caplog.at_level(logging.DEBUG):
+        for name, call in calls.items():
+            try:
+                call()
+            except PingHelpersError as exc:
+                failures += 1
+                texts += [str(exc), repr(exc), str(exc.fix), str(exc.args), "".join(traceback.format_exception(exc))]
+                texts.append(str(getattr(exc, "body", "")))
+            except Exception as exc:  # an undocumented exception type is itself a failure
+                pytest.fail(f"{name}: {type(exc).__name__} is not a PingHelpersError: {exc}")
+            else:
+                pytest.fail(f"{name}: expected an error")
+        # Non-raising reports that display a secret-bearing check.
+        texts.append(str(check_assertion(good, client_id="x", audiences=token_url, secret=MARKER_SECRET)))
+        texts.append(repr(inspect_jwt(good, secret=MARKER_SECRET + "x")))
+        texts.append(str(hmac_walkthrough(good, MARKER_SECRET)))
+    log_text = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
+    found_errors = sum(_count(t) for t in texts)
+    found_logs = _count(log_text)
+    FIGURES["secret occurrences in exception texts"] = (
+        f"{found_errors} in {failures} errors from {len(calls)} failing calls"
+    )
+    FIGURES["secret occurrences in logs (DEBUG)"] = f"{found_logs} in {len(caplog.records)} records"
+    assert failures == len(calls)
+    assert found_errors == 0
+    assert found_logs == 0
+
+
+# -- notebooks --------------------------------------------------------------------------------------------------------
+def _notebooks() -> list[Path]:
+    return sorted(NB_DIR.glob("*.ipynb"))
+
+
+def test_committed_notebooks_carry_no_widget_state_and_no_secret() -> None:
+    notebooks = _notebooks()
+    assert notebooks, "no notebooks found"
+    for path in notebooks:
+        text = path.read_text()
+        nb = json.loads(text)
+        assert "widgets" not in nb.get("metadata", {}), f"{path.name} stores widget state"
+        assert _count(text) == 0
+        assert "PasswordModel" not in text
+
+
+def _tools_notebooks() -> Any:
+    spec = importlib.util.spec_from_file_location("_tools_notebooks", ROOT / "tools" / "notebooks.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+STARTUP = """
+import logging, warnings
+logging.basicConfig(level=logging.DEBUG, filename={log!r}, format="%(name)s %(levelname)s %(message)s")
+logging.captureWarnings(True)
+"""
+
+
+@pytest.mark.hygiene
+def test_every_notebook_run_against_a_marker_secret_leaks_nothing(tmp_path: Path) -> None:
+    """Run each notebook in a fresh kernel (sandbox seeded with the marker) and search everything it left."""
+    import nbformat
+    from jupyter_client.manager import KernelManager
+    from nbclient import NotebookClient
+
+    tools = _tools_notebooks()
+    ipython_dir = tmp_path / "ipython"
+    startup = ipython_dir / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    kernel_log = tmp_path / "kernel-logging.txt"
+    (startup / "00-capture-logs.py").write_text(STARTUP.format(log=str(kernel_log)))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PINGONE_")}
+    env.update(
+        {
+            "PINGHELPERS_SANDBOX_CLIENT_SECRET": MARKER_SECRET,
+            "PINGHELPERS_TARGET": "sandbox",
+            "IPYTHONDIR": str(ipython_dir),
+            "PYTHONHASHSEED": "0",
+        }
+    )
+    rows = []
+    runs: list[tuple[Path, float, str, Path, Path, str]] = []
+    logged = 0
+    totals = {"outputs": 0, "with widget state": 0, "scrubbed": 0, "logs+stderr": 0}
+    for path in _notebooks():
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+        nb.metadata.pop("widgets", None)
+        stderr_path = tmp_path / f"{path.stem}.stderr"
+        start = time.perf_counter()
+        with stderr_path.open("w") as stderr:
+            km = KernelManager(kernel_name="python3")
+            km.start_kernel(env=env, cwd=str(NB_DIR), stdout=stderr, stderr=stderr)
+            try:
+                # cleanup_kc: stop the client's channels and the kernel (nbclient leaves both to us otherwise).
+                NotebookClient(nb, km=km, timeout=120, allow_errors=False, shutdown_kernel="immediate").execute(
+                    cleanup_kc=True
+                )
+            finally:
+                if km.has_kernel:
+                    km.shutdown_kernel(now=True)
+        seconds = time.perf_counter() - start  # kernel start + run + shutdown
+        outputs = json.dumps([c.get("outputs", []) for c in nb.cells])
+        with_state = tmp_path / f"{path.stem}.with-widget-state.ipynb"
+        nbformat.write(nb, with_state)  # nbclient's default: store_widget_state=True
+        scrubbed = tmp_path / path.name
+        nb.metadata.pop("widgets", None)  # what store_widget_state=False does …
+        nbformat.write(nb, scrubbed)
+        kernel_logging = kernel_log.read_text() if kernel_log.exists() else ""
+        kernel_log.unlink(missing_ok=True)  # the next kernel starts a new log
+        logged += len(kernel_logging)
+        logs = kernel_logging + stderr_path.read_text()
+        runs.append((path, seconds, outputs, with_state, scrubbed, logs))
+    subprocess.run(  # … then the project's scrubber, exactly as tools/notebooks.py runs it
+        [str(BIN / "nbstripout"), "--keep-output", "--keep-count", *(str(r[4]) for r in runs)], check=True
+    )
+    for path, seconds, outputs, with_state, scrubbed, logs in runs:
+        tools._normalise(scrubbed)
+        counts = {
+            "outputs": _count(outputs),
+            "with widget state": _count(with_state.read_text()),
+            "scrubbed": _count(scrubbed.read_text()),
+            "logs+stderr": _count(logs),
+        }
+        for key, value in counts.items():
+            totals[key] += value
+        rows.append(f"{path.name} {seconds:.1f}s {counts}")
+        assert "widgets" not in json.loads(scrubbed.read_text())["metadata"]
+    FIGURES["notebooks run with the marker secret"] = "; ".join(rows)
+    FIGURES["secret occurrences (all notebooks)"] = totals
+    assert totals["outputs"] == 0
+    assert totals["scrubbed"] == 0
+    assert totals["logs+stderr"] == 0
+    assert logged > 0, "the kernels' logging was not captured"
