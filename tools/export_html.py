@@ -1,0 +1,228 @@
+"""Render the executed notebooks to static HTML that works offline — the form a trainer mails to a class.
+
+    python tools/export_html.py                 # notebooks/*.ipynb → docs/html/*.html (+ index.html)
+    python tools/export_html.py --out DIR NAME  # only notebooks whose name contains NAME
+
+Why it is more than ``jupyter nbconvert --to html``:
+
+* **Diagrams offline.** nbconvert's ``lab`` template draws mermaid diagrams in the reader's browser with a
+  mermaid module imported from a CDN (cdnjs), so a mailed file shows raw diagram source on a train, in a
+  classroom without internet, or behind a proxy. Here each diagram is rendered *once, at build time* by the
+  mermaid that JupyterLab itself bundles, in the same headless Chromium as the browser tier, and embedded as
+  an SVG image. What the class receives is exactly what the learner saw in Lab; no npm download, no network
+  at build or read time, and no 3 MB JavaScript bundle inlined into every page.
+* **No other external imports.** require.js, MathJax and the widget renderer also come from CDNs in the lab
+  template; they are left out (the workbook's notebooks use no LaTeX, and widget state is never saved).
+  Interactive forms become a one-line note saying where they work.
+* **Secrets masked and checked.** Committed outputs come from local-sandbox runs and carry no secret; every
+  value of a ``*SECRET*``/``*PASSWORD*`` environment variable is masked anyway, and the rendered text is
+  scanned for anything shaped like a secret in the clear. A hit stops the build.
+* **Links between notebooks** (``05-….ipynb``) point at the neighbouring ``.html`` files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import os
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+NB_DIR = ROOT / "notebooks"
+OUT_DIR = ROOT / "docs" / "html"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+MERMAID_FENCE = re.compile(r"```mermaid[^\n]*\n(.*?)```", re.S)
+MERMAID_BLOCK = re.compile(r'<div class="jp-Mermaid"><pre class="mermaid">\n?(.*?)\n?</pre></div>', re.S)
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_NOTE = (
+    "<p class='pinghelpers-widget-note' style='color:#57606a;font-style:italic'>"
+    "Interactive form (ipywidgets) — open this notebook in JupyterLab to use it.</p>"
+)
+
+# Shapes of a secret in the clear. A masked value ('••••••••') never matches: the character classes exclude it.
+SECRET_SHAPES = [
+    ("client_secret value", re.compile(r"client_secret[\"']?\s*[:=]\s*[\"']?(?!\(empty\))[A-Za-z0-9._~+/=-]{16,}")),
+    ("PINGONE_CLIENT_SECRET value", re.compile(r"PINGONE_CLIENT_SECRET\s*=\s*[\"']?[A-Za-z0-9._~+/=-]{16,}")),
+    ("HTTP Basic credentials", re.compile(r"Authorization:\s*Basic\s+[A-Za-z0-9+/=]{16,}", re.I)),
+    ("private key", re.compile(r"-----BEGIN (?:RSA |EC )?PRIVATE KEY-----")),
+]
+
+# The lab template minus its CDN imports (require.js, MathJax, mermaid, the widget renderer).
+OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+
+EXTERNAL_IMPORT = re.compile(
+    r"""<script[^>]+src\s*=\s*["']?(?:https?:)?//"""
+    r"""|<link[^>]+href\s*=\s*["']?(?:https?:)?//"""
+    r"""|@import\s+(?:url\()?\s*["']?(?:https?:)?//"""
+    r"""|\bimport\s*\(\s*["'](?:https?:)?//"""
+    r"""|\bfrom\s+["'](?:https?:)?//""",
+    re.I,
+)
+
+
+class LeakFound(RuntimeError):
+    pass
+
+
+def known_secrets() -> list[str]:
+    """Values of secret-looking environment variables (long enough to be real, never printed)."""
+    return sorted(
+        {v for k, v in os.environ.items() if re.search(r"SECRET|PASSWORD|PRIVATE_KEY", k) and len(v) >= 8},
+        key=len,
+        reverse=True,
+    )
+
+
+def mask_text(text: str, secrets: list[str]) -> str:
+    for value in secrets:
+        text = text.replace(value, "•••••••• (masked)")
+    return text
+
+
+def external_imports(page: str) -> list[str]:
+    """Script/style imports from another host (what would break offline)."""
+    return [page[max(0, m.start() - 20) : m.end() + 60] for m in EXTERNAL_IMPORT.finditer(page)]
+
+
+def scan_for_secrets(text: str, where: str) -> None:
+    for label, shape in SECRET_SHAPES:
+        found = shape.search(text)
+        if found:
+            raise LeakFound(
+                f"{where}: something shaped like a {label} is in the clear near {found.group(0)[:24]!r}… — "
+                "re-run `make notebooks` (sandbox-only outputs) or mask it with pinghelpers.Secret"
+            )
+
+
+def prepare(nb: Any, secrets: list[str]) -> None:
+    """In place: mask known secrets in every output, and replace widget views with a note."""
+    if nb.metadata.pop("widgets", None) is not None:
+        print("  note: dropped saved widget state from the copy being rendered", file=sys.stderr)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = mask_text(cell.source, secrets)
+            continue
+        if cell.cell_type != "code":
+            continue
+        cell.source = mask_text(cell.source, secrets)
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                output["text"] = mask_text(output["text"], secrets)
+            data = output.get("data")
+            if not data:
+                continue
+            if WIDGET_VIEW in data:
+                output["data"] = {"text/html": WIDGET_NOTE}
+                continue
+            for mime, value in list(data.items()):
+                if isinstance(value, str):
+                    data[mime] = mask_text(value, secrets)
+
+
+def render(names: list[str], out_dir: Path, *, lab: Any = None, browser: Any = None) -> list[Path]:
+    """Render the notebooks whose names contain one of ``names`` (all when empty) into ``out_dir``."""
+    import browser_kit
+    import jinja2
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    notebooks = sorted(NB_DIR.glob("*.ipynb"))
+    if names:
+        notebooks = [p for p in notebooks if any(n in p.name for n in names)]
+    if not notebooks:
+        raise SystemExit(f"no notebooks to render in {NB_DIR}")
+    secrets = known_secrets()
+    loaded = []
+    for path in notebooks:
+        nb = nbformat.read(path, as_version=4)
+        prepare(nb, secrets)
+        loaded.append((path, nb))
+
+    # Every diagram of every notebook in one JupyterLab session (one start, one page).
+    sources: list[str] = []
+    for _, nb in loaded:
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                sources += [s.strip() for s in MERMAID_FENCE.findall(cell.source)]
+    unique = list(dict.fromkeys(sources))
+    started = time.perf_counter()
+    images = (
+        dict(zip(unique, browser_kit.render_mermaid(unique, lab=lab, browser=browser), strict=True)) if unique else {}
+    )
+    if unique:
+        print(f"  {len(unique)} mermaid diagram(s) rendered in {time.perf_counter() - started:.1f} s")
+
+    exporter = HTMLExporter(
+        template_name="lab",
+        extra_loaders=[jinja2.DictLoader({"pinghelpers-offline.html.j2": OFFLINE_TEMPLATE})],
+        template_file="pinghelpers-offline.html.j2",
+        embed_images=True,
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path, nb in loaded:
+        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
+        body = MERMAID_BLOCK.sub(lambda m: _diagram(m, images), body)
+        # Links between notebooks keep working in the mailed folder.
+        body = re.sub(r'href="(\d\d-[\w-]+)\.ipynb', r'href="\1.html', body)
+        body = mask_text(body, secrets)
+        scan_for_secrets(html.unescape(re.sub(r"<[^>]+>", " ", body)), path.name)
+        leftovers = external_imports(body)
+        if leftovers:
+            raise RuntimeError(f"{path.name}: the HTML still imports from another host: {leftovers[:3]}")
+        if '<pre class="mermaid">' in body:
+            raise RuntimeError(f"{path.name}: a mermaid diagram was left unrendered")
+        target = out_dir / f"{path.stem}.html"
+        target.write_text(body, encoding="utf-8")
+        written.append(target)
+        print(f"  {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}  ({len(body) // 1024} KiB)")
+    if any(p.stem.startswith("00-") for p in written):
+        index = next(p for p in written if p.stem.startswith("00-"))
+        (out_dir / "index.html").write_text(
+            f'<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0; url={index.name}">'
+            f'<a href="{index.name}">{index.stem}</a>\n',
+            encoding="utf-8",
+        )
+    return written
+
+
+def _diagram(match: re.Match[str], images: dict[str, str]) -> str:
+    source = html.unescape(match.group(1)).strip()
+    uri = images.get(source)
+    if uri is None:
+        raise RuntimeError(f"no rendering for the mermaid diagram starting {source[:40]!r}")
+    return (
+        '<div class="jp-Mermaid jp-RenderedMermaid"><figure style="margin:0">'
+        f'<img alt="sequence diagram" src="{html.escape(uri, quote=True)}" style="max-width:100%">'
+        f"<details><summary>diagram source</summary><pre>{html.escape(source)}</pre></details>"
+        "</figure></div>"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", help="only notebooks whose file name contains one of these")
+    parser.add_argument("--out", type=Path, default=OUT_DIR, help="output folder (default: docs/html)")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    try:
+        written = render(args.names, args.out)
+    except (LeakFound, RuntimeError) as exc:
+        print(f"make html: {exc}", file=sys.stderr)
+        return 1
+    print(f"  {len(written)} notebook(s) → {args.out} in {time.perf_counter() - started:.1f} s (works offline)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
