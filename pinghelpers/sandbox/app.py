@@ -521,7 +521,8 @@ class SandboxApp:
         return self._check_password(env, flow, body["username"], body["password"])
 
     def _check_password(self, env: Environment, flow: FlowState, username: str, password: str) -> Response:
-        user = env.user_by_username(username)
+        with self.issuer.lock:  # the management API may be adding users right now
+            user = env.user_by_username(username)
         if user is not None and user.enabled and user.password is None:
             raise _invalid_data("password", "The user has no password; set one first.", code="NO_PASSWORD")
         ok = (
