@@ -44,19 +44,6 @@ flag. Run `pinghelpers COMMAND --help` for what each step sends and what PingOne
 """
 
 
-def _secret_from_env_or_prompt(var: str = "PINGONE_CLIENT_SECRET") -> Any:
-    from .secret import Secret
-
-    value = os.environ.get(var)
-    if not value:
-        if not sys.stdin or not sys.stdin.isatty():
-            raise _CliError(f"no client secret: set {var} (the secret is never taken from a flag)")
-        import getpass
-
-        value = getpass.getpass("Client secret (input hidden): ")
-    return Secret(value)
-
-
 class _CliError(Exception):
     pass
 
@@ -388,7 +375,7 @@ def _cmd_login(args: argparse.Namespace) -> int:
             password = settings.password or _prompt_secret("PINGONE_PASSWORD", f"password for {username}")
             say(f"2. sign on as {username} through the flows API (usernamePassword.check), then resume")
             result = client.sign_on(request, username, password)
-        say(f"3. got an authorization code; state matches ({result.state is not None})")
+        say("3. got an authorization code (the redirect's state matched the one sent)")
         say(f"4. token request to {client.endpoints.token_endpoint} with {settings.auth_method}")
         tokens = client.exchange_code(result.code, code_verifier=request.code_verifier, check=False)
         if not tokens.ok:

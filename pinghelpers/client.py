@@ -228,7 +228,7 @@ class PingOneClient:
         self.timeout = timeout
         self.session = session or new_session()
         self._own_session = session is None
-        self.endpoints = endpoints or settings.endpoints(session=self.session)
+        self.endpoints = endpoints or settings.endpoints(session=self.session, timeout=timeout)
         self._auth = auth
         self._private_key = private_key
         self._kid = kid

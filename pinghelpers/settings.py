@@ -251,10 +251,11 @@ class Settings:
         url = self.issuer or self.auth_path or ""
         return bool(url) and is_loopback_url(url)
 
-    def endpoints(self, *, session: Any = None) -> Endpoints:
-        """The :class:`Endpoints` these settings point at (discovery is fetched for ``issuer``)."""
+    def endpoints(self, *, session: Any = None, timeout: float = 10.0) -> Endpoints:
+        """The :class:`Endpoints` these settings point at (discovery is fetched for ``issuer``, once per
+        process, within ``timeout`` seconds)."""
         if self.issuer:
-            return Endpoints.from_discovery(self.issuer, session=session)
+            return Endpoints.from_discovery(self.issuer, session=session, timeout=timeout)
         if self.custom_domain:
             return Endpoints.from_custom_domain(self.custom_domain, env_id=self.env_id, region=self.region or "NA")
         if not self.env_id:

@@ -1,4 +1,4 @@
-"""README examples are executed: every ```python block in README.md runs, as written, in a fresh interpreter
+"""README examples are executed: every ```python block in README.md runs, as written, in a fresh namespace
 against the local sandbox (no PINGONE_* settings, a scratch working directory).
 
 A block can opt out with an HTML comment on the line just before its fence —
@@ -7,10 +7,10 @@ A block can opt out with an HTML comment on the line just before its fence —
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -35,17 +35,17 @@ def test_the_readme_has_python_examples() -> None:
 
 
 @pytest.mark.parametrize(("line", "code"), _blocks(), ids=lambda v: f"line{v}" if isinstance(v, int) else "")
-def test_readme_example_runs(line: int, code: str, tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PINGONE_")}
-    env["PINGHELPERS_TARGET"] = "sandbox"
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, f"README.md line {line} failed:\n{done.stderr[-3000:]}"
-    assert done.stdout.strip(), f"README.md line {line} printed nothing"
+def test_readme_example_runs(line: int, code: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in list(os.environ):
+        if key.startswith("PINGONE_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("PINGHELPERS_TARGET", "sandbox")
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    namespace: dict[str, object] = {"__name__": "__readme__"}
+    try:
+        with contextlib.redirect_stdout(out):
+            exec(compile(code, f"README.md:{line}", "exec"), namespace)  # run the example as written
+    except Exception as exc:  # pragma: no cover - the message is the point
+        raise AssertionError(f"README.md line {line} failed: {exc!r}") from exc
+    assert out.getvalue().strip(), f"README.md line {line} printed nothing"

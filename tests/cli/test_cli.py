@@ -16,6 +16,7 @@ import jwt
 import pytest
 
 from pinghelpers import PingOneClient, Settings, build_client_assertion
+from pinghelpers.cli import main
 from pinghelpers.sandbox import Sandbox
 
 HERE = Path(__file__).parent
@@ -59,6 +60,24 @@ def run(args: list[str], tmp_path: Path, *, env: dict[str, str] | None = None, s
     )
 
 
+def run_here(
+    args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, **env: str
+) -> tuple[int, str, str]:
+    """The same ``main()`` in this process — for cheap checks (help, argument errors); the flows run in a
+    subprocess above."""
+    for key in list(os.environ):
+        if key.startswith("PINGONE_"):
+            monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    try:
+        code = main(args)
+    except SystemExit as exc:  # argparse's --help and usage errors
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
 def target(sb: dict[str, str]) -> list[str]:
     return ["--auth-path", sb["auth_path"], "--env-id", sb["env_id"], "--client-id", sb["client_id"]]
 
@@ -75,11 +94,13 @@ def settings_for(sb: dict[str, str]) -> Settings:
     )
 
 
-def test_help_teaches(tmp_path: Path) -> None:
+def test_help_teaches(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # The real entry point once (console script path: python -m pinghelpers) ...
     top = run(["--help"], tmp_path)
     assert top.returncode == 0
     for words in ("local sandbox", "PINGONE_CLIENT_SECRET", "never a", "login", "inspect", "token", "assertion"):
         assert words in top.stdout, words
+    # ... and each command's help in-process (same parser, no interpreter start-up per command).
     expectations = {
         "assertion": ["iss = sub = the client ID", "3600"],
         "inspect": ["Exit status", "§3.1.3.7"],
@@ -87,16 +108,17 @@ def test_help_teaches(tmp_path: Path) -> None:
         "login": ["flows API", "--browser", "PINGONE_PASSWORD", "127.0.0.1:8765/callback"],
     }
     for command, words in expectations.items():
-        out = run([command, "--help"], tmp_path)
-        assert out.returncode == 0
+        code, out, _ = run_here([command, "--help"], capsys, monkeypatch)
+        assert code == 0
         for w in words:
-            assert w in out.stdout, (command, w)
+            assert w in out, (command, w)
 
 
-def test_secret_flags_are_refused(tmp_path: Path) -> None:
-    out = run(["token", "--code", "c", "--client-secret", "TEST-ONLY-x"], tmp_path)
-    assert out.returncode == 2 and "never come from flags" in out.stderr
-    assert "TEST-ONLY-x" not in out.stderr
+def test_secret_flags_are_refused(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    for flag in (["--client-secret", "TEST-ONLY-x"], ["--client-secret=TEST-ONLY-x"], ["--password", "TEST-ONLY-x"]):
+        code, _, err = run_here(["token", "--code", "c", *flag], capsys, monkeypatch)
+        assert code == 2 and "never come from flags" in err
+        assert "TEST-ONLY-x" not in err
 
 
 def test_assertion_prints_a_verifiable_jwt(cli_sandbox: dict[str, str], tmp_path: Path) -> None:
@@ -113,15 +135,21 @@ def test_assertion_prints_a_verifiable_jwt(cli_sandbox: dict[str, str], tmp_path
     assert cli_sandbox["client_secret"] not in out.stdout + out.stderr
 
 
-def test_assertion_refuses_more_than_an_hour_and_a_missing_secret(tmp_path: Path) -> None:
-    long = run(
+def test_assertion_refuses_more_than_an_hour_and_a_missing_secret(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, _, err = run_here(
         ["assertion", "--client-id", "c", "--audience", "https://a.example/as/token", "--lifetime", "7200"],
-        tmp_path,
-        env={"PINGONE_CLIENT_SECRET": "TEST-ONLY-" + "s" * 60},
+        capsys,
+        monkeypatch,
+        PINGONE_CLIENT_SECRET="TEST-ONLY-" + "s" * 60,
     )
-    assert long.returncode == 1 and "one hour" in long.stderr and "Fix:" in long.stderr
-    nosecret = run(["assertion", "--client-id", "c", "--audience", "https://a.example/as/token"], tmp_path)
-    assert nosecret.returncode == 2 and "PINGONE_CLIENT_SECRET" in nosecret.stderr
+    assert code == 1 and "one hour" in err and "Fix:" in err
+    monkeypatch.setattr("sys.stdin", None)  # not a terminal: no prompt possible
+    code, _, err = run_here(
+        ["assertion", "--client-id", "c", "--audience", "https://a.example/as/token"], capsys, monkeypatch
+    )
+    assert code == 2 and "PINGONE_CLIENT_SECRET" in err
 
 
 def test_inspect_exit_status_follows_the_checklist(cli_sandbox: dict[str, str], tmp_path: Path) -> None:
@@ -189,9 +217,14 @@ def test_token_then_reuse_then_wrong_secret(cli_sandbox: dict[str, str], tmp_pat
     assert "curl" in wrong.stderr and "client_assertion=" in wrong.stderr
 
 
-def test_token_needs_a_target(tmp_path: Path) -> None:
-    out = run(["token", "--code", "c", "--client-id", "x", "--redirect-uri", "https://a/cb"], tmp_path)
-    assert out.returncode == 2 and "--env-id" in out.stderr and "--issuer" in out.stderr
+def test_token_needs_a_target(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env around
+    code, _, err = run_here(
+        ["token", "--code", "c", "--client-id", "x", "--redirect-uri", "https://a/cb"], capsys, monkeypatch
+    )
+    assert code == 2 and "--env-id" in err and "--issuer" in err
 
 
 def test_token_with_the_issuer_via_discovery(cli_sandbox: dict[str, str], tmp_path: Path) -> None:
