@@ -10,7 +10,7 @@ NBVAL := $(BIN)/pytest -p no:cacheprovider -o addopts= -o filterwarnings= --nbva
 	--nbval-sanitize-with notebooks/nbval_sanitize.cfg --nbval-cell-timeout=120
 export PINGHELPERS_TARGET ?=
 
-.PHONY: setup lab test lint typecheck unit nbval notebooks check-notebooks clean
+.PHONY: setup lab test lint typecheck unit nbval notebooks check-notebooks clean fuzz load hygiene bench
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ lab: setup
 		$$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 ## make test — everything CI runs
-test: setup lint typecheck unit nbval
+test: setup lint typecheck unit nbval test-browser
 	@echo "make test: all tiers passed"
 
 PY_DIRS := $(wildcard pinghelpers tests benchmarks tools)
@@ -46,7 +46,7 @@ typecheck: setup
 	$(BIN)/mypy
 
 unit: setup
-	PINGHELPERS_TARGET=sandbox $(BIN)/pytest -q tests
+	PINGHELPERS_TARGET=sandbox $(BIN)/pytest -q -m "not browser" tests
 
 nbval: setup check-notebooks
 	PINGHELPERS_TARGET=sandbox $(NBVAL) -q notebooks/
@@ -57,6 +57,51 @@ check-notebooks: setup
 ## make notebooks — regenerate the committed notebooks from notebooks/src in fresh kernels (sandbox only)
 notebooks: setup
 	$(BIN)/python tools/notebooks.py build
+
+## make fuzz / load / hygiene / bench — longer variants, run on purpose (each bounded in count and time)
+# fuzz: ~16k Hypothesis cases (the bounded ~840-case run is part of `make test`)
+fuzz: setup
+	PINGHELPERS_FUZZ_PROFILE=long PINGHELPERS_TARGET=sandbox $(BIN)/pytest -q --timeout=900 tests/robustness/test_fuzz.py
+
+# load: 50 learners × 5 full flows at once against one sandbox process; prints p50/p99, fails on any error
+load: setup
+	$(BIN)/python -m benchmarks.load --learners 50 --flows 5
+
+# hygiene: every notebook in a fresh kernel against a marker secret; counts where the secret turns up
+hygiene: setup
+	PINGHELPERS_TARGET=sandbox $(BIN)/pytest -q tests/robustness/test_hygiene.py
+
+# bench: every figure with its same-run baseline and ratio (see README "Benchmarks")
+bench: setup
+	$(BIN)/python -m benchmarks.run
+
+## Browser tier — JupyterLab driven by Playwright through Debian's chromium (never `playwright install`)
+.PHONY: browser-deps test-browser screenshots html
+CHROMIUM := /usr/bin/chromium
+
+## make browser-deps — install Debian's chromium when it is missing (as root; otherwise print the command)
+browser-deps:
+	@if [ -x $(CHROMIUM) ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "browser-deps: $(CHROMIUM) is missing. Install it with:"; \
+		echo "    sudo apt-get update && sudo apt-get install -y chromium"; exit 1; fi; \
+	command -v apt-get >/dev/null || { echo "browser-deps: no apt-get here; install Chromium and set PINGHELPERS_CHROMIUM to its path"; exit 1; }; \
+	echo "browser-deps: installing chromium with apt-get (about 20 s)"; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+		|| { echo "browser-deps: apt-get install -y chromium failed (see above)"; exit 1; }; \
+	test -x $(CHROMIUM) || { echo "browser-deps: chromium installed but $(CHROMIUM) is missing"; exit 1; }
+
+## make test-browser — the browser tier (screenshots land in build/screenshots/)
+test-browser: setup browser-deps
+	PINGHELPERS_TARGET=sandbox $(BIN)/pytest -q -m browser tests/browser
+
+## make screenshots — the browser tier, refreshing the committed screenshots in docs/ that the README shows
+screenshots: setup browser-deps
+	PINGHELPERS_TARGET=sandbox PINGHELPERS_SCREENSHOTS=docs $(BIN)/pytest -q -m browser tests/browser
+
+## make html — the executed notebooks as offline HTML (diagrams included, secrets masked) in docs/html/
+html: setup browser-deps
+	$(BIN)/python tools/export_html.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
