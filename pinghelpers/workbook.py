@@ -7,14 +7,69 @@ target                  # a banner naming the target, shown in the notebook
 from __future__ import annotations
 
 import os
+import re
+import socket
+from collections.abc import Callable
 from dataclasses import dataclass
-from html import escape
+from html import escape, unescape
 from typing import Any
+from urllib.parse import urljoin
 
-from .client import PingOneClient
+import requests
+
+from .client import AuthorizationRequest, AuthorizationResult, PingOneClient
+from .errors import ConfigurationError
 from .settings import Settings
 
-__all__ = ["Target", "connect"]
+__all__ = ["LOOPBACK_CALLBACK", "NOTEBOOKS", "Target", "connect", "scripted_browser"]
+
+#: The loopback redirect URI the browser sign-on listens on (registered on the local sandbox's app).
+LOOPBACK_CALLBACK = "http://127.0.0.1:8765/callback"
+
+#: The workbook's lessons: (file, title, what it teaches). The index notebook shows this table.
+NOTEBOOKS: tuple[tuple[str, str, str], ...] = (
+    ("00-index", "The workbook", "the whole flow in one picture; live PingOne or the local sandbox"),
+    (
+        "01-set-up-your-environment",
+        "Set up your environment",
+        "region, environment ID or custom domain; the discovery document; Postman import",
+    ),
+    (
+        "02-create-the-application",
+        "Create the application (admin, optional)",
+        "worker token; an OIDC web app with CLIENT_SECRET_JWT; its secret; a population, user and password",
+    ),
+    (
+        "03-the-authorization-request",
+        "The authorization request",
+        "every parameter; state, nonce and PKCE; the request as curl; the 302 and the flow object",
+    ),
+    (
+        "04-sign-on-and-get-the-code",
+        "Sign on and get the code",
+        "flows API usernamePassword.check → resume → code; browser sign-on; a pasted redirect URL",
+    ),
+    (
+        "05-exchange-code-for-token",
+        "Exchange the code for tokens",
+        "the client assertion part by part; the HMAC by hand; the pre-send checklist; the token request",
+    ),
+    (
+        "06-inspect-and-validate-tokens",
+        "Inspect and validate tokens",
+        "JWKS signatures; ID-token checks (iss, aud, exp, nonce, at_hash); userinfo, introspect, refresh, revoke",
+    ),
+    (
+        "07-troubleshooting-lab",
+        "Troubleshooting lab",
+        "each broken assertion and code misuse: PingOne's real answer, the explanation and the fix",
+    ),
+    (
+        "08-compare-client-authentication-methods",
+        "Compare client authentication methods",
+        "basic, post, client_secret_jwt, private_key_jwt: the wire, the logs, the replay window, the setup",
+    ),
+)
 
 
 @dataclass
@@ -40,6 +95,47 @@ class Target:
 
     def client(self, **kwargs: Any) -> PingOneClient:
         return PingOneClient(self.settings, **kwargs)
+
+    def loopback_redirect_uri(self) -> str:
+        """A loopback redirect URI for a browser sign-on (RFC 8252 §7.3).
+
+        Live: :data:`LOOPBACK_CALLBACK`, which you register on the application yourself. On the local sandbox: a
+        free port on 127.0.0.1, registered on the sandbox's app in-process, so a busy port 8765 never gets in the
+        way of a lesson.
+        """
+        if not self.is_local_sandbox:
+            return LOOPBACK_CALLBACK
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        uri = f"http://127.0.0.1:{port}/callback"
+        env = self.sandbox.issuer.environments[self.settings.env_id]
+        with self.sandbox.issuer.lock:
+            env.apps[self.settings.client_id].redirect_uris.append(uri)
+        return uri
+
+    def sign_on(self, client: PingOneClient, request: AuthorizationRequest | None = None) -> AuthorizationResult:
+        """A fresh authorization code for notebooks that start after the sign-on step.
+
+        Headless (flows API) when a username and password are known — always on the local sandbox, live when
+        ``PINGONE_USERNAME``/``PINGONE_PASSWORD`` are set; otherwise a real browser sign-on with a loopback
+        redirect URI (:func:`pinghelpers.browser.browser_sign_on`).
+        """
+        request = request or client.authorization_request()
+        if self.settings.username and self.settings.password is not None:
+            return client.sign_on(request)
+        redirect = request.params.get("redirect_uri", "")
+        if not redirect.startswith(("http://127.0.0.1:", "http://localhost:", "http://[::1]:")):
+            raise ConfigurationError(
+                "no test user for a headless sign-on, and the redirect URI is not a loopback address a browser "
+                "sign-on could return to",
+                setting="PINGONE_USERNAME",
+                fix="set PINGONE_USERNAME and PINGONE_PASSWORD, or register http://127.0.0.1:8765/callback on the "
+                "app and set PINGONE_REDIRECT_URI to it (see notebook 4)",
+            )
+        from .browser import browser_sign_on
+
+        return browser_sign_on(client, request)
 
     def __repr__(self) -> str:
         return f"Target({self.label})"
@@ -74,3 +170,26 @@ def connect(*, settings: Settings | None = None, dotenv: str | None = ".env") ->
 
     sandbox = shared_sandbox()
     return Target(settings=sandbox.settings(), sandbox=sandbox)
+
+
+def scripted_browser(username: str, password: Any, *, timeout: float = 10.0) -> Callable[[str], bool]:
+    """An ``open_browser`` for :func:`pinghelpers.browser.browser_sign_on` that signs on without a person.
+
+    It does what a user does on the **local sandbox's** sign-on page, over real HTTP with ``requests``: open the
+    authorize URL (following the 302 to the page), submit the page's form with ``username`` and ``password``,
+    and follow the redirects — resume, then the loopback callback. For notebooks and tests; against PingOne
+    use a real browser (its hosted page is a JavaScript app, and may ask for MFA).
+    """
+
+    def open_url(url: str) -> bool:
+        pw = password.reveal() if hasattr(password, "reveal") else str(password)
+        with requests.Session() as browser:
+            page = browser.get(url, timeout=timeout)
+            found = re.search(r"<form[^>]*action=[\"']([^\"']+)[\"']", page.text)
+            if page.status_code != 200 or not found:
+                raise ConnectionError(f"no sign-on form at {page.url} (HTTP {page.status_code})")
+            action = urljoin(page.url, unescape(found.group(1)))
+            browser.post(action, data={"username": username, "password": pw}, timeout=timeout)
+        return True
+
+    return open_url

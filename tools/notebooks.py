@@ -40,6 +40,7 @@ def sources(names: list[str]) -> list[Path]:
 def build(names: list[str]) -> int:
     env = sandbox_env()
     timings = []
+    failed: list[str] = []
     for src in sources(names):
         target = NB_DIR / f"{src.stem}.ipynb"
         subprocess.run(
@@ -48,7 +49,7 @@ def build(names: list[str]) -> int:
             env=env,
         )
         start = time.perf_counter()
-        subprocess.run(
+        run = subprocess.run(
             [
                 str(BIN / "jupyter"),
                 "nbconvert",
@@ -61,17 +62,26 @@ def build(names: list[str]) -> int:
                 "--NotebookClient.store_widget_state=False",
                 str(target),
             ],
-            check=True,
             env=env,
             cwd=NB_DIR,
-            stderr=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
+        if run.returncode != 0:
+            # nbconvert's stderr ends with the failing cell and its traceback: show that, not a CalledProcessError.
+            tail = "\n".join(run.stderr.strip().splitlines()[-40:])
+            print(f"{target.name}: execution failed\n{tail}", file=sys.stderr)
+            failed.append(target.name)
+            continue
         timings.append((target.name, time.perf_counter() - start))
         subprocess.run([str(BIN / "nbstripout"), "--keep-output", "--keep-count", str(target)], check=True)
         _normalise(target)
     for name, seconds in timings:
         print(f"{seconds:6.1f} s  {name}")
     print(f"{sum(s for _, s in timings):6.1f} s  total")
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -7,13 +7,13 @@
 # ---
 
 # %% [markdown]
-# # 4 · Exchange the code for tokens with a client assertion (CLIENT_SECRET_JWT)
+# # 5 · Exchange the code for tokens with a client assertion (CLIENT_SECRET_JWT)
 #
 # **You will learn** how a client proves who it is at PingOne's token endpoint *without sending its secret*:
 # it signs a short-lived JWT — the **client assertion** — with the client secret, and sends the JWT instead.
 #
-# **You need** an authorization code (this notebook gets one for you from the target), and the application's
-# client ID and secret. Reference: PingOne [Create a client secret JWT](https://developer.pingidentity.com/pingone-api/auth/auth-config-options/create-a-client-secret-jwt.html),
+# **You need** an authorization code (this notebook gets one for you from the target, as in notebook 4), and the
+# application's client ID and secret. Reference: PingOne [Create a client secret JWT](https://developer.pingidentity.com/pingone-api/auth/auth-config-options/create-a-client-secret-jwt.html),
 # [RFC 7523 §2.2 and §3](https://www.rfc-editor.org/rfc/rfc7523).
 
 # %% [markdown]
@@ -22,10 +22,12 @@
 # environment**. With none, they talk to the **local sandbox** — an offline stand-in for PingOne on this machine.
 
 # %%
-from pinghelpers import PingOneClient, build_client_assertion, check_assertion, hmac_walkthrough
-from pinghelpers.display import exchange_form, jwt_parts_html, timeline_html
+import base64
+
+from IPython.display import HTML
+from pinghelpers import build_client_assertion, check_assertion, hmac_walkthrough
+from pinghelpers.display import check_exercise, exchange_form, jwt_parts_html, timeline_html, token_response_html
 from pinghelpers.workbook import connect
-from IPython.display import HTML, display
 
 target = connect()
 settings = target.settings
@@ -33,13 +35,13 @@ target
 
 # %% [markdown]
 # ## 1. Get an authorization code
-# Steps 1–3 of the workflow (authorize → sign on → resume) are covered in notebooks 3 and 4 of the sign-on
-# lessons; here one call runs them so we can focus on the exchange. PKCE is on, so we keep the `code_verifier`.
+# Authorize → sign on → resume are notebooks 3 and 4; here one call runs them so we can focus on the exchange.
+# PKCE is on, so we keep the `code_verifier` for the token request.
 
 # %%
-client = PingOneClient(settings)
+client = target.client()
 auth_request = client.authorization_request()
-result = client.sign_on(auth_request)
+result = target.sign_on(client, auth_request)
 code = result.code
 print("code received:", len(code), "characters; state matches:", result.state == auth_request.state)
 
@@ -70,12 +72,18 @@ endpoints = client.endpoints
 assertion = build_client_assertion(
     form.settings().client_id, form.settings().client_secret, endpoints.token_endpoint, lifetime=300
 )
-print("header: ", dict(assertion.header))
-print("payload:", {k: v for k, v in assertion.claims.items() if k != "exp"}, "+ exp")
-display(HTML(jwt_parts_html(assertion.token, mask_signature=True)))
+HTML(jwt_parts_html(assertion.token, mask_signature=True))
 
 # %% [markdown]
 # The three parts, coloured: <span style="color:#cf222e">header</span>.<span style="color:#8250df">payload</span>.<span style="color:#0969da">signature</span>.
+# The first two are just JSON, base64url-encoded (no padding) — anyone can read them, so never put a secret in a
+# claim. Decoded by hand:
+
+# %%
+for name, part in zip(("header", "payload"), assertion.parts[:2]):
+    print(f"{name:8}{part}\n{'':8}→ {base64.urlsafe_b64decode(part + '=' * (-len(part) % 4)).decode()}")
+
+# %% [markdown]
 # The signature is HMAC-SHA-256 over `header.payload`, keyed with the secret — computed by hand here and
 # compared with PyJWT's (the key itself is never shown):
 
@@ -107,13 +115,14 @@ print(checklist)
 
 # %%
 tokens = form.submit()
-print(tokens.request.curl())
+tokens.request
 
 # %% [markdown]
-# The live response from the target (tokens decoded below it):
+# The response from the target, with the tokens decoded below it (the refresh token — an opaque, long-lived
+# credential — shows only its length):
 
 # %%
-tokens
+HTML(token_response_html(tokens))
 
 # %% [markdown]
 # ## Exercise
@@ -122,8 +131,16 @@ tokens
 
 # %%
 replay = client.exchange_code(code, code_verifier=auth_request.code_verifier, check=False)
-assert replay.status == 400 and replay.body["error"] == "invalid_grant", replay
-print("replay refused:", replay.body["error"])
+print("HTTP", replay.status, replay.body)
+
+# %%
+my_answer = "invalid_grant"  # ← the error code you saw
+
+check_exercise(
+    my_answer == replay.body["error"] and replay.status == 400,
+    success="a code works once; PingOne answers 400 invalid_grant to a replay.",
+    hint="read the error field of the replay's answer above.",
+)
 
 # %% [markdown]
 # ## Recap
@@ -131,6 +148,8 @@ print("replay refused:", replay.body["error"])
 #   signed HS256/384/512 with the client secret.
 # * The secret never travels; the signature proves the client knows it.
 # * Codes are single-use: build a fresh assertion, send once, and start over on failure.
+#
+# Next: [6 · Inspect and validate tokens](06-inspect-and-validate-tokens.ipynb).
 
 # %%
 # NBVAL_IGNORE_OUTPUT

@@ -1,0 +1,145 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 3 · The authorization request
+#
+# **You will learn** every parameter of the request that starts the code flow, why `state`, `nonce` and PKCE
+# are there, what the request looks like on the wire, and what PingOne answers: a **302** to its sign-on page and
+# a **flow** object.
+#
+# **You need** an application's client ID and a registered redirect URI (the target provides both).
+# Reference: [PingOne: Authorize (authorization_code)](https://developer.pingidentity.com/pingone-api/auth/openid-connect-oauth-2/authorize-authorization_code.html),
+# [RFC 6749 §4.1.1](https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1),
+# [RFC 7636 (PKCE)](https://www.rfc-editor.org/rfc/rfc7636), [OIDC Core §3.1.2](https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest).
+
+# %% [markdown]
+# ## Setup: choose the target
+
+# %%
+import base64
+import hashlib
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+from IPython.display import HTML
+from pinghelpers import snippet
+from pinghelpers.display import check_exercise, flow_html, http_response_html, params_html
+from pinghelpers.workbook import connect
+
+target = connect()
+client = target.client()
+target
+
+# %% [markdown]
+# ## 1. The parameters
+# The app sends the user's browser to `GET {issuer}/authorize` with these query parameters:
+
+# %%
+auth_request = client.authorization_request()
+HTML(params_html(auth_request.params))
+
+# %% [markdown]
+# ## 2. `state` and `nonce`: two random values the app keeps
+# * **`state`** comes back on the redirect with the code. The app accepts the code only if it matches the value
+#   it stored — otherwise an attacker could feed it *their* code (CSRF, RFC 6749 §10.12).
+# * **`nonce`** is copied by PingOne into the ID token. The app checks it there (notebook 6), so a stolen ID token
+#   cannot be replayed into another sign-on.
+#
+# Both are fresh random strings per request (`secrets.token_urlsafe`), never reused.
+
+# %% [markdown]
+# ## 3. PKCE, by hand
+# The app invents a secret **`code_verifier`**, keeps it, and sends only its hash, the **`code_challenge`**
+# (`S256`: base64url of SHA-256, no padding). At the token endpoint it sends the verifier; PingOne hashes it and
+# compares. A stolen code is useless without the verifier (RFC 7636 §4.1–4.2).
+
+# %%
+digest = hashlib.sha256(auth_request.code_verifier.encode("ascii")).digest()
+by_hand = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+print("verifier length:", len(auth_request.code_verifier), "characters (RFC 7636: 43–128)")
+print("challenge by hand matches the one sent:", by_hand == auth_request.params["code_challenge"])
+
+# %% [markdown]
+# ## 4. The request as curl
+# It is a plain GET. curl does not follow redirects unless told to (`-L`), so it shows PingOne's 302:
+
+# %%
+print(snippet(requests.Request("GET", auth_request.url).prepare()).curl())
+
+# %% [markdown]
+# ## 5. The answer: a 302 to the sign-on page
+# Sent for real — without following the redirect, as Postman does with *Automatically follow redirects* off:
+
+# %%
+response = client.session.get(auth_request.url, allow_redirects=False, timeout=10)
+HTML(http_response_html(response.status_code, response.headers))
+
+# %% [markdown]
+# The `Location` carries a **`flowId`**. PingOne has started a *flow*: the sign-on steps this user must complete.
+# Read it with `GET {authPath}/{envID}/flows/{flowID}` ([PingOne: Read flow](https://developer.pingidentity.com/pingone-api/auth/flows/flows-1/read-flow.html)):
+
+# %%
+flow_id = parse_qs(urlsplit(response.headers["Location"]).query)["flowId"][0]
+flow = client.get_flow(flow_id)
+HTML(flow_html(flow.data))
+
+# %% [markdown]
+# `USERNAME_PASSWORD_REQUIRED` with the action `usernamePassword.check`: the next step (notebook 4) posts the
+# user's credentials to the flow. The whole object:
+
+# %%
+print(json.dumps(flow.data, indent=2))
+
+# %% [markdown]
+# ## 6. Redirect-less: `response_mode=pi.flow`
+# PingOne's own response mode answers the authorize request with the flow JSON directly (HTTP 200) — handy for
+# apps that draw their own sign-on screen. The rest of the flow is the same.
+
+# %%
+pi_flow = client.start_authorization(client.authorization_request(response_mode="pi.flow"))
+print("status:", pi_flow.status, "| resume at:", pi_flow.resume_url.split("?")[0])
+
+# %% [markdown]
+# ## 7. An unregistered `redirect_uri` is never redirected to
+# If the redirect URI is not *exactly* one registered on the app, PingOne must not send the browser there (it
+# could be an attacker's site, RFC 6749 §4.1.2.1). It answers with an error page instead — no redirect:
+
+# %%
+bad = client.authorization_request(redirect_uri="https://attacker.example.net/callback")
+refused = client.session.get(bad.url, allow_redirects=False, timeout=10)
+HTML(http_response_html(refused.status_code, refused.headers, body=refused.text[:600]))
+
+# %% [markdown]
+# ## Exercise
+# RFC 7636 Appendix B gives a test vector: the verifier `dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk`. Compute its
+# S256 code challenge yourself (section 3 shows how) and run the check.
+
+# %%
+verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+my_challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()  # ← yours
+
+check_exercise(
+    my_challenge == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+    success="that is RFC 7636's expected challenge: base64url(SHA-256(verifier)) without '=' padding.",
+    hint="hash the ASCII bytes with SHA-256, base64url-encode the digest, strip the '=' padding.",
+)
+
+# %% [markdown]
+# ## Recap
+# * `response_type=code`, `client_id`, an exactly-registered `redirect_uri`, `scope=openid …`.
+# * `state` (checked on the redirect), `nonce` (checked in the ID token), PKCE `code_challenge` (verifier sent
+#   later) — all fresh per request.
+# * PingOne answers with a 302 to its sign-on page carrying a `flowId`, or with the flow JSON for `pi.flow`.
+#
+# Next: [4 · Sign on and get the code](04-sign-on-and-get-the-code.ipynb).
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+client.close()
