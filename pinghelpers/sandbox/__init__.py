@@ -1,10 +1,12 @@
 """The local sandbox: an offline stand-in for PingOne's auth endpoints, on this machine's loopback.
 
-It serves PingOne's paths (``/{envID}/as/...``, ``/{envID}/flows/...``) and enforces PingOne's rules —
-CLIENT_SECRET_JWT through the same checker the client uses (:mod:`pinghelpers.rules`). Start it with
-``Sandbox().start()`` (or ``with Sandbox() as sb:``), or from the shell: ``python -m pinghelpers sandbox``.
+It serves PingOne's paths (``/{envID}/as/...``, ``/{envID}/flows/...``, ``/v1/environments/{envID}/...``) and
+enforces PingOne's rules — CLIENT_SECRET_JWT through the same checker the client uses (:mod:`pinghelpers.rules`).
+Start it with ``Sandbox().start()`` (or ``with Sandbox() as sb:``), or from the shell:
+``python -m pinghelpers sandbox [--config class.json]``.
 """
 
+from .config import SandboxConfig, load_config
 from .faults import FAULTS, FaultSwitch
 from .issuer import (
     CODE_LIFETIME,
@@ -13,6 +15,8 @@ from .issuer import (
     DEFAULT_PASSWORD,
     DEFAULT_REDIRECT_URI,
     DEFAULT_USERNAME,
+    DEFAULT_WORKER_ID,
+    FLOW_IDLE_TIMEOUT,
     Issuer,
 )
 from .server import Sandbox, shared_sandbox
@@ -24,9 +28,13 @@ __all__ = [
     "DEFAULT_PASSWORD",
     "DEFAULT_REDIRECT_URI",
     "DEFAULT_USERNAME",
+    "DEFAULT_WORKER_ID",
     "FAULTS",
+    "FLOW_IDLE_TIMEOUT",
     "FaultSwitch",
     "Issuer",
     "Sandbox",
+    "SandboxConfig",
+    "load_config",
     "shared_sandbox",
 ]

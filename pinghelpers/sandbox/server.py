@@ -45,8 +45,7 @@ log = logging.getLogger("pinghelpers.sandbox")
 
 
 class _QuietHandler(WSGIRequestHandler):
-    """No access log on stderr (it would land in notebook cells); errors go to the logger instead.
-    """
+    """No access log on stderr (it would land in notebook cells); errors go to the logger instead."""
 
     def setup(self) -> None:
         super().setup()
@@ -234,6 +233,9 @@ class Sandbox:
             "api_path": self.api_path,
             "source": "local sandbox",
         }
+        method = self.issuer.environments[self.env_id].apps[self.client_id].token_endpoint_auth_method
+        if method != "CLIENT_SECRET_JWT":  # a --config primary app may use another method
+            values["auth_method"] = method.lower()
         # The worker for the management notebook (fields added to Settings alongside the management API).
         names = {f.name for f in dataclasses.fields(Settings)}
         if "admin_client_id" in names:
