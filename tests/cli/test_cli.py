@@ -352,3 +352,41 @@ def test_login_in_the_browser_catches_the_redirect_on_loopback(tmp_path: Path) -
         )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["id_token"].count(".") == 2
+
+
+def test_inspect_an_id_token_and_token_from_a_postman_file(
+    cli_sandbox: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = settings_for(cli_sandbox)
+    with PingOneClient(settings) as c:
+        request = c.authorization_request()
+        tokens = c.exchange_code(c.sign_on(request).code, code_verifier=request.code_verifier)
+        request2 = c.authorization_request()
+        code2 = c.sign_on(request2).code
+    id_args = [
+        "inspect",
+        str(tokens.id_token),
+        "--issuer",
+        cli_sandbox["issuer"],
+        "--client-id",
+        cli_sandbox["client_id"],
+    ]
+    id_args += ["--jwks-url", f"{cli_sandbox['issuer']}/jwks", "--nonce", str(request.nonce)]
+    code, out, err = run_here([*id_args, "--access-token", str(tokens.access_token)], capsys, monkeypatch)
+    assert code == 0, err
+    assert "ID token checks" in out and "the ID token is valid" in out and "at_hash matches" in out
+    code, out, _ = run_here([*id_args[:-2], "--nonce", "not-the-nonce"], capsys, monkeypatch)
+    assert code == 1 and "nonce differs" in out
+
+    # The same exchange, configured from a Postman environment export (secret from the variable, not the file).
+    postman = tmp_path / "sandbox.postman_environment.json"
+    settings.to_postman(postman)
+    code, out, err = run_here(
+        ["token", "--postman", str(postman), "--code", code2, "--code-verifier", str(request2.code_verifier), "--json"],
+        capsys,
+        monkeypatch,
+        PINGONE_CLIENT_SECRET=cli_sandbox["client_secret"],
+    )
+    assert code == 0, err
+    assert json.loads(out)["token_type"] == "Bearer"
