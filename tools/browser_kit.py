@@ -184,14 +184,30 @@ def wait_for_idle_kernel(page: Any, timeout_ms: int = 60_000) -> None:
     page.locator("#jp-main-statusbar", has_text="| Idle").wait_for(timeout=timeout_ms)
 
 
+def open_lab(browser: Any, lab: JupyterLab, *, timeout_ms: int = 90_000) -> Any:
+    """A new page with JupyterLab loaded and started (``window.jupyterapp`` ready); the slow part is Lab's JS."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{lab.url}/lab", wait_until="domcontentloaded")
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.started", timeout=timeout_ms)
+    page.evaluate("() => window.jupyterapp.started")
+    return page
+
+
 def render_mermaid(
-    sources: list[str], *, lab: JupyterLab | None = None, browser: Any = None, timeout_ms: int = 60_000
+    sources: list[str],
+    *,
+    lab: JupyterLab | None = None,
+    browser: Any = None,
+    page: Any = None,
+    timeout_ms: int = 60_000,
 ) -> list[str]:
     """Render mermaid diagrams to SVG data URIs with the mermaid bundled in JupyterLab, in headless Chromium.
 
     The sources go into one Markdown file that Lab's Markdown Preview renders exactly as a notebook's
     markdown cell would; each ``.jp-RenderedMermaid img`` is read back in order. No kernel, no network.
-    Pass a running ``lab`` and ``browser`` to reuse them (the browser tier does); otherwise both are started.
+    Pass a running ``lab`` (and a ``browser``, or a ``page`` already showing that Lab) to reuse them, as the
+    browser tier does; otherwise they are started here.
     """
     if not sources:
         return []
@@ -199,29 +215,31 @@ def render_mermaid(
         if lab is None:
             tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="pinghelpers-mermaid-"))
             lab = stack.enter_context(JupyterLab(Path(tmp)))
-        if browser is None:
-            browser = stack.enter_context(chromium())
+        if page is None:
+            if browser is None:
+                browser = stack.enter_context(chromium())
+            page = open_lab(browser, lab, timeout_ms=timeout_ms)
+            stack.callback(page.context.close)
         name = f"pinghelpers-diagrams-{os.getpid()}-{time.monotonic_ns()}.md"
         doc = "\n\n".join(f"## Diagram {i}\n\n```mermaid\n{src.strip()}\n```" for i, src in enumerate(sources))
         path = lab.root_dir / name
         path.write_text(doc + "\n", encoding="utf-8")
         stack.callback(path.unlink, missing_ok=True)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        stack.callback(context.close)
-        page = context.new_page()
-        page.goto(f"{lab.url}/lab", wait_until="domcontentloaded")
-        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.started", timeout=timeout_ms)
-        page.evaluate("() => window.jupyterapp.started")
         page.evaluate(
-            "name => window.jupyterapp.commands.execute('docmanager:open', {path: name, factory: 'Markdown Preview'})",
+            """async name => {
+                const w = await window.jupyterapp.commands.execute(
+                    'docmanager:open', {path: name, factory: 'Markdown Preview'});
+                w.node.id = 'pinghelpers-mermaid-preview';
+                window.pinghelpersPreview = w;
+            }""",
             name,
         )
-        images = page.locator(".jp-RenderedMermaid img[src^='data:image/svg+xml']")
+        # Closed again (not left in Lab's saved workspace, which would reopen a file that is about to vanish).
+        stack.callback(page.evaluate, "() => window.pinghelpersPreview && window.pinghelpersPreview.dispose()")
+        images = page.locator("#pinghelpers-mermaid-preview .jp-RenderedMermaid img[src^='data:image/svg+xml']")
         images.nth(len(sources) - 1).wait_for(timeout=timeout_ms)
         found = images.evaluate_all("els => els.map(e => e.getAttribute('src'))")
-        errors = page.locator(".jp-RenderedMermaid-error").all_inner_texts()
-        # Close the preview so Lab's saved workspace does not reopen a file that is about to vanish.
-        page.evaluate("() => window.jupyterapp.commands.execute('application:close-all')")
+        errors = page.locator("#pinghelpers-mermaid-preview .jp-RenderedMermaid-error").all_inner_texts()
         if len(found) != len(sources) or errors:
             raise RuntimeError(f"mermaid rendered {len(found)} of {len(sources)} diagrams; errors: {errors}")
         return [str(s) for s in found]

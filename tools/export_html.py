@@ -129,7 +129,7 @@ def prepare(nb: Any, secrets: list[str]) -> None:
                     data[mime] = mask_text(value, secrets)
 
 
-def render(names: list[str], out_dir: Path, *, lab: Any = None, browser: Any = None) -> list[Path]:
+def render(names: list[str], out_dir: Path, *, lab: Any = None, page: Any = None) -> list[Path]:
     """Render the notebooks whose names contain one of ``names`` (all when empty) into ``out_dir``."""
     import browser_kit
     import jinja2
@@ -156,9 +156,7 @@ def render(names: list[str], out_dir: Path, *, lab: Any = None, browser: Any = N
                 sources += [s.strip() for s in MERMAID_FENCE.findall(cell.source)]
     unique = list(dict.fromkeys(sources))
     started = time.perf_counter()
-    images = (
-        dict(zip(unique, browser_kit.render_mermaid(unique, lab=lab, browser=browser), strict=True)) if unique else {}
-    )
+    images = dict(zip(unique, browser_kit.render_mermaid(unique, lab=lab, page=page), strict=True)) if unique else {}
     if unique:
         print(f"  {len(unique)} mermaid diagram(s) rendered in {time.perf_counter() - started:.1f} s")
 

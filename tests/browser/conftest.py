@@ -60,3 +60,16 @@ def lab(lab_root: Path) -> Iterator[browser_kit.JupyterLab]:
     settings = {"@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"}}
     with browser_kit.JupyterLab(lab_root, env=env, lab_settings=settings) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def lab_page(browser: Any, lab: browser_kit.JupyterLab) -> Iterator[Any]:
+    """One JupyterLab page for the whole tier: loading Lab's JavaScript is the slowest step, so it happens once.
+
+    Tests open documents in it with Lab's commands and close them when done.
+    """
+    page = browser_kit.open_lab(browser, lab)
+    try:
+        yield page
+    finally:
+        page.context.close()

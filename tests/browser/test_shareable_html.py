@@ -46,9 +46,9 @@ class Imports(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def rendered(lab: browser_kit.JupyterLab, browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def rendered(lab: browser_kit.JupyterLab, lab_page: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("html")
-    written = export_html.render([], out, lab=lab, browser=browser)
+    written = export_html.render([], out, lab=lab, page=lab_page)
     assert {p.name for p in written} == {f"{p.stem}.html" for p in (ROOT / "notebooks").glob("*.ipynb")}
     return out
 

@@ -28,36 +28,60 @@ def notebook(root: Path, pattern: str) -> str:
     return found[0].name
 
 
-def open_notebook(page: Any, lab: browser_kit.JupyterLab, name: str, *, kernel: bool = True) -> None:
-    page.goto(f"{lab.url}/lab/tree/{name}")
-    page.locator(".jp-Notebook").first.wait_for(timeout=RUN_TIMEOUT)
-    if kernel:
-        browser_kit.wait_for_idle_kernel(page, RUN_TIMEOUT)
+class Notebook:
+    """A notebook opened in the tier's shared Lab page (File → Open, by command), scoped to its own panel."""
+
+    def __init__(self, page: Any, name: str, *, kernel: bool = True) -> None:
+        self.page, self.name = page, name
+        self.id = "nb-" + re.sub(r"\W", "-", name)
+        page.evaluate(
+            """async ([name, id]) => {
+                const w = await window.jupyterapp.commands.execute('docmanager:open', {path: name});
+                w.node.id = id;
+                window.jupyterapp.shell.activateById(w.id);
+            }""",
+            [name, self.id],
+        )
+        self.panel = page.locator(f"#{self.id}")
+        self.panel.locator(".jp-Notebook").wait_for(timeout=RUN_TIMEOUT)
+        if kernel:
+            browser_kit.wait_for_idle_kernel(page, RUN_TIMEOUT)
+
+    def close(self) -> None:
+        # dispose(): no "save changes?" dialog; the test has already saved what it wanted on disk.
+        self.page.evaluate(
+            "id => { const w = [...window.jupyterapp.shell.widgets('main')].find(w => w.node.id === id);"
+            " if (w) { w.dispose(); } }",
+            self.id,
+        )
 
 
-def run_all(page: Any) -> None:
+def run_all(nb: Notebook) -> None:
     """Clear the committed outputs, then Run → Run All Cells through the menus, and wait for the last cell.
 
     Clearing first makes "every code cell has an execution count" mean "ran now". When a cell fails, Run All
     stops and the rest stay unnumbered: the test then fails with that cell's error instead of timing out.
     """
+    page = nb.page
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
-    expect(page.locator(".jp-CodeCell .jp-OutputArea-output")).to_have_count(0)
+    expect(nb.panel.locator(".jp-CodeCell .jp-OutputArea-output")).to_have_count(0)
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
     page.wait_for_function(
-        """() => {
-            const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent);
+        """id => {
+            const panel = document.getElementById(id);
+            const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent);
             const done = prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p));
             const stopped = !prompts.some(p => p.includes('*'))
-                && document.querySelector('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]');
+                && panel.querySelector('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]');
             return done || stopped;
         }""",
+        arg=nb.id,
         timeout=RUN_TIMEOUT,
     )
-    prompts = page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
+    prompts = nb.panel.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
     if not all(re.fullmatch(r"\[\d+\]:?", p.strip()) for p in prompts):
-        errors = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+        errors = nb.panel.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
         pytest.fail(f"Run All stopped early (prompts {prompts}); errors:\n" + "\n".join(errors.all_inner_texts()))
 
 
@@ -69,9 +93,10 @@ def shoot(page: Any, element: Any, name: str) -> None:
     page.screenshot(path=str(SHOTS / name))
 
 
-def run_new_cell(page: Any, code: str) -> Any:
+def run_new_cell(nb: Notebook, code: str) -> Any:
     """Add a cell at the end (Esc, select last, B), type ``code`` and Shift+Enter; return the new cell."""
-    cells = page.locator(".jp-Notebook .jp-Cell")
+    page = nb.page
+    cells = nb.panel.locator(".jp-Notebook .jp-Cell")
     before = cells.count()
     cells.last.click()
     page.keyboard.press("Escape")
@@ -82,16 +107,21 @@ def run_new_cell(page: Any, code: str) -> Any:
     page.keyboard.type(code)
     page.keyboard.press("Shift+Enter")
     expect(new.locator(".jp-InputPrompt")).to_have_text(re.compile(r"\[\d+\]"), timeout=RUN_TIMEOUT)
+    errors = new.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+    assert errors.count() == 0, f"the typed cell failed: {errors.all_inner_texts()}"
     return new
 
 
-def test_exchange_notebook_wrong_then_right_secret(page: Any, lab: browser_kit.JupyterLab, lab_root: Path) -> None:
+def test_exchange_notebook_wrong_then_right_secret(lab_page: Any, lab_root: Path) -> None:
+    page = lab_page
     name = notebook(lab_root, "*exchange-code-for-token.ipynb")
-    open_notebook(page, lab, name)
-    run_all(page)
+    nb = Notebook(page, name)
+    run_all(nb)
 
     # The exchange form rendered as live widgets (not the text/plain fallback), Password field included.
-    form = page.locator(".jp-OutputArea-output", has=page.locator("button.jupyter-button", has_text="Exchange code"))
+    form = nb.panel.locator(
+        ".jp-OutputArea-output", has=page.locator("button.jupyter-button", has_text="Exchange code")
+    )
     expect(form).to_have_count(1)
     secret_box = form.locator("input[type='password']")
     expect(secret_box).to_have_count(1)
@@ -107,15 +137,15 @@ def test_exchange_notebook_wrong_then_right_secret(page: Any, lab: browser_kit.J
 
     # 2. A fresh code (Run All already spent the first: codes are single-use), then the right secret.
     run_new_cell(
-        page,
-        "c = PingOneClient(settings); fresh = c.authorization_request(); "
+        nb,
+        "from pinghelpers import PingOneClient; c = PingOneClient(settings); fresh = c.authorization_request(); "
         "form.code.value = c.sign_on(fresh).code; form.code_verifier = fresh.code_verifier; c.close()",
     )
     secret_box.fill(LAB_SECRET)
     button.click()
     expect(status).to_contain_text("HTTP 200", timeout=30_000)
     shoot(page, form, "screenshot-exchange-right-secret.png")
-    shown = run_new_cell(page, "form.result")
+    shown = run_new_cell(nb, "form.result")
     result = shown.locator(".jp-OutputArea-output")
     expect(result).to_contain_text("HTTP 200")
     expect(result).to_contain_text('"token_type": "Bearer"')
@@ -134,7 +164,7 @@ def test_exchange_notebook_wrong_then_right_secret(page: Any, lab: browser_kit.J
     # 4. Ctrl+S: the saved notebook carries outputs but no widget state, so no secret.
     dirty = page.locator(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty")
     expect(dirty).to_have_count(1)  # unsaved changes: the cells typed above
-    page.locator(".jp-Notebook .jp-Cell .jp-InputPrompt").last.click()
+    nb.panel.locator(".jp-Notebook .jp-Cell .jp-InputPrompt").last.click()
     page.keyboard.press("Escape")
     page.keyboard.press("Control+s")
     expect(dirty).to_have_count(0, timeout=15_000)
@@ -143,15 +173,18 @@ def test_exchange_notebook_wrong_then_right_secret(page: Any, lab: browser_kit.J
     assert "widgets" not in saved["metadata"]
     assert "form.result" in saved_text  # it really is the file we just saved, with our new cells
     assert LAB_SECRET not in saved_text and WRONG_SECRET not in saved_text
+    nb.close()
 
 
-def test_index_sequence_diagram_renders(page: Any, lab: browser_kit.JupyterLab, lab_root: Path) -> None:
-    open_notebook(page, lab, notebook(lab_root, "00-index.ipynb"), kernel=False)
-    diagram = page.locator(".jp-RenderedMermaid img[src^='data:image/svg+xml']").first
+def test_index_sequence_diagram_renders(lab_page: Any, lab_root: Path) -> None:
+    page = lab_page
+    nb = Notebook(page, notebook(lab_root, "00-index.ipynb"), kernel=False)
+    diagram = nb.panel.locator(".jp-RenderedMermaid img[src^='data:image/svg+xml']").first
     expect(diagram).to_be_visible(timeout=RUN_TIMEOUT)
     src = diagram.get_attribute("src") or ""
     assert "sequenceDiagram" not in src  # rendered, not the source echoed back
     box = diagram.bounding_box()
     assert box and box["width"] > 300 and box["height"] > 300, f"the diagram is drawn too small: {box}"
-    expect(page.locator(".jp-RenderedMermaid-error")).to_have_count(0)
+    expect(nb.panel.locator(".jp-RenderedMermaid-error")).to_have_count(0)
     shoot(page, diagram, "screenshot-index-diagram.png")
+    nb.close()
