@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jwt
 import requests
 
 from pinghelpers.sandbox import Sandbox
@@ -12,6 +13,7 @@ from .flow import (
     USERNAME_PASSWORD_CHECK,
     authorize,
     check_password,
+    code_for,
     exchange,
     platform_error,
     query,
@@ -163,3 +165,20 @@ def test_hosted_sign_on_page_signs_on_and_resumes(sandbox: Sandbox) -> None:
     # Followed by hand: the last hop goes to the app's redirect_uri, which must not be fetched (offline).
     final = s.get(ok.headers["Location"], allow_redirects=False, timeout=10)
     assert final.status_code == 302 and query(final.headers["Location"])["state"] == "st"
+
+
+def test_expired_state_is_swept(clocked: Sandbox, clock: FakeClock) -> None:
+    t = default_target(clocked)
+    s = requests.Session()
+    abandoned = start_flow(t, s)
+    code, verifier = code_for(t, s)
+    tokens = exchange(t, code, verifier).json()
+    issuer = clocked.issuer
+    env = issuer.environments[clocked.env_id]
+    assert abandoned in env.flows and code in env.codes
+    clock.advance(3600 + 3600 + 1)  # access tokens expired an hour ago; codes and flows long gone
+    issuer.sweep()
+    assert abandoned not in env.flows and code not in env.codes
+    access_jti = jwt.decode(tokens["access_token"], options={"verify_signature": False})["jti"]
+    assert access_jti not in issuer.tokens
+    assert tokens["refresh_token"] in issuer.tokens  # refresh tokens live 30 days
