@@ -44,13 +44,127 @@ SECRET_ENV_VAR = "PINGHELPERS_SANDBOX_CLIENT_SECRET"
 log = logging.getLogger("pinghelpers.sandbox")
 
 
+KEEP_ALIVE_IDLE = 30.0  # seconds an idle keep-alive connection (and its thread) is kept open
+_MAX_DRAIN = 1024 * 1024  # unread request body the server will still drain to keep a connection alive
+
+
+class _MeteredBody:
+    """``wsgi.input`` for one request: never reads past its Content-Length, and knows what is left.
+
+    Werkzeug's development server closes every connection (it cannot tell where a request body ends once
+    the app stops reading). Knowing exactly what is left lets the handler drain it and keep the connection
+    alive — measured, that halves a full flow's time (no TCP handshake and no new thread per request).
+    """
+
+    def __init__(self, stream: Any, length: int) -> None:
+        self._stream = stream
+        self.remaining = length
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self.remaining <= 0:
+            return b""
+        want = self.remaining if size is None or size < 0 else min(size, self.remaining)
+        data: bytes = self._stream.read(want)
+        self.remaining -= len(data)
+        if not data:
+            self.remaining = -1  # the client went away mid-body: never reuse this connection
+        return data
+
+    def readline(self, size: int | None = -1) -> bytes:
+        if self.remaining <= 0:
+            return b""
+        want = self.remaining if size is None or size < 0 else min(size, self.remaining)
+        data: bytes = self._stream.readline(want)
+        self.remaining -= len(data)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def drain(self) -> bool:
+        """Read and discard what the app left unread; False if the connection cannot be reused."""
+        if self.remaining > _MAX_DRAIN:
+            return False
+        while self.remaining > 0:
+            if not self.read(65536):
+                return False
+        return self.remaining == 0
+
+
+class _NoInput:
+    """Stands in for the socket's reader while Werkzeug runs its post-response drain on a kept-alive
+    connection (that drain would otherwise swallow the client's next request line)."""
+
+    def read(self, size: int = -1) -> bytes:
+        return b""
+
+
 class _QuietHandler(WSGIRequestHandler):
-    """No access log on stderr (it would land in notebook cells); errors go to the logger instead."""
+    """No access log on stderr (it would land in notebook cells); errors go to the logger instead.
+
+    Also HTTP/1.1 keep-alive (Werkzeug's own handler always sends ``Connection: close``): a connection is
+    reused when the request had a known length (or none) and its body could be drained.
+    """
+
+    timeout = KEEP_ALIVE_IDLE
+    _body: _MeteredBody | None = None
+    _socket_reader: Any = None
 
     def setup(self) -> None:
         super().setup()
         # Headers and body leave in separate writes; without TCP_NODELAY the body can wait for an ACK.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        live = getattr(self.server, "live_connections", None)
+        if live is not None:
+            live.add(self.connection)
+
+    def finish(self) -> None:
+        live = getattr(self.server, "live_connections", None)
+        if live is not None:
+            live.discard(self.connection)
+        super().finish()
+
+    def handle_one_request(self) -> None:
+        self._body = None  # nothing from the previous request on this connection carries over
+        super().handle_one_request()
+
+    def make_environ(self) -> Any:
+        environ = super().make_environ()
+        if "chunked" not in self.headers.get("Transfer-Encoding", "").lower():
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = -1
+            if length >= 0:
+                self._body = _MeteredBody(self.rfile, length)
+                environ["wsgi.input"] = self._body
+        return environ
+
+    def run_wsgi(self) -> None:
+        self._socket_reader = None
+        try:
+            super().run_wsgi()
+        finally:
+            if self._socket_reader is not None:
+                self.rfile = self._socket_reader
+                self._socket_reader = None
+
+    def send_header(self, keyword: str, value: str) -> None:
+        if keyword.lower() == "connection" and value.lower() == "close" and self._can_keep_alive():
+            self._socket_reader, self.rfile = self.rfile, _NoInput()
+            return
+        super().send_header(keyword, value)
+
+    def _can_keep_alive(self) -> bool:
+        body = self._body
+        return (
+            body is not None
+            and self.request_version == "HTTP/1.1"
+            and "close" not in self.headers.get("Connection", "").lower()
+            and body.drain()
+        )
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         # A request line that was refused (414, garbage) never set command/path; log what there is.
@@ -145,6 +259,7 @@ class Sandbox:
             return self
         server = make_server(self.host, self.requested_port, self.app, threaded=True, request_handler=_QuietHandler)
         server.daemon_threads = True  # type: ignore[attr-defined]  # ThreadedWSGIServer (threaded=True)
+        server.live_connections = set()  # type: ignore[attr-defined]  # kept-alive sockets, closed by stop()
         self._server = server
         host = self.host if ":" not in self.host else f"[{self.host}]"
         self.app.base_url = f"http://{host}:{server.server_port}"
@@ -163,6 +278,12 @@ class Sandbox:
         if server is not None:
             server.shutdown()
             server.server_close()
+            # A stopped sandbox answers nothing, not even on connections kept alive from before.
+            for conn in list(getattr(server, "live_connections", ())):
+                try:
+                    conn.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
         if thread is not None:
             thread.join(5)
 
@@ -228,8 +349,9 @@ class Sandbox:
             "client_id": self.client_id,
             "client_secret": self.client_secret,
             "redirect_uri": self.redirect_uri,
-            "username": self.username,
-            "password": self.password,
+            # A configured class may have no user yet (created later through the management API).
+            "username": self.username or None,
+            "password": self.password if self.password.reveal() else None,
             "api_path": self.api_path,
             "source": "local sandbox",
         }

@@ -160,3 +160,11 @@ def test_cli_allow_remote_prints_a_warning(monkeypatch: pytest.MonkeyPatch, caps
     assert main(["sandbox", "--host", "192.0.2.10", "--allow-remote"]) == 2
     err = capsys.readouterr().err
     assert "WARNING:" in err and "anyone who can reach it" in err
+
+
+def test_config_without_users_still_gives_settings() -> None:
+    # A trainer may create the users later through the management API.
+    with Sandbox(config={"environments": [{"applications": [{"name": "Only an app"}]}]}) as sb:
+        settings = sb.settings()
+        assert settings.username is None and settings.password is None
+        assert settings.client_id == sb.client_id and settings.admin_client_id == DEFAULT_WORKER_ID
