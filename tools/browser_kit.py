@@ -191,6 +191,7 @@ def open_lab(browser: Any, lab: JupyterLab, *, timeout_ms: int = 90_000) -> Any:
     page.goto(f"{lab.url}/lab", wait_until="domcontentloaded")
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.started", timeout=timeout_ms)
     page.evaluate("() => window.jupyterapp.started")
+    page.evaluate("() => window.jupyterapp.commands.execute('application:close-all')")  # the Launcher tab
     return page
 
 

@@ -85,12 +85,16 @@ def run_all(nb: Notebook) -> None:
         pytest.fail(f"Run All stopped early (prompts {prompts}); errors:\n" + "\n".join(errors.all_inner_texts()))
 
 
-def shoot(page: Any, element: Any, name: str) -> None:
+def shoot(page: Any, element: Any, name: str, *, height: int = 900) -> None:
     """Scroll ``element`` to the top of the notebook panel and screenshot the window, as a learner sees it."""
     page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
-    element.evaluate("el => el.scrollIntoView({block: 'start'})")
-    page.wait_for_timeout(300)  # let the scroll and any image decode settle
-    page.screenshot(path=str(SHOTS / name))
+    page.set_viewport_size({"width": 1280, "height": height})
+    try:
+        element.evaluate("el => el.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(300)  # let the scroll, the relayout and any image decode settle
+        page.screenshot(path=str(SHOTS / name))
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def run_new_cell(nb: Notebook, code: str) -> Any:
@@ -152,7 +156,7 @@ def test_exchange_notebook_wrong_then_right_secret(lab_page: Any, lab_root: Path
     for decoded in ("access_token", "id_token"):
         expect(result.locator("h4", has_text=decoded)).to_have_count(1)
     expect(result).to_contain_text('"nonce"')  # a decoded ID-token claim
-    shoot(page, shown, "screenshot-exchange-tokens.png")
+    shoot(page, shown, "screenshot-exchange-tokens.png", height=1600)  # the response and a decoded token
 
     # 3. Neither secret is anywhere in the page: not in text, not in the HTML (a Password input's value is a
     #    DOM property, never an attribute).
