@@ -512,7 +512,11 @@ examples:
     p.add_argument("--state", help="the state sent in the authorize request; checked against the redirect URL's")
     _add_client_options(p)
     _add_target_options(p)
-    p.add_argument("--code-verifier", help="PKCE code_verifier from the authorize request")
+    p.add_argument(
+        "--code-verifier",
+        metavar="V",
+        help="PKCE code_verifier from the authorize request (write --code-verifier=V when V starts with '-')",
+    )
     p.add_argument("--json", action="store_true", help="print only the raw JSON answer (one line)")
     p.set_defaults(func=_cmd_token)
 

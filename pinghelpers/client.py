@@ -51,9 +51,22 @@ __all__ = [
 USERNAME_PASSWORD_CHECK = "application/vnd.pingidentity.usernamePassword.check+json"
 
 
+def _random_value(nbytes: int) -> str:
+    """``secrets.token_urlsafe`` that never starts with ``-``: these values get pasted into shells and CLI
+    flags (``--code-verifier V``), where a leading dash reads as an option."""
+    while True:
+        value = secrets.token_urlsafe(nbytes)
+        if not value.startswith("-"):
+            return value
+
+
 def pkce_pair(verifier: str | None = None) -> tuple[str, str]:
-    """A PKCE ``(code_verifier, code_challenge)`` pair, method S256 (RFC 7636 §4.1–4.2)."""
-    v = verifier or secrets.token_urlsafe(48)  # 64 chars, within RFC 7636's 43–128
+    """A PKCE ``(code_verifier, code_challenge)`` pair, method S256 (RFC 7636 §4.1–4.2).
+
+    >>> pkce_pair("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")[1]   # RFC 7636 Appendix B
+    'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'
+    """
+    v = verifier or _random_value(48)  # 64 chars, within RFC 7636's 43–128
     digest = hashlib.sha256(v.encode("ascii")).digest()
     return v, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
@@ -299,8 +312,8 @@ class PingOneClient:
                 setting="PINGONE_REDIRECT_URI",
                 fix="set PINGONE_REDIRECT_URI to a URI registered on the application",
             )
-        state = state or secrets.token_urlsafe(16)
-        nonce = nonce or secrets.token_urlsafe(16)
+        state = state or _random_value(16)
+        nonce = nonce or _random_value(16)
         params: dict[str, str] = {
             "response_type": "code",
             "client_id": str(self.settings.client_id),

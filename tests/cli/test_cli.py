@@ -177,13 +177,11 @@ def test_token_then_reuse_then_wrong_secret(cli_sandbox: dict[str, str], tmp_pat
         "token",
         "--code",
         result.redirect_url,  # the pasted redirect URL
-        "--state",
-        str(request.state),
+        f"--state={request.state}",
         *target(cli_sandbox),
         "--redirect-uri",
         cli_sandbox["redirect_uri"],
-        "--code-verifier",
-        str(request.code_verifier),
+        f"--code-verifier={request.code_verifier}",
     ]
     env = {"PINGONE_CLIENT_SECRET": cli_sandbox["client_secret"]}
     first = run([*args, "--json"], tmp_path, env=env)
@@ -206,8 +204,7 @@ def test_token_then_reuse_then_wrong_secret(cli_sandbox: dict[str, str], tmp_pat
             *target(cli_sandbox),
             "--redirect-uri",
             cli_sandbox["redirect_uri"],
-            "--code-verifier",
-            str(request.code_verifier),
+            f"--code-verifier={request.code_verifier}",
         ],
         tmp_path,
         env={"PINGONE_CLIENT_SECRET": "TEST-ONLY-wrong-secret-" + "w" * 50},
@@ -242,8 +239,7 @@ def test_token_with_the_issuer_via_discovery(cli_sandbox: dict[str, str], tmp_pa
             cli_sandbox["client_id"],
             "--redirect-uri",
             cli_sandbox["redirect_uri"],
-            "--code-verifier",
-            str(request.code_verifier),
+            f"--code-verifier={request.code_verifier}",
             "--json",
         ],
         tmp_path,
@@ -372,18 +368,18 @@ def test_inspect_an_id_token_and_token_from_a_postman_file(
         "--client-id",
         cli_sandbox["client_id"],
     ]
-    id_args += ["--jwks-url", f"{cli_sandbox['issuer']}/jwks", "--nonce", str(request.nonce)]
-    code, out, err = run_here([*id_args, "--access-token", str(tokens.access_token)], capsys, monkeypatch)
+    id_args += ["--jwks-url", f"{cli_sandbox['issuer']}/jwks", f"--nonce={request.nonce}"]
+    code, out, err = run_here([*id_args, f"--access-token={tokens.access_token}"], capsys, monkeypatch)
     assert code == 0, err
     assert "ID token checks" in out and "the ID token is valid" in out and "at_hash matches" in out
-    code, out, _ = run_here([*id_args[:-2], "--nonce", "not-the-nonce"], capsys, monkeypatch)
+    code, out, _ = run_here([*id_args[:-1], "--nonce=not-the-nonce"], capsys, monkeypatch)
     assert code == 1 and "nonce differs" in out
 
     # The same exchange, configured from a Postman environment export (secret from the variable, not the file).
     postman = tmp_path / "sandbox.postman_environment.json"
     settings.to_postman(postman)
     code, out, err = run_here(
-        ["token", "--postman", str(postman), "--code", code2, "--code-verifier", str(request2.code_verifier), "--json"],
+        ["token", "--postman", str(postman), "--code", code2, f"--code-verifier={request2.code_verifier}", "--json"],
         capsys,
         monkeypatch,
         PINGONE_CLIENT_SECRET=cli_sandbox["client_secret"],

@@ -285,7 +285,7 @@ class _FailingHandler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
             self.close_connection = True
             return
-        if self.server.mode == "slow":
+        if self.server.mode == "stall":
             time.sleep(1.5)
         body = b'{"id":"x","code":"UNEXPECTED_ERROR","message":"unavailable"}'
         self.send_response(503)
@@ -296,7 +296,7 @@ class _FailingHandler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-@pytest.fixture(params=["drop", "503", "slow"])
+@pytest.fixture(params=["drop", "503", "stall"])
 def failing_server(request: pytest.FixtureRequest) -> Iterator[_Counting]:
     server = _Counting(request.param)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -322,7 +322,7 @@ def test_a_token_post_is_never_retried(failing_server: _Counting) -> None:
             with pytest.raises(ConnectionFailed) as info:
                 c.exchange_code("the-only-code")
             assert "do NOT resend" in str(info.value) or info.value.fix
-        elif failing_server.mode == "slow":
+        elif failing_server.mode == "stall":
             with pytest.raises(RequestTimedOut) as timed_out:
                 c.exchange_code("the-only-code")
             assert "do NOT resend the same code" in str(timed_out.value)
@@ -331,5 +331,5 @@ def test_a_token_post_is_never_retried(failing_server: _Counting) -> None:
             result = c.exchange_code("the-only-code", check=False)
             assert result.status == 503 and result.error is not None
             assert "never resend" in str(c.explain(result))
-    time.sleep(1.6 if failing_server.mode == "slow" else 0.1)  # let a (wrong) retry arrive, if there were one
+    time.sleep(1.6 if failing_server.mode == "stall" else 0.1)  # let a (wrong) retry arrive, if there were one
     assert failing_server.posts == 1
