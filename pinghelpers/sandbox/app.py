@@ -924,7 +924,9 @@ class SandboxApp:
             nonce=record.nonce,
             auth_time=record.auth_time,
             session_id=record.session_id,
-            with_refresh="REFRESH_TOKEN" in app.grant_types or "offline_access" in record.scope.split(),
+            # Sandbox choice: a refresh token only for apps with the REFRESH_TOKEN grant (offline_access alone
+            # would hand out a token the app may not redeem).
+            with_refresh="REFRESH_TOKEN" in app.grant_types,
             api_audience=self.base_url,
         )
         with self.issuer.lock:

@@ -13,6 +13,7 @@ their flows at once; all shared state is guarded by the issuer's lock.
 from __future__ import annotations
 
 import dataclasses
+import io
 import ipaddress
 import logging
 import os
@@ -93,14 +94,6 @@ class _MeteredBody:
         return self.remaining == 0
 
 
-class _NoInput:
-    """Stands in for the socket's reader while Werkzeug runs its post-response drain on a kept-alive
-    connection (that drain would otherwise swallow the client's next request line)."""
-
-    def read(self, size: int = -1) -> bytes:
-        return b""
-
-
 class _QuietHandler(WSGIRequestHandler):
     """No access log on stderr (it would land in notebook cells); errors go to the logger instead.
 
@@ -153,7 +146,9 @@ class _QuietHandler(WSGIRequestHandler):
 
     def send_header(self, keyword: str, value: str) -> None:
         if keyword.lower() == "connection" and value.lower() == "close" and self._can_keep_alive():
-            self._socket_reader, self.rfile = self.rfile, _NoInput()
+            # Werkzeug drains the socket after every response (safe only because it closes the connection);
+            # hide the socket from that drain, or it would swallow the client's next request line.
+            self._socket_reader, self.rfile = self.rfile, io.BytesIO()
             return
         super().send_header(keyword, value)
 

@@ -329,7 +329,7 @@ def test_grant_types_per_app(classroom: Sandbox) -> None:
         "unauthorized_client",
     )
     s256 = target(classroom, S256_ID)
-    code, verifier = code_for(s256)
+    code, verifier = code_for(s256, scope="openid offline_access")
     body = exchange(s256, code, verifier).json()
     assert "refresh_token" not in body
     oauth_error(_refresh(s256, "anything"), 400, "unauthorized_client")
