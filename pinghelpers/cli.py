@@ -270,6 +270,8 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
         client_id = str(args.client_id or claims.get("iss") or "")
         aud = claims.get("aud")
         audiences = args.audience or ([str(aud)] if isinstance(aud, str) else [str(a) for a in aud or []])
+        if not args.audience:
+            print("\nnote: aud is checked against the token's own aud; pass --audience TOKEN_ENDPOINT_URL to check it")
         checklist = check_assertion(
             token,
             client_id=client_id,

@@ -447,6 +447,20 @@ class PingOneClient:
             code=result.code, state=result.state, request=request, redirect_url=result.redirect_url
         )
 
+    def browser_sign_on(
+        self, request: AuthorizationRequest, *, timeout: float = 120.0, open_browser: Any = None
+    ) -> AuthorizationResult:
+        """Sign on in a browser; a local server on the redirect URI's loopback port catches the redirect.
+
+        Works with any provider (PingOne's hosted sign-on page, MFA included). Delegates to
+        :func:`pinghelpers.browser.browser_sign_on`; ``open_browser(url)`` defaults to the system browser.
+        """
+        from .browser import browser_sign_on
+
+        if open_browser is None:
+            return browser_sign_on(self, request, timeout=timeout)
+        return browser_sign_on(self, request, timeout=timeout, open_browser=open_browser)
+
     # -- step 3: the token request -----------------------------------------------------------------
     def prepare_token_request(self, form: dict[str, str], *, auth: AuthBase | None = None) -> requests.PreparedRequest:
         req = requests.Request(

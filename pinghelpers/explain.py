@@ -16,6 +16,7 @@ from html import escape
 from typing import Any
 
 from .errors import (
+    ConfigurationError,
     ConnectionFailed,
     OAuthError,
     PingHelpersError,
@@ -378,6 +379,9 @@ def explain(
                 )
             ],
         )
+    if isinstance(error, ConfigurationError):
+        what = f"the setting {error.setting} is missing or invalid" if error.setting else "a setting is invalid"
+        return _ranked(error.message, [Cause(0.9, what, error.fix or "correct the setting", error.rule or "")])
     if isinstance(error, SignOnError):
         return _ranked(error.message, [Cause(0.8, "the sign-on did not produce a code", error.fix or "start again")])
     fix = getattr(error, "fix", None) or "read the message above"

@@ -386,3 +386,48 @@ def test_inspect_an_id_token_and_token_from_a_postman_file(
     )
     assert code == 0, err
     assert json.loads(out)["token_type"] == "Bearer"
+
+
+def test_token_with_private_key_jwt(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from pinghelpers.sandbox.issuer import App
+
+    monkeypatch.chdir(tmp_path)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = tmp_path / "app-key.pem"
+    pem.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    public = jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
+    public.update(kid="cli-key", use="sig", alg="RS256")
+    app_id = "44444444-4444-4444-8444-444444444444"
+    with Sandbox() as sb:
+        sb.issuer.environments[sb.env_id].apps[app_id] = App(
+            id=app_id,
+            name="pkj",
+            secret=sb.client_secret,
+            token_endpoint_auth_method="PRIVATE_KEY_JWT",
+            jwks={"keys": [public]},
+        )
+        with PingOneClient(sb.settings(client_id=app_id, auth_method="none")) as c:
+            request = c.authorization_request()
+            code = c.sign_on(request).code
+        args = ["token", "--code", code, "--auth-path", sb.base_url, "--env-id", sb.env_id, "--client-id", app_id]
+        args += [
+            "--redirect-uri",
+            sb.redirect_uri,
+            f"--code-verifier={request.code_verifier}",
+            "--auth",
+            "private_key_jwt",
+        ]
+        code_missing, _, err = run_here(args, capsys, monkeypatch)
+        assert code_missing == 2 and "--private-key" in err
+        status, out, err = run_here(
+            [*args, "--private-key", str(pem), "--kid", "cli-key", "--json"], capsys, monkeypatch
+        )
+    assert status == 0, err
+    assert json.loads(out)["token_type"] == "Bearer"

@@ -169,3 +169,13 @@ def test_explanations_against_the_sandbox_faults(sandbox: Sandbox) -> None:
             explanation = c.explain(result)
         assert explanation.top is not None and words in explanation.top.cause, (fault, str(explanation))
         assert str(explanation).count("\n") >= 2
+
+
+def test_configuration_errors_name_the_setting() -> None:
+    from pinghelpers import ConfigurationError, Settings
+
+    try:
+        Settings(env_id="not-a-uuid")
+    except ConfigurationError as exc:
+        e = explain(exc)
+    assert e.top is not None and "PINGONE_ENV_ID" in e.top.cause and "admin console" in e.top.fix
