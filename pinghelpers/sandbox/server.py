@@ -187,7 +187,7 @@ class Sandbox:
 
     ``client_secret`` seeds the default app's secret (random 64 characters otherwise). ``config`` (a path to a
     JSON file, or the parsed mapping; see :mod:`pinghelpers.sandbox.config`) replaces the default environment
-    with the trainer's environments, apps and users. ``allow_remote`` must be true to bind a non-loopback
+    with the trainer's environments, apps and users (``client_secret`` then does not apply: the file sets secrets). ``allow_remote`` must be true to bind a non-loopback
     interface (the sandbox has no TLS and published test passwords). ``clock`` moves the sandbox's time in
     tests (flow idle timeout, code lifetime, assertion expiry).
     """
