@@ -218,3 +218,46 @@ def test_the_default_sandbox_app_registers_the_loopback_redirect(sandbox: Sandbo
     app = sandbox.issuer.environments[sandbox.env_id].apps[sandbox.client_id]
     assert LOOPBACK_REDIRECT_URI in app.redirect_uris
     assert callback_address(LOOPBACK_REDIRECT_URI).port == 8765
+
+
+def test_cli_login_browser_end_to_end(sandbox: Sandbox, redirect_uri: str) -> None:
+    """`pinghelpers login --browser` in a subprocess; $BROWSER is headless Chromium signing on at the sandbox."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    driver = Path(__file__).with_name("drive_sign_on.py")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PINGONE_")}
+    env.update(
+        BROWSER=f"{sys.executable} {driver} %s",
+        PINGONE_CLIENT_SECRET=SECRET,
+        PINGHELPERS_TEST_USERNAME=DEFAULT_USERNAME,
+        PINGHELPERS_TEST_PASSWORD=DEFAULT_PASSWORD,
+    )
+    env.pop("PINGHELPERS_TARGET", None)
+    command = [
+        sys.executable,
+        "-m",
+        "pinghelpers",
+        "login",
+        "--browser",
+        "--wait",
+        "60",
+        "--json",
+        "--auth-path",
+        sandbox.base_url,
+        "--env-id",
+        sandbox.env_id,
+        "--client-id",
+        sandbox.client_id,
+        "--redirect-uri",
+        redirect_uri,
+    ]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=90, check=False)
+    assert done.returncode == 0, done.stderr
+    body = json.loads(done.stdout)
+    assert body["token_type"] == "Bearer" and body["id_token"].count(".") == 2
+    assert "the callback page says 'Signed on'" in done.stderr
+    assert SECRET not in done.stdout + done.stderr
