@@ -88,13 +88,15 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
-def _paragraph(explanation: Any) -> str:
-    """An :class:`~pinghelpers.explain.Explanation` as the one paragraph the CLI prints on failure."""
+def _paragraph(explanation: Any, *, already_said: str = "") -> str:
+    """An :class:`~pinghelpers.explain.Explanation` as the one paragraph the CLI prints on failure
+    (the summary is left out when it repeats ``already_said``)."""
     causes = list(explanation.causes)
+    summary = "" if explanation.summary == already_said else f"{explanation.summary} "
     if not causes:
-        return str(explanation.summary)
+        return summary.strip()
     first, rest = causes[0], causes[1:4]
-    text = f"{explanation.summary} Most likely: {first.cause}"
+    text = f"{summary}Most likely: {first.cause}"
     if first.evidence:
         text += f" (seen: {first.evidence})"
     text += f". Fix: {first.fix.rstrip('.')}."
@@ -592,7 +594,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except PingHelpersError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
-        print(_paragraph(explain(exc)), file=sys.stderr)
+        print(_paragraph(explain(exc), already_said=exc.message), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

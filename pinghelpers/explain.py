@@ -382,6 +382,10 @@ def explain(
     if isinstance(error, ConfigurationError):
         what = f"the setting {error.setting} is missing or invalid" if error.setting else "a setting is invalid"
         return _ranked(error.message, [Cause(0.9, what, error.fix or "correct the setting", error.rule or "")])
+    if isinstance(error, SignOnError) and isinstance(error.__cause__, PingHelpersError):
+        # The flows API said why (wrong password, expired flow …): explain that, under the sign-on's headline.
+        inner = explain(error.__cause__, now=now_ts)
+        return Explanation(error.message, inner.causes)
     if isinstance(error, SignOnError):
         return _ranked(error.message, [Cause(0.8, "the sign-on did not produce a code", error.fix or "start again")])
     fix = getattr(error, "fix", None) or "read the message above"
