@@ -135,9 +135,11 @@ def read_postman_environment(source: str | os.PathLike[str] | Mapping[str, Any],
     kwargs: dict[str, Any] = {}
     for field_name, keys in POSTMAN_KEYS.items():
         for key in keys:
-            value = variables.get(key, "").strip()
+            raw = variables.get(key, "")
+            # Secrets are taken byte for byte (a space can be part of a password); everything else is trimmed.
+            value = raw if field_name in _SECRET_FIELDS else raw.strip()
             # An unresolved {{reference}} is a value Postman would fill at run time (e.g. from a test script).
-            if value and not _REFERENCE.search(value):
+            if value.strip() and not _REFERENCE.search(value):
                 kwargs[field_name] = value
                 break
     tld = variables.get("tld", "").strip()

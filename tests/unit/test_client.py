@@ -333,3 +333,14 @@ def test_a_token_post_is_never_retried(failing_server: _Counting) -> None:
             assert "never resend" in str(c.explain(result))
     time.sleep(1.6 if failing_server.mode == "stall" else 0.1)  # let a (wrong) retry arrive, if there were one
     assert failing_server.posts == 1
+
+
+def test_client_credentials_for_the_worker_app(sandbox: Sandbox) -> None:
+    settings = sandbox.settings(
+        client_id=sandbox.worker_id, client_secret=sandbox.worker_secret, auth_method="client_secret_basic"
+    )
+    with PingOneClient(settings) as worker:
+        assert isinstance(worker.auth, ClientSecretBasic)
+        tokens = worker.client_credentials()
+    assert tokens.ok and tokens.access_token and not tokens.id_token
+    assert "sub" not in tokens.decoded["access_token"].claims  # PingOne: no sub for client_credentials

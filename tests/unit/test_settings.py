@@ -7,8 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from pinghelpers import ConfigurationError, Secret, Settings
+from pinghelpers import REGIONS, ConfigurationError, Secret, Settings
 from pinghelpers.settings import find_dotenv
 
 ENV = "3f1c6a52-8d3e-4b7a-9c0d-5a6e7f8a9b0c"
@@ -223,3 +225,19 @@ def test_bad_postman_files_get_clear_errors(tmp_path: Path, content: str, words:
 def test_missing_postman_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="cannot read"):
         Settings.from_postman(tmp_path / "nope.json")
+
+
+@settings(max_examples=40, deadline=None)
+@example(tail=" " * 54 + "\u00e9 ", password=" leading and trailing ", region="NA")
+@given(
+    tail=st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=54, max_size=80),
+    password=st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30),
+    region=st.sampled_from(sorted(REGIONS)),
+)
+def test_postman_round_trip_keeps_any_secret_and_never_leaks_it(tail: str, password: str, region: str) -> None:
+    secret, password = "TEST-ONLY-" + tail, "TEST-ONLY-PW-" + password
+    s = Settings(env_id=ENV, region=region, client_id="app", client_secret=secret, password=password)
+    hidden = json.dumps(s.to_postman(), ensure_ascii=False)
+    assert "TEST-ONLY-" not in hidden
+    back = Settings.from_postman(s.to_postman(include_secrets=True))
+    assert back.client_secret == s.client_secret and back.password == s.password and back.region == region
