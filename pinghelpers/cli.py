@@ -121,8 +121,19 @@ def _prompt_secret(var: str, label: str) -> Any:
 
     value = os.environ.get(var)
     if not value:
+        from .settings import find_dotenv
+
+        found = find_dotenv()
+        if found is not None:
+            from dotenv import dotenv_values
+
+            value = dotenv_values(found).get(var) or None
+    if not value:
         if not sys.stdin or not sys.stdin.isatty():
-            raise _CliError(f"no {label}: set {var} (it is never taken from a flag), or run in a terminal to be asked")
+            raise _CliError(
+                f"no {label}: set {var} (environment or .env; it is never taken from a flag), or run in a terminal "
+                "to be asked"
+            )
         import getpass
 
         value = getpass.getpass(f"{label[0].upper()}{label[1:]} (input hidden): ")
