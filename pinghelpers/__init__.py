@@ -9,32 +9,14 @@ Live against a PingOne environment (``PINGONE_*`` settings) or offline against t
         code = client.sign_on(request).code
         tokens = client.exchange_code(code, code_verifier=request.code_verifier)
 
-Heavy parts (the sandbox server, Jupyter display helpers) are imported lazily so ``import pinghelpers``
-stays fast.
+Heavy parts (the HTTP client, JWT signing, the sandbox server, Jupyter display helpers) are imported on
+first use, so ``import pinghelpers`` stays fast.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .assertion import ClientAssertion, build_client_assertion, build_private_key_assertion
-from .auth import (
-    ClientSecretBasic,
-    ClientSecretJWT,
-    ClientSecretPost,
-    NoClientAuth,
-    PrivateKeyJWT,
-    auth_for_method,
-)
-from .client import (
-    AuthorizationRequest,
-    AuthorizationResult,
-    Flow,
-    PingOneClient,
-    TokenResponse,
-    code_from,
-    pkce_pair,
-)
 from .endpoints import REGIONS, Endpoints
 from .errors import (
     AssertionBuildError,
@@ -51,23 +33,86 @@ from .errors import (
     TransportError,
 )
 from .explain import explain
-from .inspection import (
-    IdTokenReport,
-    at_hash,
-    decode_unverified,
-    hmac_walkthrough,
-    inspect_jwt,
-    validate_id_token,
-    verify_with_jwks,
-    verify_with_secret,
-)
 from .rules import CLIENT_ASSERTION_TYPE, RULES, Checklist, check_assertion
 from .secret import Secret
 from .settings import Settings
 from .snippets import snippet
 
 if TYPE_CHECKING:
+    from .assertion import ClientAssertion, build_client_assertion, build_private_key_assertion
+    from .auth import (
+        ClientSecretBasic,
+        ClientSecretJWT,
+        ClientSecretPost,
+        NoClientAuth,
+        PrivateKeyJWT,
+        auth_for_method,
+    )
+    from .client import (
+        AuthorizationRequest,
+        AuthorizationResult,
+        Flow,
+        PingOneClient,
+        TokenResponse,
+        code_from,
+        pkce_pair,
+    )
+    from .inspection import (
+        IdTokenReport,
+        at_hash,
+        decode_unverified,
+        hmac_walkthrough,
+        inspect_jwt,
+        validate_id_token,
+        verify_with_jwks,
+        verify_with_secret,
+    )
     from .sandbox import Sandbox
+
+# Loaded on first use (PEP 562): these pull in requests, PyJWT and cryptography (~150-450 ms measured on a
+# 2-core machine), which `pinghelpers --help`, Settings and the rule checker do not need.
+# benchmarks/bench_import.py holds `import pinghelpers` to +150 ms over `python -c pass`.
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(("ClientAssertion", "build_client_assertion", "build_private_key_assertion"), "assertion"),
+    **dict.fromkeys(
+        (
+            "ClientSecretBasic",
+            "ClientSecretJWT",
+            "ClientSecretPost",
+            "NoClientAuth",
+            "PrivateKeyJWT",
+            "auth_for_method",
+        ),
+        "auth",
+    ),
+    **dict.fromkeys(
+        (
+            "AuthorizationRequest",
+            "AuthorizationResult",
+            "Flow",
+            "PingOneClient",
+            "TokenResponse",
+            "code_from",
+            "pkce_pair",
+        ),
+        "client",
+    ),
+    **dict.fromkeys(
+        (
+            "IdTokenReport",
+            "at_hash",
+            "decode_unverified",
+            "hmac_walkthrough",
+            "inspect_jwt",
+            "validate_id_token",
+            "verify_with_jwks",
+            "verify_with_secret",
+        ),
+        "inspection",
+    ),
+    # The sandbox pulls in Werkzeug and generates an RSA key.
+    "Sandbox": "sandbox",
+}
 
 __version__ = "0.1.0"
 
@@ -123,9 +168,15 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # Lazy: the sandbox pulls in Werkzeug and generates an RSA key; only load it when asked for.
-    if name == "Sandbox":
-        from .sandbox import Sandbox
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pinghelpers' has no attribute {name!r}")
+    from importlib import import_module
 
-        return Sandbox
-    raise AttributeError(f"module 'pinghelpers' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later lookups are plain attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
