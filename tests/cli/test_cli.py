@@ -136,8 +136,9 @@ def test_assertion_prints_a_verifiable_jwt(cli_sandbox: dict[str, str], tmp_path
 
 
 def test_assertion_refuses_more_than_an_hour_and_a_missing_secret(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # no developer .env with a secret around
     code, _, err = run_here(
         ["assertion", "--client-id", "c", "--audience", "https://a.example/as/token", "--lifetime", "7200"],
         capsys,
