@@ -6,14 +6,17 @@ target                  # a banner naming the target, shown in the notebook
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import re
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape, unescape
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import parse_qsl, unquote, urljoin
 
 import requests
 
@@ -21,7 +24,7 @@ from .client import AuthorizationRequest, AuthorizationResult, PingOneClient
 from .errors import ConfigurationError
 from .settings import Settings
 
-__all__ = ["LOOPBACK_CALLBACK", "NOTEBOOKS", "Target", "connect", "scripted_browser"]
+__all__ = ["LOOPBACK_CALLBACK", "NOTEBOOKS", "Target", "connect", "log_exposure", "scripted_browser"]
 
 #: The loopback redirect URI the browser sign-on listens on (registered on the local sandbox's app).
 LOOPBACK_CALLBACK = "http://127.0.0.1:8765/callback"
@@ -95,6 +98,44 @@ class Target:
 
     def client(self, **kwargs: Any) -> PingOneClient:
         return PingOneClient(self.settings, **kwargs)
+
+    def admin_settings(self) -> Settings:
+        """Settings for the worker application that calls the management API (notebooks 2 and 8).
+
+        Live, they come from ``PINGONE_ADMIN_ENV_ID`` / ``PINGONE_ADMIN_CLIENT_ID`` / ``PINGONE_ADMIN_CLIENT_SECRET``
+        (a worker app with the Environment Admin and Identity Data Admin roles); the local sandbox has one seeded.
+        PingOne's worker token request uses HTTP Basic (``CLIENT_SECRET_BASIC``).
+        """
+        s = self.settings
+        if not (s.admin_client_id and s.admin_client_secret):
+            raise ConfigurationError(
+                "no worker application for the management API",
+                setting="PINGONE_ADMIN_CLIENT_ID",
+                fix="set PINGONE_ADMIN_ENV_ID, PINGONE_ADMIN_CLIENT_ID and PINGONE_ADMIN_CLIENT_SECRET (a worker app "
+                "with admin roles), or create the app in the admin console and skip this notebook",
+            )
+        return s.replace(
+            env_id=s.admin_env_id or s.env_id,
+            client_id=s.admin_client_id,
+            client_secret=s.admin_client_secret,
+            auth_method="client_secret_basic",
+            username=None,
+            password=None,
+        )
+
+    def management(self) -> tuple[requests.Session, Any]:
+        """A ``requests.Session`` carrying a fresh worker token (``Authorization: Bearer …``), and the target's
+        :class:`~pinghelpers.Endpoints` (``management_url(...)`` builds ``{apiPath}/environments/{envID}/…``)."""
+        with PingOneClient(self.admin_settings()) as worker:
+            token = worker.client_credentials().access_token
+        api = requests.Session()
+        api.headers["Authorization"] = f"Bearer {token}"
+        return api, self.settings.endpoints()
+
+    def fresh_code(self, client: PingOneClient) -> tuple[str, str | None]:
+        """A new authorization code and its PKCE ``code_verifier`` — for lessons that exchange many codes."""
+        request = client.authorization_request()
+        return self.sign_on(client, request).code, request.code_verifier
 
     def loopback_redirect_uri(self) -> str:
         """A loopback redirect URI for a browser sign-on (RFC 8252 §7.3).
@@ -193,3 +234,30 @@ def scripted_browser(username: str, password: Any, *, timeout: float = 10.0) -> 
         return True
 
     return open_url
+
+
+def log_exposure(prepared: requests.PreparedRequest, secret: Any, *, now: float | None = None) -> dict[str, Any]:
+    """What someone reading this token request in full — a proxy, a debug log — could take away and reuse.
+
+    Returns ``secret_in_log`` (the client secret itself can be recovered: Basic's header is only base64, POST
+    carries it as is), ``reusable`` (what an attacker could send again) and ``window`` (for how long: the secret
+    until rotated, an assertion until its ``exp`` — PingOne does not remember ``jti``, so it is replayable).
+    """
+    value = secret.reveal() if hasattr(secret, "reveal") else str(secret)
+    body = prepared.body.decode() if isinstance(prepared.body, bytes) else str(prepared.body or "")
+    form = dict(parse_qsl(body, keep_blank_values=True))
+    header = str(prepared.headers.get("Authorization", ""))
+    in_header = False
+    if header.startswith("Basic "):
+        _, _, encoded_secret = base64.b64decode(header[6:]).decode("utf-8").partition(":")
+        in_header = unquote(encoded_secret) == value  # RFC 6749 §2.3.1 form-encodes both parts
+    in_body = form.get("client_secret") == value
+    if in_header or in_body:
+        return {"secret_in_log": True, "reusable": "the client secret", "window": "until the secret is rotated"}
+    assertion = form.get("client_assertion", "")
+    if assertion.count(".") == 2:
+        payload = assertion.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        left = int(claims.get("exp", 0) - (time.time() if now is None else now))
+        return {"secret_in_log": False, "reusable": "the signed assertion", "window": f"{max(left, 0)}s, until exp"}
+    return {"secret_in_log": False, "reusable": "nothing", "window": "—"}

@@ -46,18 +46,31 @@ def jwt_parts_html(token: str, *, mask_signature: bool = False) -> str:
     return "<div style='font-family:monospace;word-break:break-all'>" + ".".join(spans) + "</div>"
 
 
-def timeline_html(claims: Mapping[str, Any], *, now: float | None = None, limit: int = 3600) -> str:
-    """``iat`` / ``nbf`` / ``exp`` against the server clock, with PingOne's one-hour limit marked."""
+def timeline_html(
+    claims: Mapping[str, Any], *, now: float | None = None, limit: int | None = 3600, now_label: str = "now"
+) -> str:
+    """``iat`` / ``nbf`` / ``exp`` (and ``auth_time``) against a clock, drawn as marks on a line.
+
+    ``now`` is the reference clock (default: this machine's; pass the server's ``Date`` to compare with PingOne's
+    clock). ``limit`` marks PingOne's one-hour ceiling for a client assertion's ``exp`` and colours an ``exp``
+    beyond it red; ``limit=None`` leaves it out (for tokens PingOne issued). An ``exp`` in the past is red too.
+    """
     ref = time.time() if now is None else now
-    points = {k: float(v) for k, v in claims.items() if k in ("iat", "nbf", "exp") and isinstance(v, (int, float))}
-    points["now"] = ref
-    points["now + 1h (PingOne limit)"] = ref + limit
+    points = {
+        k: float(v)
+        for k, v in claims.items()
+        if k in ("iat", "nbf", "exp", "auth_time") and isinstance(v, (int, float)) and not isinstance(v, bool)
+    }
+    points[now_label] = ref
+    if limit is not None:
+        points["now + 1h (PingOne limit)"] = ref + limit
     lo, hi = min(points.values()) - 60, max(points.values()) + 60
     span = hi - lo or 1.0
     marks = []
     for name, ts in sorted(points.items(), key=lambda kv: kv[1]):
         left = 100 * (ts - lo) / span
-        colour = "#cf222e" if name == "exp" and (ts <= ref or ts > ref + limit) else "#24292f"
+        late = limit is not None and ts > ref + limit
+        colour = "#cf222e" if name == "exp" and (ts <= ref or late) else "#24292f"
         marks.append(
             f"<div style='position:absolute;left:{left:.1f}%;top:0;height:2.4em;border-left:2px solid {colour}'>"
             f"<span style='font-size:75%;white-space:nowrap;color:{colour}'>&nbsp;{escape(name)} "

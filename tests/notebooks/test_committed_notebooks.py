@@ -172,8 +172,12 @@ def test_follows_the_lesson_skeleton(notebook: tuple[Path, dict[str, Any]]) -> N
     markdown = [_source(c) for c in cells if c["cell_type"] == "markdown"]
     links = re.findall(r"\]\((https://[^)]+)\)", "\n".join(markdown))
     assert any(("pingidentity.com" in u or "rfc-editor.org" in u or "openid.net" in u) for u in links), path.name
-    assert any(m.startswith("## Recap") for m in markdown), f"{path.name}: no recap"
-    at = next(i for i, c in enumerate(cells) if c["cell_type"] == "markdown" and _source(c).startswith("## Exercise"))
+    assert any(re.search(r"^## Recap", m, re.M) for m in markdown), f"{path.name}: no recap"
+    exercise = [
+        i for i, c in enumerate(cells) if c["cell_type"] == "markdown" and re.search(r"^## Exercise", _source(c), re.M)
+    ]
+    assert exercise, f"{path.name}: no exercise"
+    at = exercise[0]
     checks = [c for c in cells[at:] if c["cell_type"] == "code" and "check_exercise(" in _source(c)]
     assert checks, f"{path.name}: the exercise has no check cell"
     assert "✔ Correct" in _text_of_outputs(checks[0]), f"{path.name}: the exercise's check did not pass"

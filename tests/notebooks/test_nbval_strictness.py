@@ -49,6 +49,7 @@ VOLATILE = [
         "<code>nonce</code></td><td style='x'><code>mLeMZMyZt4JVkR8Gy_zv9w</code>",
         "<code>nonce</code></td><td style='x'><code>LsN1BzrecGs7BKJ3TOiy4w</code>",
     ),
+    ("verifies with the JWKS key ANCogui8CNyqw4bg6BtbRc;", "verifies with the JWKS key M6tJJw-01S2kMxke2S4SBq;"),
 ]
 
 # Pairs that differ in what the lesson teaches: the sanitizer must keep them apart.
@@ -65,6 +66,7 @@ MEANINGFUL = [
     ("verifier length: 64 characters", "verifier length: 43 characters"),
     ("client_secret_jwt known: True", "client_secret_jwt known: False"),
     ("/as/token", "/as/introspect"),
+    ("status: USERNAME_PASSWORD_REQUIRED", "status: USERNAME_PASSWORD_REQUIREX"),
     (
         "<code>response_type</code></td><td style='x'><code>code</code>",
         "<code>response_type</code></td><td style='x'><code>token</code>",

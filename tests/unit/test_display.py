@@ -53,6 +53,14 @@ def test_timeline_marks_an_exp_beyond_one_hour_in_red() -> None:
     assert "now + 1h (PingOne limit) (+3600s)" in fine
 
 
+def test_timeline_for_issued_tokens_has_no_assertion_limit() -> None:
+    html = timeline_html({"iat": NOW, "exp": NOW + 3600, "auth_time": NOW - 5}, now=NOW, limit=None, now_label="Date")
+    assert "PingOne limit" not in html and "Date (+0s)" in html and "auth_time (-5s)" in html
+    assert "color:#cf222e'>&nbsp;exp" not in html
+    expired = timeline_html({"exp": NOW - 10}, now=NOW, limit=None)
+    assert "color:#cf222e'>&nbsp;exp (-10s)" in expired
+
+
 def test_tables_escape_their_cells() -> None:
     html = table_html([("<script>alert(1)</script>", {"a": 1})], ("k", "v"))
     assert "<script>" not in html and "&lt;script&gt;" in html

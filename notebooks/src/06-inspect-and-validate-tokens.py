@@ -1,0 +1,172 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 6 · Inspect and validate tokens
+#
+# **You will learn** how to trust what the token endpoint gave you: verify signatures with PingOne's **JWKS**,
+# check an **ID token** claim by claim (`iss`, `aud`, `exp`, `nonce`, `at_hash`), read the times against the
+# server's clock, and use the access and refresh tokens: **userinfo**, **introspection**, **refresh**, **revocation**.
+#
+# **You need** the tokens of notebook 5 (this notebook gets fresh ones from the target). Reference:
+# [PingOne: token claims](https://developer.pingidentity.com/pingone-api/foundations/authentication-concepts/access-tokens-and-id-tokens/token-claims.html),
+# [OIDC Core §3.1.3.7 (ID token validation)](https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation),
+# [RFC 7662 (introspection)](https://www.rfc-editor.org/rfc/rfc7662), [RFC 7009 (revocation)](https://www.rfc-editor.org/rfc/rfc7009).
+
+# %% [markdown]
+# ## Setup: choose the target
+
+# %%
+import base64
+import hashlib
+import json
+from email.utils import parsedate_to_datetime
+
+from IPython.display import HTML
+from pinghelpers import TokenValidationError, validate_id_token, verify_with_jwks
+from pinghelpers.display import check_exercise, table_html, timeline_html
+from pinghelpers.workbook import connect
+
+target = connect()
+target
+
+# %% [markdown]
+# ## 0. Tokens to inspect
+# Authorize → sign on → exchange, as in notebooks 3–5:
+
+# %%
+client = target.client()
+auth_request = client.authorization_request()
+tokens = client.exchange_code(
+    target.sign_on(client, auth_request).code, code_verifier=auth_request.code_verifier
+)
+print("HTTP", tokens.status, "→", ", ".join(sorted(tokens.body)))
+
+# %% [markdown]
+# ## 1. The signing keys: JWKS
+# PingOne signs its tokens RS256 with a private key and publishes the public keys at `{issuer}/jwks`
+# ([PingOne: Read JWKS](https://developer.pingidentity.com/pingone-api/auth/openid-connect-oauth-2/read-jwks.html)).
+# A token's header names its key with `kid`:
+
+# %%
+jwks = client.session.get(client.endpoints.jwks_uri, timeout=10).json()
+rows = [(k.get("kid"), k.get("kty"), k.get("use"), f"{len(k.get('n', '')) * 6 // 8 * 8} bits") for k in jwks["keys"]]
+HTML(table_html(rows, ("kid", "kty", "use", "modulus")))
+
+# %% [markdown]
+# Verify the access token with the key its `kid` names (PyJWT's `PyJWKClient` fetches and caches the set):
+
+# %%
+access = verify_with_jwks(tokens.access_token, client.endpoints.jwks_uri, issuer=client.endpoints.issuer)
+print("kid:", access.header["kid"], "| typ:", access.header.get("typ"), "|", access.verdict)
+
+# %% [markdown]
+# ## 2. The ID token, checked claim by claim
+# OIDC Core §3.1.3.7 lists what a client must check before it believes who signed on: the signature, `iss` =
+# the issuer, `aud` contains our client ID, `exp` in the future, `nonce` = the one we sent, and `at_hash` ties
+# the ID token to the access token issued with it.
+
+# %%
+report = validate_id_token(
+    tokens.id_token, client_id=target.settings.client_id, issuer=client.endpoints.issuer,
+    nonce=auth_request.nonce, access_token=tokens.access_token, jwks_uri=client.endpoints.jwks_uri,
+)
+report
+
+# %% [markdown]
+# `at_hash`, by hand: SHA-256 of the access token's ASCII, keep the **left half**, base64url without padding
+# (OIDC Core §3.1.3.6):
+
+# %%
+left_half = hashlib.sha256(tokens.access_token.encode("ascii")).digest()[:16]
+at_hash = base64.urlsafe_b64encode(left_half).rstrip(b"=").decode()
+print("computed at_hash matches the ID token's:", at_hash == report.claims["at_hash"])
+
+# %% [markdown]
+# ## 3. The times, against the server's clock
+# `iat` (issued), `auth_time` (when the user signed on) and `exp` (expiry) are seconds since 1970 **on the
+# server's clock**. Compare them with the server's `Date` header, not only with your own clock:
+
+# %%
+server_now = parsedate_to_datetime(tokens.headers["Date"]).timestamp()
+HTML(timeline_html(report.claims, now=server_now, limit=None, now_label="server Date"))
+
+# %% [markdown]
+# ## 4. Userinfo
+# The access token is a Bearer token for `{issuer}/userinfo`, which returns the user's claims for the scopes
+# granted ([PingOne: Userinfo](https://developer.pingidentity.com/pingone-api/auth/openid-connect-oauth-2/userinfo.html)):
+
+# %%
+print(json.dumps(client.userinfo(tokens.access_token), indent=2))
+
+# %% [markdown]
+# ## 5. Introspection: is this token still active?
+# `POST {issuer}/introspect` with the token, authenticated like the token endpoint — here with a client
+# assertion whose `aud` is the introspection endpoint (PingOne accepts the endpoint called):
+
+# %%
+info = client.introspect(tokens.access_token)
+print({k: info[k] for k in ("active", "token_type", "client_id", "scope") if k in info})
+
+# %% [markdown]
+# ## 6. Refresh: new tokens, and the refresh token rotates
+# `grant_type=refresh_token` returns a new access token **and a new refresh token**; the old one is spent.
+# Presenting it again is treated as theft: refused, and (PingOne's default replay protection) the whole family
+# of tokens is revoked.
+
+# %%
+refreshed = client.refresh(tokens.refresh_token)
+print("HTTP", refreshed.status, "| new refresh token:", refreshed.refresh_token != tokens.refresh_token)
+replayed = client.refresh(tokens.refresh_token, check=False)
+print("old one again → HTTP", replayed.status, replayed.body.get("error"))
+
+# %% [markdown]
+# ## 7. Revocation
+# `POST {issuer}/revoke` (RFC 7009) ends a token early; introspection then reports it inactive. The answer is 200
+# even for an unknown token, so a revocation endpoint tells an attacker nothing.
+
+# %%
+second = client.refresh(refreshed.refresh_token, check=False)
+print("after the replay, the newest refresh token is revoked too → HTTP", second.status)
+print("revoke →", client.revoke(tokens.access_token), "| active now:", client.introspect(tokens.access_token)["active"])
+
+# %% [markdown]
+# ## Exercise
+# Change one claim of the access token — say, put another `sub` into its payload — and keep its signature. Does the
+# JWKS check still pass? Build `tampered` below and run the check.
+
+# %%
+header_part, payload_part, signature_part = tokens.access_token.split(".")
+claims = json.loads(base64.urlsafe_b64decode(payload_part + "=" * (-len(payload_part) % 4)))
+forged = base64.urlsafe_b64encode(json.dumps({**claims, "sub": "someone-else"}).encode()).rstrip(b"=").decode()
+tampered = f"{header_part}.{forged}.{signature_part}"  # ← your forged token
+
+# %%
+try:
+    verify_with_jwks(tampered, client.endpoints.jwks_uri)
+    refused = None
+except TokenValidationError as error:
+    refused = error
+check_exercise(
+    refused is not None and refused.claim == "signature" and tampered != tokens.access_token,
+    success=f"refused: {refused}. Any change to header or payload breaks the RS256 signature.",
+    hint="tampered must differ from the access token in its payload while keeping the old signature.",
+)
+
+# %% [markdown]
+# ## Recap
+# * Verify PingOne's tokens with the JWKS key named by `kid`; never trust a decoded-only token.
+# * Check the ID token: signature, `iss`, `aud`, `exp`, `nonce`, `at_hash` (OIDC Core §3.1.3.7).
+# * Times are the server's: compare with its `Date`.
+# * Userinfo (Bearer), introspection (active?), refresh (rotates; a replay revokes the family), revocation.
+#
+# Next: [7 · Troubleshooting lab](07-troubleshooting-lab.ipynb).
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+client.close()
