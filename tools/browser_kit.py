@@ -100,12 +100,12 @@ class JupyterLab:
         self.url = f"http://127.0.0.1:{self.port}"
         self.extra_env = dict(env or {})
         self.startup_timeout = startup_timeout
-        self._home = Path(tempfile.mkdtemp(prefix="pinghelpers-lab-home-"))
+        self.home = Path(tempfile.mkdtemp(prefix="pinghelpers-lab-home-"))
         self._proc: subprocess.Popen[bytes] | None = None
-        self.log_path = self._home / "lab.log"
+        self.log_path = self.home / "lab.log"
 
     def start(self) -> JupyterLab:
-        h = self._home
+        h = self.home
         env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "PINGONE_"))}
         env.update(
             JUPYTER_CONFIG_DIR=str(h / "config"),
@@ -170,7 +170,7 @@ class JupyterLab:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(5)
-        shutil.rmtree(self._home, ignore_errors=True)
+        shutil.rmtree(self.home, ignore_errors=True)
 
     def __enter__(self) -> JupyterLab:
         return self.start()

@@ -123,6 +123,22 @@ def test_an_error_redirect_becomes_a_sign_on_error(client: PingOneClient, redire
     assert pages[0].status_code == 400 and "Sign-on failed" in pages[0].text
 
 
+def test_the_error_page_escapes_what_the_redirect_carries(client: PingOneClient, redirect_uri: str) -> None:
+    request = client.authorization_request(redirect_uri=redirect_uri)
+    pages: list[requests.Response] = []
+
+    def inject(url: str) -> bool:
+        query = {"error": "<script>alert(1)</script>", "error_description": "<img src=x onerror=alert(2)>"}
+        pages.append(requests.get(redirect_uri, params=query, timeout=5))
+        return True
+
+    with pytest.raises(SignOnError):
+        browser_sign_on(client, request, timeout=30, open_browser=inject)
+    assert "<script>alert" not in pages[0].text and "<img src=x" not in pages[0].text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages[0].text
+    assert pages[0].headers["Cache-Control"] == "no-store"
+
+
 def test_only_the_first_redirect_counts_and_other_paths_are_not_the_callback(
     client: PingOneClient, redirect_uri: str
 ) -> None:

@@ -116,7 +116,7 @@ def run_new_cell(nb: Notebook, code: str) -> Any:
     return new
 
 
-def test_exchange_notebook_wrong_then_right_secret(lab_page: Any, lab_root: Path) -> None:
+def test_exchange_notebook_wrong_then_right_secret(lab_page: Any, lab: browser_kit.JupyterLab, lab_root: Path) -> None:
     page = lab_page
     name = notebook(lab_root, "*exchange-code-for-token.ipynb")
     nb = Notebook(page, name)
@@ -177,6 +177,10 @@ def test_exchange_notebook_wrong_then_right_secret(lab_page: Any, lab_root: Path
     assert "widgets" not in saved["metadata"]
     assert "form.result" in saved_text  # it really is the file we just saved, with our new cells
     assert LAB_SECRET not in saved_text and WRONG_SECRET not in saved_text
+    # Nor anywhere else Lab wrote: checkpoints, the served folder, Lab's settings, workspaces, runtime and log.
+    for path in (p for root in (lab_root, lab.home) for p in root.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        assert LAB_SECRET.encode() not in data and WRONG_SECRET.encode() not in data, path
     nb.close()
 
 
