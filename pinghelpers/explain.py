@@ -387,7 +387,10 @@ def explain(
         inner = explain(error.__cause__, now=now_ts)
         return Explanation(error.message, inner.causes)
     if isinstance(error, SignOnError):
-        return _ranked(error.message, [Cause(0.8, "the sign-on did not produce a code", error.fix or "start again")])
+        return _ranked(
+            error.message,
+            [Cause(0.8, "the sign-on stopped before an authorization code was issued", error.fix or "start again")],
+        )
     fix = getattr(error, "fix", None) or "read the message above"
     return _ranked(str(error), [Cause(0.5, type(error).__name__, fix), *clock_cause])
 
