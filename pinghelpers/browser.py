@@ -201,6 +201,17 @@ class _CallbackHandler(BaseHTTPRequestHandler):
         expected = self.server.auth_request.state
         states = query.get("state")
         state = states[0] if states else None
+        # The state check is the CSRF defence, and it comes first — error responses carry the state too (RFC 6749
+        # §4.1.2.1): a redirect we did not ask for must neither deliver a code nor pass off an error as ours.
+        if expected is not None and state != expected:
+            carried = f" (it carried error={query['error'][0]})" if "error" in query else ""
+            return _Outcome(
+                error=SignOnError(
+                    f"the redirect's state does not match the one sent with the authorize request{carried}",
+                    rule="RFC 6749 §10.12 (CSRF protection)",
+                    fix="start the sign-on again from this notebook or terminal; do not reuse an old sign-on tab",
+                )
+            )
         if "error" in query:
             description = (query.get("error_description") or [""])[0]
             return _Outcome(
@@ -209,15 +220,6 @@ class _CallbackHandler(BaseHTTPRequestHandler):
                     + (f" — {description}" if description else ""),
                     rule="RFC 6749 §4.1.2.1",
                     fix="read the error above, correct the application or the authorize request, and sign on again",
-                )
-            )
-        # The state check is the CSRF defence: a redirect we did not ask for must not be accepted.
-        if expected is not None and state != expected:
-            return _Outcome(
-                error=SignOnError(
-                    "the redirect's state does not match the one sent with the authorize request",
-                    rule="RFC 6749 §10.12 (CSRF protection)",
-                    fix="start the sign-on again from this notebook or terminal; do not reuse an old sign-on tab",
                 )
             )
         code = (query.get("code") or [""])[0]

@@ -128,15 +128,32 @@ def test_the_error_page_escapes_what_the_redirect_carries(client: PingOneClient,
     pages: list[requests.Response] = []
 
     def inject(url: str) -> bool:
-        query = {"error": "<script>alert(1)</script>", "error_description": "<img src=x onerror=alert(2)>"}
+        query = {
+            "error": "<script>alert(1)</script>",
+            "error_description": "<img src=x onerror=alert(2)>",
+            "state": request.state,
+        }
         pages.append(requests.get(redirect_uri, params=query, timeout=5))
         return True
 
-    with pytest.raises(SignOnError):
+    with pytest.raises(SignOnError, match="redirected with an error"):
         browser_sign_on(client, request, timeout=30, open_browser=inject)
     assert "<script>alert" not in pages[0].text and "<img src=x" not in pages[0].text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages[0].text
     assert pages[0].headers["Cache-Control"] == "no-store"
+
+
+def test_an_error_redirect_with_another_state_is_a_state_mismatch(client: PingOneClient, redirect_uri: str) -> None:
+    """Error responses carry the state too (RFC 6749 §4.1.2.1); a forged one must not pass for PingOne's."""
+    request = client.authorization_request(redirect_uri=redirect_uri)
+
+    def forged(url: str) -> bool:
+        requests.get(redirect_uri, params={"error": "access_denied", "state": "forged"}, timeout=5)
+        return True
+
+    with pytest.raises(SignOnError, match=r"state does not match .*\(it carried error=access_denied\)") as info:
+        browser_sign_on(client, request, timeout=30, open_browser=forged)
+    assert info.value.rule == "RFC 6749 §10.12 (CSRF protection)"
 
 
 def test_only_the_first_redirect_counts_and_other_paths_are_not_the_callback(
