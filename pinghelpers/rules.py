@@ -31,6 +31,7 @@ import base64
 import binascii
 import json
 import math
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -268,7 +269,7 @@ def decode_compact(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, b
         if name != "signature" and not part:
             raise ValueError(f"the {name} part is empty")
         try:
-            if any(c not in _B64URL for c in part):
+            if not _B64URL.fullmatch(part):
                 raise ValueError("not base64url")
             raw.append(_b64url_decode(part))
         except (ValueError, binascii.Error, UnicodeEncodeError):
@@ -286,7 +287,8 @@ def decode_compact(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, b
     return decoded[0], decoded[1], signing_input, raw[2]
 
 
-_B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+# One regex pass, not a Python loop per character: the sandbox runs this on every token request.
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
 def _is_number(value: Any) -> bool:

@@ -31,7 +31,7 @@ from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from ..rules import METHOD_CLIENT_SECRET_JWT, METHOD_PRIVATE_KEY_JWT, check_assertion
+from ..rules import METHOD_CLIENT_SECRET_JWT, METHOD_PRIVATE_KEY_JWT, check_assertion, decode_compact
 from ..secret import Secret
 from .errors import (
     PLATFORM_MESSAGES,
@@ -702,8 +702,10 @@ class SandboxApp:
         if presented == ["JWT"]:
             assertion = form.get("client_assertion", "")
             try:
-                claims = jwt.decode(assertion, options={"verify_signature": False})
-            except jwt.InvalidTokenError:
+                # Unverified, only to find the app; check_assertion then verifies everything. The rules'
+                # own decoder, not PyJWT's: one parser for both, and a third of the CPU.
+                claims: dict[str, Any] | None = decode_compact(assertion)[1]
+            except ValueError:
                 claims = None
             if claims is None and not form.get("client_id"):
                 raise oauth_error(
