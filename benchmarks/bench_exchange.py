@@ -122,30 +122,124 @@ def _primitives_seconds(rounds: int) -> float:
     return median(interleaved({"primitives": primitives}, rounds=rounds, per_round=50)["primitives"])
 
 
+def _app_cpu_per_exchange(count: int) -> list[tuple[float, float]]:
+    """In one process, interleaved: CPU per token exchange through the sandbox's WSGI app (no HTTP server),
+    and CPU for the same key's two RSA signatures. Returns (app seconds, two-signs seconds) per exchange, per batch."""
+    from urllib.parse import parse_qs, urlencode, urlsplit
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from werkzeug.test import EnvironBuilder
+
+    from pinghelpers import CLIENT_ASSERTION_TYPE, build_client_assertion, pkce_pair
+    from pinghelpers.sandbox import Sandbox
+
+    sandbox = Sandbox()  # not started: the app is called directly
+    app, env = sandbox.app, sandbox.env_id
+    app.base_url = "http://127.0.0.1:1"
+    token_url = f"{app.base_url}/{env}/as/token"
+
+    def call(environ: dict[str, Any]) -> tuple[str, dict[str, str]]:
+        seen: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+            seen["status"], seen["headers"] = status, dict(headers)
+
+        b"".join(app(environ, start_response))
+        return seen["status"], seen["headers"]
+
+    def token_request() -> dict[str, Any]:
+        verifier, challenge = pkce_pair()
+        query = {
+            "response_type": "code",
+            "client_id": sandbox.client_id,
+            "redirect_uri": sandbox.redirect_uri,
+            "scope": "openid profile",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+        _, headers = call(EnvironBuilder(f"/{env}/as/authorize", query_string=query).get_environ())
+        flow_id = parse_qs(urlsplit(headers["Location"]).query)["flowId"][0]
+        body = json.dumps({"username": sandbox.username, "password": sandbox.password.reveal()})
+        _, headers = call(
+            EnvironBuilder(
+                f"/{env}/flows/{flow_id}",
+                method="POST",
+                data=body,
+                content_type="application/vnd.pingidentity.usernamePassword.check+json",
+            ).get_environ()
+        )
+        cookie = headers["Set-Cookie"].split(";")[0]
+        _, headers = call(
+            EnvironBuilder(
+                f"/{env}/as/resume", query_string={"flowId": flow_id}, headers={"Cookie": cookie}
+            ).get_environ()
+        )
+        code = parse_qs(urlsplit(headers["Location"]).query)["code"][0]
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": sandbox.redirect_uri,
+            "code_verifier": verifier,
+            "client_assertion": build_client_assertion(sandbox.client_id, sandbox.client_secret, token_url).token,
+            "client_assertion_type": CLIENT_ASSERTION_TYPE,
+        }
+        return EnvironBuilder(
+            f"/{env}/as/token", method="POST", data=urlencode(form), content_type="application/x-www-form-urlencoded"
+        ).get_environ()
+
+    key = sandbox.issuer.key.private_key
+    app_samples, sign_samples = [], []
+    for _ in range(10):
+        requests_ = [token_request() for _ in range(count // 10)]  # untimed
+        start = time.process_time()
+        for environ in requests_:
+            status, _ = call(environ)
+            if not status.startswith("200"):
+                raise RuntimeError(f"token exchange failed: {status}")
+        app_samples.append((time.process_time() - start) / len(requests_))
+        start = time.process_time()
+        for _ in requests_:
+            key.sign(b"a" * 620, padding.PKCS1v15(), hashes.SHA256())
+            key.sign(b"i" * 760, padding.PKCS1v15(), hashes.SHA256())
+        sign_samples.append((time.process_time() - start) / len(requests_))
+    return list(zip(app_samples, sign_samples, strict=True))
+
+
 def run(*, quick: bool = False) -> list[Figure]:
     count = 100 if quick else 400
+    passes = 2 if quick else 3
     with sandbox_process() as proc:
         _run_clients(proc, "health", 50)  # warm up
         health_rate, health_cpu, health_errors = _run_clients(proc, "health", count)
-        rate, cpu, errors = _run_clients(proc, "exchange", count)
-        primitives_before = _primitives_seconds(5 if quick else 10)
-        rate2, cpu2, errors2 = _run_clients(proc, "exchange", count)  # a second pass, interleaved with the baseline
-        primitives_after = _primitives_seconds(5 if quick else 10)
+        # Exchanges and the primitives alternate, and each pass is compared with the primitives measured
+        # right before and after it, so a noisy neighbour arriving mid-run skews one pass, not the ratio.
+        primitives = [_primitives_seconds(5)]
+        rates, cpus, errors = [], [], 0
+        for _ in range(passes):
+            rate, cpu, errs = _run_clients(proc, "exchange", count)
+            rates.append(rate)
+            cpus.append(cpu)
+            errors += errs
+            primitives.append(_primitives_seconds(5))
+    app_ratios = [a / b for a, b in _app_cpu_per_exchange(100 if quick else 300)]
     exchanges = CLIENTS * count
-    rate_best = max(rate, rate2)
-    cpu_per = min(cpu, cpu2) / exchanges * 1e3
-    prim = min(primitives_before, primitives_after) * 1e3
+    ratios = [cpu / exchanges / ((primitives[i] + primitives[i + 1]) / 2) for i, cpu in enumerate(cpus)]
+    ratio = median(ratios)
+    cpu_per = median(cpus) / exchanges * 1e3
+    prim = median(primitives) * 1e3
     health_cpu_per = health_cpu / exchanges * 1e3
+    app_ratio = median(app_ratios)
     return [
         Figure(
             f"sandbox token exchanges/s (client_secret_jwt, {CLIENTS} client processes)",
-            rate_best,
+            median(rates),
             "/s",
             baseline=health_rate,
             baseline_name="health checks/s, same clients",
             target="report",
-            note=f"{errors + errors2} errors in {2 * exchanges} exchanges, {health_errors} in health checks",
-            extra={"runs": [rate, rate2]},
+            note=f"{errors} errors in {passes * exchanges} exchanges, {health_errors} in health checks",
+            extra={"runs": rates},
         ),
         Figure(
             "sandbox CPU per token exchange",
@@ -154,9 +248,18 @@ def run(*, quick: bool = False) -> list[Figure]:
             baseline=prim,
             baseline_name="HMAC verify + 2 RS256 signs",
             target="≤ 1.5×",
-            ok=cpu_per / prim <= 1.5,
-            note=f"HTTP floor: {health_cpu_per:.2f} ms CPU per health check",
-            extra={"health_cpu_ms": health_cpu_per},
+            ok=ratio <= 1.5,
+            note=f"median of per-pass ratios {ratio:.2f}× ({', '.join(f'{r:.2f}' for r in ratios)}); "
+            f"HTTP floor: {health_cpu_per:.2f} ms CPU per health check",
+            extra={"health_cpu_ms": health_cpu_per, "ratios": ratios},
+        ),
+        Figure(
+            "  the token endpoint alone (WSGI app, no HTTP server), CPU per exchange ÷ its 2 RS256 signs",
+            app_ratio,
+            "×",
+            target="≤ 1.5×",
+            ok=app_ratio <= 1.5,
+            note="median of 10 interleaved batch pairs; the HMAC verify (~0.01 ms) is left out of this baseline",
         ),
     ]
 
