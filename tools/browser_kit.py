@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -184,9 +184,16 @@ def wait_for_idle_kernel(page: Any, timeout_ms: int = 60_000) -> None:
     page.locator("#jp-main-statusbar", has_text="| Idle").wait_for(timeout=timeout_ms)
 
 
-def open_lab(browser: Any, lab: JupyterLab, *, timeout_ms: int = 90_000) -> Any:
-    """A new page with JupyterLab loaded and started (``window.jupyterapp`` ready); the slow part is Lab's JS."""
+def open_lab(
+    browser: Any, lab: JupyterLab, *, on_request: Callable[[Any], None] | None = None, timeout_ms: int = 90_000
+) -> Any:
+    """A new page with JupyterLab loaded and started (``window.jupyterapp`` ready); the slow part is Lab's JS.
+
+    ``on_request`` sees every request the page makes, from the very first one.
+    """
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    if on_request is not None:
+        context.on("request", on_request)
     page = context.new_page()
     page.goto(f"{lab.url}/lab", wait_until="domcontentloaded")
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.started", timeout=timeout_ms)

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -68,8 +69,17 @@ def lab_page(browser: Any, lab: browser_kit.JupyterLab) -> Iterator[Any]:
 
     Tests open documents in it with Lab's commands and close them when done.
     """
-    page = browser_kit.open_lab(browser, lab)
+    # Offline means offline: every request the Lab page makes must stay on loopback (no CDN, no news, no PyPI).
+    elsewhere: list[str] = []
+
+    def note(request: Any) -> None:
+        host = urlsplit(request.url).hostname or ""
+        if request.url.startswith(("http:", "https:", "ws:", "wss:")) and host not in ("127.0.0.1", "localhost"):
+            elsewhere.append(request.url)
+
+    page = browser_kit.open_lab(browser, lab, on_request=note)
     try:
         yield page
     finally:
         page.context.close()
+    assert elsewhere == [], f"the JupyterLab page reached beyond loopback: {elsewhere[:5]}"
