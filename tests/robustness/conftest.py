@@ -52,15 +52,28 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
-    """Long variants (``@pytest.mark.slow``) run only when asked: ``-m slow`` or PINGHELPERS_SLOW=1."""
+    """Long variants run only when asked.
+
+    ``@pytest.mark.slow`` (50 learners): ``-m slow`` or PINGHELPERS_SLOW=1 (``make load`` runs its own script).
+    ``@pytest.mark.hygiene`` (executes every notebook, ~2 s each): ``make hygiene`` (PINGHELPERS_HYGIENE=1) or
+    ``-m hygiene``. Measured: ``make test`` is over its ~90 s budget without it, and nbval already executes
+    every notebook there; the reprs/errors/logs/committed-notebook hygiene tests do run in ``make test``.
+    """
     import os
 
-    if "slow" in (config.getoption("-m") or "") or os.environ.get("PINGHELPERS_SLOW") == "1":
-        return
-    skip = pytest.mark.skip(reason="long variant: run with -m slow (make fuzz / make load)")
+    selected = config.getoption("-m") or ""
+    wanted = {
+        "slow": "slow" in selected or os.environ.get("PINGHELPERS_SLOW") == "1",
+        "hygiene": "hygiene" in selected or os.environ.get("PINGHELPERS_HYGIENE") == "1",
+    }
+    reasons = {
+        "slow": "long variant: run with -m slow (make load runs benchmarks.load)",
+        "hygiene": "executes every notebook: run with `make hygiene`",
+    }
     for item in items:
-        if "slow" in item.keywords:
-            item.add_marker(skip)
+        for marker, run in wanted.items():
+            if marker in item.keywords and not run:
+                item.add_marker(pytest.mark.skip(reason=reasons[marker]))
 
 
 def pytest_configure(config: Any) -> None:
