@@ -86,11 +86,12 @@ print("HTTP", answer.status_code, "| secret:", app_secret)
 # `application/vnd.pingidentity.password.set+json`. The new password is a Password field (generated, never shown).
 
 # %%
-population = api.post(endpoints.management_url("populations"), json={"name": "Workbook learners"}, timeout=10).json()
-username = f"workbook-{secrets.token_hex(4)}"
-user_body = {"username": username, "email": f"{username}@example.com", "population": {"id": population["id"]}}
+suffix = secrets.token_hex(4)  # names are unique per environment: a suffix lets you run this again
+population = api.post(endpoints.management_url("populations"), json={"name": f"Workbook {suffix}"}, timeout=10)
+username = f"workbook-{suffix}"
+user_body = {"username": username, "email": f"{username}@example.com", "population": {"id": population.json()["id"]}}
 user = api.post(endpoints.management_url("users"), json=user_body, timeout=10)
-print("population:", population["name"], "| user: HTTP", user.status_code, "| enabled:", user.json().get("enabled"))
+print("population: HTTP", population.status_code, "| user: HTTP", user.status_code, "| enabled:", user.json().get("enabled"))
 
 # %%
 new_password = W.Password(value=secrets.token_urlsafe(12) + "-Aa1", description="New password")

@@ -129,13 +129,17 @@ HTML(paste.status.value)
 callback = target.loopback_redirect_uri()  # live: http://127.0.0.1:8765/callback, registered by you
 if target.is_local_sandbox:
     opener = scripted_browser(target.settings.username, target.settings.password)
-else:
+elif target.settings.redirect_uri == callback:
     opener = webbrowser.open  # your browser: sign on there within two minutes
+else:
+    opener = None
+    print(f"Register {callback} on the app, set PINGONE_REDIRECT_URI to it, restart, run this again.")
 
 # %%
-browser_request = client.authorization_request(redirect_uri=callback, prompt="login")
-browser_result = browser_sign_on(client, browser_request, open_browser=opener)
-print("code received on", callback, "→", len(browser_result.code), "characters")
+if opener is not None:
+    browser_request = client.authorization_request(redirect_uri=callback, prompt="login")
+    browser_result = browser_sign_on(client, browser_request, open_browser=opener)
+    print("code received on", callback, "→", len(browser_result.code), "characters")
 
 # %% [markdown]
 # ## Exercise

@@ -120,10 +120,15 @@ print({k: info[k] for k in ("active", "token_type", "client_id", "scope") if k i
 # of tokens is revoked.
 
 # %%
-refreshed = client.refresh(tokens.refresh_token)
-print("HTTP", refreshed.status, "| new refresh token:", refreshed.refresh_token != tokens.refresh_token)
-replayed = client.refresh(tokens.refresh_token, check=False)
-print("old one again → HTTP", replayed.status, replayed.body.get("error"))
+if tokens.refresh_token is None:
+    print("No refresh token: give the app the REFRESH_TOKEN grant type (or ask for offline_access) to try this.")
+else:
+    refreshed = client.refresh(tokens.refresh_token)
+    print("HTTP", refreshed.status, "| new refresh token:", refreshed.refresh_token != tokens.refresh_token)
+    replayed = client.refresh(tokens.refresh_token, check=False)
+    print("old one again → HTTP", replayed.status, replayed.body.get("error"))
+    newest = client.refresh(refreshed.refresh_token, check=False)
+    print("after the replay, the newest refresh token is revoked too → HTTP", newest.status)
 
 # %% [markdown]
 # ## 7. Revocation
@@ -131,8 +136,6 @@ print("old one again → HTTP", replayed.status, replayed.body.get("error"))
 # even for an unknown token, so a revocation endpoint tells an attacker nothing.
 
 # %%
-second = client.refresh(refreshed.refresh_token, check=False)
-print("after the replay, the newest refresh token is revoked too → HTTP", second.status)
 print("revoke →", client.revoke(tokens.access_token), "| active now:", client.introspect(tokens.access_token)["active"])
 
 # %% [markdown]
