@@ -57,17 +57,28 @@ class Notebook:
 
 
 def run_all(nb: Notebook) -> None:
-    """Clear the committed outputs, then Run → Run All Cells through the menus, and wait for the last cell.
+    """Clear the committed outputs, then Run → Run All Cells through the menus, and wait for the last cell."""
+    start_run_all(nb)
+    wait_for_run_all(nb)
 
-    Clearing first makes "every code cell has an execution count" mean "ran now". When a cell fails, Run All
-    stops and the rest stay unnumbered: the test then fails with that cell's error instead of timing out.
+
+def start_run_all(nb: Notebook) -> None:
+    """Clear the committed outputs, then Run → Run All Cells through the menus (on ``nb``, made current).
+
+    Clearing first makes "every code cell has an execution count" mean "ran now".
     """
     page = nb.page
+    page.evaluate("id => window.jupyterapp.shell.activateById(id)", nb.id)
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
     expect(nb.panel.locator(".jp-CodeCell .jp-OutputArea-output")).to_have_count(0)
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-    page.wait_for_function(
+
+
+def wait_for_run_all(nb: Notebook) -> None:
+    """Wait until every code cell of ``nb`` ran. When a cell fails, Run All stops and the rest stay unnumbered:
+    the test then fails with that cell's error instead of timing out."""
+    nb.page.wait_for_function(
         """id => {
             const panel = document.getElementById(id);
             const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent);
@@ -82,7 +93,9 @@ def run_all(nb: Notebook) -> None:
     prompts = nb.panel.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
     if not all(re.fullmatch(r"\[\d+\]:?", p.strip()) for p in prompts):
         errors = nb.panel.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
-        pytest.fail(f"Run All stopped early (prompts {prompts}); errors:\n" + "\n".join(errors.all_inner_texts()))
+        pytest.fail(
+            f"{nb.name}: Run All stopped early (prompts {prompts}); errors:\n" + "\n".join(errors.all_inner_texts())
+        )
 
 
 def shoot(page: Any, element: Any, name: str, *, height: int = 900) -> None:
@@ -196,3 +209,38 @@ def test_index_sequence_diagram_renders(lab_page: Any, lab_root: Path) -> None:
     expect(nb.panel.locator(".jp-RenderedMermaid-error")).to_have_count(0)
     shoot(page, diagram, "screenshot-index-diagram.png")
     nb.close()
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def widget_displays(path: Path) -> int:
+    """How many widget views the notebook displays (counted in its committed, executed outputs)."""
+    cells = json.loads(path.read_text())["cells"]
+    return sum(
+        1 for c in cells if c["cell_type"] == "code" for o in c.get("outputs", []) if WIDGET_VIEW in o.get("data", {})
+    )
+
+
+def test_every_form_renders_as_live_widgets(lab_page: Any, lab_root: Path) -> None:
+    """Run All in each notebook with a form (all at once, one kernel each): every widget view draws live."""
+    page = lab_page
+    names = [p.name for p in sorted(lab_root.glob("[0-9][0-9]-*.ipynb")) if widget_displays(p)]
+    names = [n for n in names if "exchange-code-for-token" not in n]  # driven in full above
+    assert names, "no other notebook displays a form"
+    opened = []
+    for name in names:
+        opened.append(Notebook(page, name))
+        start_run_all(opened[-1])  # the kernels run side by side while the next notebook opens
+    for nb in opened:
+        page.evaluate("id => window.jupyterapp.shell.activateById(id)", nb.id)
+        wait_for_run_all(nb)
+        # A live widget view is an output panel whose child is the widget's own DOM (class jupyter-widgets).
+        views = nb.panel.locator(".jp-OutputArea-output:has(> .jupyter-widgets)")
+        expect(views).to_have_count(widget_displays(lab_root / nb.name))
+        for i in range(views.count()):
+            expect(views.nth(i)).to_be_visible()
+            assert "Error displaying widget" not in views.nth(i).inner_text(), f"{nb.name}: a widget failed to draw"
+        # A form the learner can type into: not a frozen picture of one.
+        expect(views.locator("input").first).to_be_editable()
+        nb.close()
