@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCS = ROOT / "docs"
 # Screenshots go to build/screenshots/ (gitignored) so a test run never dirties the tree; `make screenshots`
 # sets PINGHELPERS_SCREENSHOTS=docs to refresh the committed ones the README shows.
 SHOTS = ROOT / os.environ.get("PINGHELPERS_SCREENSHOTS", "build/screenshots")
