@@ -58,6 +58,12 @@ check-notebooks: setup
 notebooks: setup
 	$(BIN)/python tools/notebooks.py build
 
+## make notebooks-live-check — every notebook down its live code paths (a sandbox process reached only through
+## PINGONE_* variables: no in-process sandbox, no fault switches); ~70 s, not part of `make test`
+.PHONY: notebooks-live-check
+notebooks-live-check: setup
+	$(BIN)/python tools/notebooks.py live-check
+
 ## make fuzz / load / hygiene / bench — longer variants, run on purpose (each bounded in count and time)
 # fuzz: 22 400 Hypothesis cases, ~4 min (the bounded 840-case run is part of `make test`)
 fuzz: setup

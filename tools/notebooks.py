@@ -2,6 +2,7 @@
 
     python tools/notebooks.py build     # notebooks/src/*.py (percent format) → notebooks/*.ipynb, executed
     python tools/notebooks.py check     # fail if an .ipynb is out of date with its source or unsafe to share
+    python tools/notebooks.py live-check  # run every notebook down its *live* code paths (see live_check)
 
 Execution always targets the local sandbox (PINGONE_* variables are removed, PINGHELPERS_TARGET=sandbox), in a
 fresh kernel per notebook, with widget state not stored and then scrubbed (nbstripout --keep-output
@@ -116,6 +117,90 @@ def check(names: list[str]) -> int:
     return 1 if problems else 0
 
 
+def live_check(names: list[str]) -> int:
+    """Run each notebook the way it runs against a real PingOne environment, and fail on any error.
+
+    A local sandbox is started as a separate process (``python -m pinghelpers sandbox``) and given to the
+    notebooks only through ``PINGONE_*`` variables, so ``connect()`` returns a *live* target: no in-process
+    sandbox, no fault switches, the banner says PINGONE. This catches cells that assume sandbox-only APIs. Runs
+    in a temporary copy; the committed notebooks are not touched.
+    """
+    import shutil
+    import tempfile
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PINGONE_") and k != "PINGHELPERS_TARGET"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "pinghelpers", "sandbox"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    failed = []
+    try:
+        assert server.stdout is not None
+        creds = json.loads(server.stdout.readline())
+        env.update(
+            PINGONE_AUTH_PATH=creds["auth_path"],
+            PINGONE_ENV_ID=creds["env_id"],
+            PINGONE_API_PATH=creds["api_path"],
+            PINGONE_CLIENT_ID=creds["client_id"],
+            PINGONE_CLIENT_SECRET=creds["client_secret"],
+            PINGONE_REDIRECT_URI=creds["redirect_uri"],
+            PINGONE_USERNAME=creds["username"],
+            PINGONE_PASSWORD=creds["password"],
+            PINGONE_ADMIN_ENV_ID=creds["env_id"],
+            PINGONE_ADMIN_CLIENT_ID=creds["worker_id"],
+            PINGONE_ADMIN_CLIENT_SECRET=creds["worker_secret"],
+        )
+        with tempfile.TemporaryDirectory() as tmp:
+            shutil.copytree(NB_DIR, tmp, dirs_exist_ok=True, ignore=shutil.ignore_patterns("src", ".ipynb_checkpoints"))
+            for src in sources(names):
+                copy = Path(tmp) / f"{src.stem}.ipynb"
+                start = time.perf_counter()
+                run = subprocess.run(
+                    [
+                        str(BIN / "jupyter"),
+                        "nbconvert",
+                        "--to",
+                        "notebook",
+                        "--execute",
+                        "--inplace",
+                        "--allow-errors",
+                        "--ExecutePreprocessor.timeout=60",
+                        "--ExecutePreprocessor.kernel_name=python3",
+                        "--NotebookClient.store_widget_state=False",
+                        str(copy),
+                    ],
+                    env=env,
+                    cwd=tmp,
+                    capture_output=True,
+                    text=True,
+                )
+                cells = json.loads(copy.read_text())["cells"] if run.returncode == 0 else []
+                errors = [
+                    f"cell {i}: {o['ename']}: {o['evalue'][:200]}"
+                    for i, c in enumerate(cells)
+                    for o in c.get("outputs", [])
+                    if o.get("output_type") == "error"
+                ]
+                live = any("Target: PINGONE" in json.dumps(c.get("outputs", [])) for c in cells)
+                if run.returncode != 0:
+                    errors.append(run.stderr.strip().splitlines()[-1] if run.stderr.strip() else "nbconvert failed")
+                elif not live:
+                    errors.append("the banner does not say PINGONE: the notebook did not take its live paths")
+                verdict = "ok" if not errors else "FAILED"
+                print(f"{time.perf_counter() - start:6.1f} s  {copy.name}  {verdict}")
+                for line in errors:
+                    print(f"          {line}")
+                if errors:
+                    failed.append(copy.name)
+    finally:
+        server.terminate()
+        server.wait(10)
+    return 1 if failed else 0
+
+
 if __name__ == "__main__":
     command, *rest = sys.argv[1:] or ["build"]
-    raise SystemExit({"build": build, "check": check}[command](rest))
+    raise SystemExit({"build": build, "check": check, "live-check": live_check}[command](rest))
