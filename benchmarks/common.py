@@ -38,11 +38,17 @@ def median(values: list[float]) -> float:
 
 
 def interleaved(
-    candidates: dict[str, Callable[[], Any]], *, rounds: int, per_round: int, warmup: int = 1
+    candidates: dict[str, Callable[[], Any]],
+    *,
+    rounds: int,
+    per_round: int,
+    warmup: int = 1,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> dict[str, list[float]]:
     """Time each candidate ``per_round`` calls at a time, alternating candidates every round.
 
     Returns seconds per call, one sample per round, so a noisy neighbour hits every candidate alike.
+    ``clock=time.process_time`` measures CPU instead of wall time (to compare with another process's CPU).
     """
     samples: dict[str, list[float]] = {name: [] for name in candidates}
     for r in range(rounds + warmup):
@@ -50,10 +56,10 @@ def interleaved(
         if r % 2:
             order.reverse()
         for name, fn in order:
-            start = time.perf_counter()
+            start = clock()
             for _ in range(per_round):
                 fn()
-            elapsed = (time.perf_counter() - start) / per_round
+            elapsed = (clock() - start) / per_round
             if r >= warmup:
                 samples[name].append(elapsed)
     return samples
