@@ -43,20 +43,20 @@ target
 #     participant P as PingOne auth server
 #     Note over A,P: Notebook 1 — discovery: where are the endpoints?
 #     Note over A,P: Notebook 2 — (admin) create the app with tokenEndpointAuthMethod CLIENT_SECRET_JWT
+#     Note over A,P: Notebook 3 — the authorization request
 #     A->>P: GET /{envID}/as/authorize?response_type=code&client_id&redirect_uri&state&nonce&code_challenge
 #     P-->>U: 302 to the sign-on page ?flowId=…
-#     Note over A,P: Notebook 3 — the authorization request
+#     Note over U,P: Notebook 4 — sign on and get the code
 #     U->>P: POST /{envID}/flows/{flowID} (usernamePassword.check)
 #     P-->>U: 200 status COMPLETED + session cookie ST
 #     U->>P: GET /{envID}/as/resume?flowId=…
 #     P-->>A: 302 to redirect_uri?code=…&state=…
-#     Note over U,P: Notebook 4 — sign on and get the code
+#     Note over A,P: Notebook 5 — exchange the code for tokens
 #     A->>A: build the client assertion (HS256 JWT: iss = sub = client ID, aud = token endpoint, exp)
 #     A->>P: POST /{envID}/as/token (code, redirect_uri, code_verifier, client_assertion, client_assertion_type)
 #     P-->>A: 200 access_token, id_token, refresh_token
-#     Note over A,P: Notebook 5 — exchange the code for tokens
-#     A->>P: GET /{envID}/as/jwks, /userinfo, POST /introspect, /token (refresh), /revoke
 #     Note over A,P: Notebook 6 — inspect and validate the tokens
+#     A->>P: GET /{envID}/as/jwks, /userinfo, POST /introspect, /token (refresh), /revoke
 # ```
 #
 # Notebook 7 breaks each step on purpose and reads PingOne's answer; notebook 8 compares CLIENT_SECRET_JWT with
