@@ -111,10 +111,12 @@ print(checklist)
 # ## 5. Send the token request
 # Five form fields — `grant_type`, `code`, `redirect_uri`, `client_assertion`, `client_assertion_type` — plus
 # `code_verifier` for PKCE. No `Authorization` header, no secret in the body. The request is sent **once**: a
-# code is single-use, so a failed exchange is never retried automatically.
+# code is single-use, so a failed exchange is never retried automatically. The next cell presses the form's
+# **Exchange code** button (the form builds its own assertion from its fields) and shows the request it sent:
 
 # %%
-tokens = form.submit()
+form.button.click()
+tokens = form.result
 tokens.request
 
 # %% [markdown]

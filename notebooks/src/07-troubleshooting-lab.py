@@ -23,9 +23,11 @@
 
 # %%
 import time
+import uuid
 
+from cryptography.hazmat.primitives.asymmetric import rsa
 from IPython.display import HTML
-from pinghelpers import ClientSecretBasic, ClientSecretJWT, explain
+from pinghelpers import ClientSecretBasic, ClientSecretJWT, PrivateKeyJWT, explain
 from pinghelpers.display import check_exercise, table_html
 from pinghelpers.workbook import connect
 
@@ -49,6 +51,7 @@ broken = dict(enforce_pingone=False)  # let the builder make assertions PingOne 
 # Each case gets a fresh code (codes are single-use), sends **one** token request and keeps the answer:
 
 # %%
+rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # for an assertion signed the wrong way
 cases = {
     "aud = the authorize endpoint": dict(auth=ClientSecretJWT(cid, secret, audience=ep.authorization_endpoint)),
     "aud = token endpoint + '/'": dict(auth=ClientSecretJWT(cid, secret, audience=ep.token_endpoint + "/")),
@@ -56,7 +59,14 @@ cases = {
     "expired five minutes ago": dict(auth=ClientSecretJWT(cid, secret, now=lambda: time.time() - 600, **broken)),
     "nbf ten minutes ahead": dict(auth=ClientSecretJWT(cid, secret, not_before=int(time.time()) + 600, **broken)),
     "signed with another secret": dict(auth=ClientSecretJWT(cid, "x" * 64, **broken)),
+    "iss = sub = another client ID": dict(auth=ClientSecretJWT(str(uuid.uuid4()), secret)),
+    "signed RS256, not HS256": dict(auth=PrivateKeyJWT(cid, rsa_key, kid="not-registered")),
+}
+
+# %%
+cases |= {
     "Basic auth, app wants CLIENT_SECRET_JWT": dict(auth=ClientSecretBasic(cid, secret)),
+    "the code used twice": dict(reuse=True),
     "redirect_uri differs from authorize": dict(redirect_uri="https://app.example.com/other"),
     "code_verifier does not match": dict(code_verifier="x" * 43),
 }
@@ -65,6 +75,8 @@ cases = {
 answers = {}
 for name, case in cases.items():
     code, verifier = target.fresh_code(client)
+    if case.get("reuse"):
+        client.exchange_code(code, code_verifier=verifier)  # the first use succeeds
     answers[name] = client.exchange_code(
         code, code_verifier=case.get("code_verifier", verifier), redirect_uri=case.get("redirect_uri"),
         auth=case.get("auth"), check=False,
