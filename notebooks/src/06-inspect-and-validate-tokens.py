@@ -55,7 +55,10 @@ print("HTTP", tokens.status, "→", ", ".join(sorted(tokens.body)))
 
 # %%
 jwks = client.session.get(client.endpoints.jwks_uri, timeout=10).json()
-rows = [(k.get("kid"), k.get("kty"), k.get("use"), f"{len(k.get('n', '')) * 6 // 8 * 8} bits") for k in jwks["keys"]]
+def modulus_bits(jwk):  # n is the RSA modulus, base64url without padding
+    return len(base64.urlsafe_b64decode(jwk["n"] + "=" * (-len(jwk["n"]) % 4))) * 8
+
+rows = [(k.get("kid"), k.get("kty"), k.get("use"), f"{modulus_bits(k)} bits") for k in jwks["keys"]]
 HTML(table_html(rows, ("kid", "kty", "use", "modulus")))
 
 # %% [markdown]
