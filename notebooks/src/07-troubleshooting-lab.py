@@ -83,17 +83,18 @@ for name, case in cases.items():
     )
 
 # %% [markdown]
-# What came back, and the most likely cause `explain` finds for each (it re-checks the assertion that was sent):
+# What came back, the most likely cause `explain` finds for each (it re-checks the assertion that was sent), and
+# the fix:
 
 # %%
 def diagnosis(name):
     sent = getattr(cases[name].get("auth"), "last_assertion", None)
     why = explain(answers[name].error, assertion=sent and sent.token, client_id=cid,
                   audiences=ep.accepted_audiences(), secret=secret)
-    return why.causes[0].cause if why.causes else why.summary
+    return (why.causes[0].cause, why.causes[0].fix) if why.causes else (why.summary, "")
 
-rows = [(n, a.status, a.body.get("error"), diagnosis(n)) for n, a in answers.items()]
-HTML(table_html(rows, ("case", "HTTP", "error", "most likely cause"), code_columns=(2,)))
+rows = [(n, a.status, a.body.get("error"), *diagnosis(n)) for n, a in answers.items()]
+HTML(table_html(rows, ("case", "HTTP", "error", "most likely cause", "the fix"), code_columns=(2,)))
 
 # %% [markdown]
 # One case in full — the server's words, then the explanation with its fixes:
@@ -125,10 +126,10 @@ for fault in faults:
     answer = client.exchange_code(code, code_verifier=verifier, check=False)
     why = explain(answer.error)
     error = answer.body.get("error") or answer.body.get("code")
-    fault_rows.append((fault, answer.status, error, why.causes[0].cause if why.causes else why.summary))
+    fault_rows.append((fault, answer.status, error, why.causes[0].cause, why.causes[0].fix))
 
 # %%
-HTML(table_html(fault_rows, ("fault", "HTTP", "error", "most likely cause"), code_columns=(0, 2)))
+HTML(table_html(fault_rows, ("fault", "HTTP", "error", "most likely cause", "the fix"), code_columns=(0, 2)))
 
 # %% [markdown]
 # **503 is not a reason to resend.** The client never retries a token request by itself: if the server did
