@@ -198,7 +198,6 @@ def open_lab(
     page.goto(f"{lab.url}/lab", wait_until="domcontentloaded")
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.started", timeout=timeout_ms)
     page.evaluate("() => window.jupyterapp.started")
-    page.evaluate("() => window.jupyterapp.commands.execute('application:close-all')")  # the Launcher tab
     return page
 
 

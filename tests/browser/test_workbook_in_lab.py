@@ -39,6 +39,10 @@ class Notebook:
                 const w = await window.jupyterapp.commands.execute('docmanager:open', {path: name});
                 w.node.id = id;
                 window.jupyterapp.shell.activateById(w.id);
+                // Lab keeps a Launcher tab in an otherwise empty main area; screenshots show the notebook alone.
+                for (const other of [...window.jupyterapp.shell.widgets('main')]) {
+                    if (other.title.label === 'Launcher') { other.dispose(); }
+                }
             }""",
             [name, self.id],
         )
