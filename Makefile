@@ -32,8 +32,10 @@ lab: setup
 		--LabApp.default_url=/lab/tree/00-index.ipynb --LabApp.extension_manager=readonly \
 		$$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
-## make test — everything CI runs
-test: setup lint typecheck unit nbval test-browser
+## make test — everything CI runs. The three test tiers run side by side (they share no ports: every server
+## binds a free loopback port), each tier's output printed whole when it ends.
+test: setup lint typecheck browser-deps
+	@$(MAKE) --no-print-directory -j4 --output-sync=target unit nbval test-browser hygiene
 	@echo "make test: all tiers passed"
 
 PY_DIRS := $(wildcard pinghelpers tests benchmarks tools)
@@ -74,7 +76,7 @@ load: setup
 	$(BIN)/python -m benchmarks.load --learners 50 --flows 5
 
 # hygiene: every notebook in a fresh kernel against a marker secret; counts where the secret turns up
-# (~2 s per notebook; not part of `make test`, which is over its budget already and runs nbval on them)
+# (~2 s per notebook; `make test` runs it as one of its parallel tiers)
 hygiene: setup
 	PINGHELPERS_HYGIENE=1 PINGHELPERS_TARGET=sandbox $(BIN)/pytest -q tests/robustness/test_hygiene.py
 

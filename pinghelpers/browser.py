@@ -24,6 +24,7 @@ import errno
 import ipaddress
 import logging
 import socket
+import sys
 import threading
 import webbrowser
 from collections.abc import Callable
@@ -130,8 +131,10 @@ class _Outcome:
 
 class _CallbackServer(ThreadingHTTPServer):
     daemon_threads = True
-    # Never SO_REUSEADDR: a second listener on the same port must fail loudly, not share the redirects.
-    allow_reuse_address = False
+    # On POSIX, SO_REUSEADDR only lets us bind past a previous run's TIME_WAIT connections (two live listeners
+    # on one port still fail, loudly). On Windows it would let a second listener share the port and steal the
+    # redirect, so it stays off there.
+    allow_reuse_address = sys.platform != "win32"
 
     def __init__(self, address: CallbackAddress, request: AuthorizationRequest) -> None:
         self.callback = address

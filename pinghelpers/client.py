@@ -206,17 +206,11 @@ class TokenResponse:
         return f"TokenResponse(status={self.status}, error={self._get('error')!r})"
 
     def _repr_html_(self) -> str:
-        colour = "#1a7f37" if self.ok else "#cf222e"
-        body = json.dumps(self.body, indent=2) if self.body is not None else "(no body)"
-        parts = [
-            f"<p style='color:{colour};font-weight:bold'>HTTP {self.status}</p>",
-            f"<pre>{escape(body)}</pre>",
-        ]
-        if self.error is not None and self.error.fix:
-            parts.append(f"<p><b>fix:</b> {escape(self.error.fix)}</p>")
-        for name, decoded in self.decoded.items():
-            parts.append(f"<h4>{escape(name)}</h4>{decoded._repr_html_()}")
-        return "".join(parts)
+        # One renderer for the notebooks and for plain display: JWTs in full (signed, short-lived, readable by
+        # design), the refresh token — an opaque long-lived credential — masked.
+        from .display.html import token_response_html
+
+        return token_response_html(self)
 
 
 class PingOneClient:

@@ -94,9 +94,9 @@ class DecodedJWT:
             "<div style='font-family:monospace;word-break:break-all;font-size:90%'>"
             f"<span style='color:#cf222e'>{escape(h)}</span>.<span style='color:#8250df'>{escape(p)}</span>."
             f"<span style='color:#0969da'>{escape(s)}</span></div>"
-            "<table><tr><th style='color:#cf222e'>header</th><th style='color:#8250df'>payload</th></tr><tr>"
-            f"<td><pre>{escape(json.dumps(dict(self.header), indent=2))}</pre></td>"
-            f"<td><pre>{escape(json.dumps(dict(self.claims), indent=2))}</pre></td></tr></table>"
+            "<table><tr><th style='color:#cf222e;text-align:left'>header</th><th style='color:#8250df;text-align:left'>payload</th></tr><tr>"
+            f"<td style='text-align:left;vertical-align:top'><pre>{escape(json.dumps(dict(self.header), indent=2))}</pre></td>"
+            f"<td style='text-align:left;vertical-align:top'><pre>{escape(json.dumps(dict(self.claims), indent=2))}</pre></td></tr></table>"
             + (f"<ul>{times}</ul>" if times else "")
             + f"<p style='color:{colour};font-weight:bold'>{escape(self.verdict)}</p>"
         )

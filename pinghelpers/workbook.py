@@ -150,9 +150,7 @@ class Target:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         uri = f"http://127.0.0.1:{port}/callback"
-        env = self.sandbox.issuer.environments[self.settings.env_id]
-        with self.sandbox.issuer.lock:
-            env.apps[self.settings.client_id].redirect_uris.append(uri)
+        self.sandbox.register_redirect_uri(uri, client_id=self.settings.client_id, env_id=self.settings.env_id)
         return uri
 
     def sign_on(self, client: PingOneClient, request: AuthorizationRequest | None = None) -> AuthorizationResult:

@@ -91,7 +91,13 @@ class ExchangeForm:
             self.status.value = f"<span style='color:#cf222e'><b>Not sent:</b> {escape(str(exc))}</span>"
             return None
         if self.result.ok:
-            self.status.value = "<span style='color:#1a7f37'><b>HTTP 200</b> — tokens received</span>"
+            from .html import token_response_html
+
+            # The whole answer under the button, so a learner who clicks sees what came back.
+            self.status.value = (
+                "<span style='color:#1a7f37'><b>HTTP 200</b> — tokens received</span>"
+                + token_response_html(self.result)
+            )
         else:
             err = self.result.error
             self.status.value = (

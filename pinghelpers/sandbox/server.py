@@ -334,6 +334,17 @@ class Sandbox:
             return user.password
         return Secret(DEFAULT_PASSWORD if self.username == DEFAULT_USERNAME else "")
 
+    def register_redirect_uri(self, uri: str, *, client_id: str | None = None, env_id: str | None = None) -> None:
+        """Add ``uri`` to an app's registered redirect URIs (exact match, as PingOne checks them).
+
+        Used for browser sign-on on a free loopback port (RFC 8252 §7.3). Thread-safe; adding one twice is a no-op.
+        """
+        env = self.issuer.environments[env_id or self.env_id]
+        with self.issuer.lock:
+            uris = env.apps[client_id or self.client_id].redirect_uris
+            if uri not in uris:
+                uris.append(uri)
+
     def settings(self, **overrides: Any) -> Any:
         """:class:`~pinghelpers.Settings` for the seeded CLIENT_SECRET_JWT app and test user."""
         from ..settings import Settings

@@ -344,3 +344,12 @@ def test_client_credentials_for_the_worker_app(sandbox: Sandbox) -> None:
         tokens = worker.client_credentials()
     assert tokens.ok and tokens.access_token and not tokens.id_token
     assert "sub" not in tokens.decoded["access_token"].claims  # PingOne: no sub for client_credentials
+
+
+def test_token_response_html_masks_the_refresh_token_but_shows_the_jwts(client: PingOneClient) -> None:
+    request = client.authorization_request()
+    tokens = client.exchange_code(client.sign_on(request).code, code_verifier=request.code_verifier)
+    assert tokens.refresh_token and tokens.access_token
+    html = tokens._repr_html_()
+    assert tokens.refresh_token not in html
+    assert tokens.access_token.split(".")[0] in html  # the JWT is shown, decoded below
