@@ -583,40 +583,25 @@ class PingOneClient:
     def introspect(self, token: str, *, auth: AuthBase | None = None, token_type_hint: str | None = None) -> Any:
         """POST ``/as/introspect`` (RFC 7662), authenticated like the token endpoint."""
         url = self.endpoints.introspection_endpoint or f"{self.endpoints.issuer}/introspect"
-        form = {"token": token}
-        if token_type_hint:
-            form["token_type_hint"] = token_type_hint
-        response = send(
-            self.session,
-            "POST",
-            url,
-            timeout=self.timeout,
-            what="the introspection request",
-            data=form,
-            auth=auth or self.auth,
-        )
-        if response.status_code >= 400:
-            raise error_from_response(response, what="the introspection request")
+        response = self._token_management_call(url, token, token_type_hint, auth, what="the introspection request")
         return parse_json(response, what="the introspection response")
 
     def revoke(self, token: str, *, auth: AuthBase | None = None, token_type_hint: str | None = None) -> int:
         """POST ``/as/revoke`` (RFC 7009). Returns the HTTP status (200 even for unknown tokens)."""
         url = self.endpoints.revocation_endpoint or f"{self.endpoints.issuer}/revoke"
+        return self._token_management_call(url, token, token_type_hint, auth, what="the revocation request").status_code
+
+    def _token_management_call(
+        self, url: str, token: str, token_type_hint: str | None, auth: AuthBase | None, *, what: str
+    ) -> requests.Response:
+        # RFC 7662 §2.1 / RFC 7009 §2.1: the same form, and the client authenticates as at the token endpoint.
         form = {"token": token}
         if token_type_hint:
             form["token_type_hint"] = token_type_hint
-        response = send(
-            self.session,
-            "POST",
-            url,
-            timeout=self.timeout,
-            what="the revocation request",
-            data=form,
-            auth=auth or self.auth,
-        )
+        response = send(self.session, "POST", url, timeout=self.timeout, what=what, data=form, auth=auth or self.auth)
         if response.status_code >= 400:
-            raise error_from_response(response, what="the revocation request")
-        return response.status_code
+            raise error_from_response(response, what=what)
+        return response
 
     def explain(self, error: Exception | TokenResponse, *, assertion: str | None = None) -> Explanation:
         """Ranked likely causes of a failed call, using this client's context: the assertion it sent, its

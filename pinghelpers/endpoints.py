@@ -163,7 +163,19 @@ class Endpoints:
         """
         base = _check_base_url(auth_path, setting="PINGONE_AUTH_PATH")
         env = validate_env_id(env_id)
-        issuer = f"{base}/{env}/as"
+        return cls._pingone(
+            f"{base}/{env}/as",
+            env_id=env,
+            auth_path=base,
+            flows_base=f"{base}/{env}/flows",
+            api_path=(api_path.rstrip("/") if api_path else None),
+            signon_base=(signon_base.rstrip("/") if signon_base else None),
+            region=region,
+        )
+
+    @classmethod
+    def _pingone(cls, issuer: str, **pingone: Any) -> Endpoints:
+        """PingOne's fixed layout under an issuer ``…/as``: the Go SDK's path constants (/as/authorize, …)."""
         return cls(
             issuer=issuer,
             authorization_endpoint=f"{issuer}/authorize",
@@ -174,12 +186,7 @@ class Endpoints:
             revocation_endpoint=f"{issuer}/revoke",
             end_session_endpoint=f"{issuer}/signoff",
             pushed_authorization_request_endpoint=f"{issuer}/par",
-            env_id=env,
-            auth_path=base,
-            flows_base=f"{base}/{env}/flows",
-            api_path=(api_path.rstrip("/") if api_path else None),
-            signon_base=(signon_base.rstrip("/") if signon_base else None),
-            region=region,
+            **pingone,
         )
 
     @classmethod
@@ -205,20 +212,11 @@ class Endpoints:
         """
         raw = domain.strip()
         base = _check_base_url(raw if "://" in raw else f"https://{raw}", setting="PINGONE_CUSTOM_DOMAIN")
-        issuer = f"{base}/as"
         env = validate_env_id(env_id) if env_id else None
         region = normalize_region(region)
         tld = REGIONS[region]
-        return cls(
-            issuer=issuer,
-            authorization_endpoint=f"{issuer}/authorize",
-            token_endpoint=f"{issuer}/token",
-            jwks_uri=f"{issuer}/jwks",
-            userinfo_endpoint=f"{issuer}/userinfo",
-            introspection_endpoint=f"{issuer}/introspect",
-            revocation_endpoint=f"{issuer}/revoke",
-            end_session_endpoint=f"{issuer}/signoff",
-            pushed_authorization_request_endpoint=f"{issuer}/par",
+        return cls._pingone(
+            f"{base}/as",
             env_id=env,
             auth_path=base,
             flows_base=f"{base}/flows",
