@@ -47,10 +47,15 @@ PLATFORM_MESSAGES = {
 }
 
 
+# json.dumps(body, separators=(",", ":")) builds a new encoder on every call; one shared encoder with the same
+# options gives the same text (every sandbox response is JSON, so this is on every hot path).
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
+
+
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """A compact JSON response (``application/json``)."""
     return Response(
-        json.dumps(body, separators=(",", ":")),
+        _COMPACT_JSON.encode(body),
         status=status,
         headers=headers or {},
         mimetype="application/json",
