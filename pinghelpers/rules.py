@@ -334,6 +334,39 @@ def check_assertion(
     >>> checklist = check_assertion(token, client_id=cid, audiences=[ep.token_endpoint], secret=secret)
     >>> checklist.ok, [i.rule.id for i in checklist.failures]
     """
+    try:
+        decoded = decode_compact(assertion)
+    except ValueError as exc:
+        return Checklist((CheckItem(RULES["compact-jws"], False, str(exc)),))
+    return _check_decoded(
+        assertion,
+        decoded,
+        client_id=client_id,
+        audiences=audiences,
+        secret=secret,
+        verify_signature=verify_signature,
+        method=method,
+        assertion_type=assertion_type,
+        now=now,
+    )
+
+
+def _check_decoded(
+    assertion: str,
+    decoded: tuple[dict[str, Any], dict[str, Any], bytes, bytes],
+    *,
+    client_id: str,
+    audiences: Sequence[str] | str,
+    secret: Any,
+    verify_signature: SignatureVerifier | None,
+    method: str,
+    assertion_type: str | None,
+    now: float | None,
+) -> Checklist:
+    """:func:`check_assertion` after the compact-JWS rule passed; ``decoded`` is ``decode_compact(assertion)``.
+
+    Separate so the sandbox, which decodes the assertion once to find the app, need not decode it twice.
+    """
     now_ts = time.time() if now is None else float(now)
     accepted = (audiences,) if isinstance(audiences, str) else tuple(audiences)
     items: list[CheckItem] = []
@@ -341,11 +374,7 @@ def check_assertion(
     def add(rule_id: str, passed: bool | None, detail: str = "") -> None:
         items.append(CheckItem(RULES[rule_id], passed, detail))
 
-    try:
-        header, claims, signing_input, signature = decode_compact(assertion)
-    except ValueError as exc:
-        add("compact-jws", False, str(exc))
-        return Checklist(tuple(items))
+    header, claims, signing_input, signature = decoded
     add("compact-jws", True, "three base64url parts; header and payload are JSON objects")
 
     if assertion_type is not None:
@@ -415,12 +444,9 @@ def check_assertion(
         exp_value = float(exp)  # type: ignore[arg-type]  # _is_number checked it
         add("exp-present", True, f"exp = {int(exp_value)}")
         delta = exp_value - now_ts
-        add("exp-not-expired", delta > 0, f"expires {_fmt_delta(delta)}")
-        add(
-            "exp-within-one-hour",
-            delta <= MAX_ASSERTION_LIFETIME,
-            f"expires {_fmt_delta(delta)} (limit: 1h00m)",
-        )
+        expires = f"expires {_fmt_delta(delta)}"
+        add("exp-not-expired", delta > 0, expires)
+        add("exp-within-one-hour", delta <= MAX_ASSERTION_LIFETIME, f"{expires} (limit: 1h00m)")
 
     nbf = claims.get("nbf")
     if nbf is None:
@@ -442,16 +468,18 @@ def _near_miss(value: str, accepted: Iterable[str]) -> bool:
     return any(norm(value) == norm(a) for a in accepted)
 
 
+_HMAC_DIGESTS = {"HS256": "sha256", "HS384": "sha384", "HS512": "sha512"}
+
+
 def _verify_hmac(alg: str, signing_input: bytes, signature: bytes, secret: Any) -> tuple[bool, str]:
-    import hashlib
-    import hmac
+    import hmac  # here, not at the top: keeps hashlib/OpenSSL out of `import pinghelpers`
 
     key_text = secret.reveal() if hasattr(secret, "reveal") else str(secret)
     key = key_text.encode("utf-8")
     if not key:
         return False, "the client secret is empty"
-    digest = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}[alg]
-    expected = hmac.new(key, signing_input, digest).digest()
+    # hmac.digest: the one-shot C path (no HMAC object), same result as hmac.new(...).digest().
+    expected = hmac.digest(key, signing_input, _HMAC_DIGESTS[alg])
     if hmac.compare_digest(expected, signature):
         return True, f"{alg} signature verifies with the client secret"
     return False, f"{alg} signature does not verify with the client secret"
