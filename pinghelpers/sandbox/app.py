@@ -21,7 +21,7 @@ import logging
 import secrets
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from html import escape
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode
@@ -96,6 +96,7 @@ def _with_query(url: str, query: dict[str, str]) -> str:
 
 
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+_ROUTE_CACHE_SIZE = 1024
 
 
 class SandboxApp:
@@ -122,6 +123,10 @@ class SandboxApp:
             "client_credentials": self._grant_client_credentials,
         }
         self.url_map = Map([])
+        # (PATH_INFO, REQUEST_METHOD) → what url_map matched for it. Werkzeug's bind_to_environ + match cost
+        # about as much as a whole flow handler; a match depends only on these two (no host rules, no
+        # subdomains; websocket upgrades are never cached), so repeats skip it. Bounded: flow ids vary.
+        self._routes: dict[tuple[str, str], tuple[str, Mapping[str, Any]]] = {}
         table: Iterable[tuple[str, str, tuple[str, ...], Callable[..., Response]]] = (
             ("/<env_id>/as/.well-known/openid-configuration", "discovery", ("GET",), self.discovery),
             ("/<env_id>/as/jwks", "jwks", ("GET",), self.jwks),
@@ -155,6 +160,7 @@ class SandboxApp:
     ) -> None:
         """Add a route. ``fault_name`` is the endpoint name faults target (default: ``endpoint``)."""
         self.url_map.add(Rule(path, endpoint=endpoint, methods=list(methods), strict_slashes=False))
+        self._routes.clear()
         self.handlers[endpoint] = handler
         self.fault_names[endpoint] = fault_name or endpoint
 
@@ -169,10 +175,9 @@ class SandboxApp:
 
     def dispatch(self, request: Request) -> Response:
         """Route, apply an armed request-level fault, run the handler; every failure becomes a PingOne error."""
-        adapter = self.url_map.bind_to_environ(request.environ)
         try:
             try:
-                endpoint, args = adapter.match()
+                endpoint, args = self._match(request.environ)
             except NotFound:
                 raise platform_error(404, "NOT_FOUND") from None
             except HTTPException as exc:  # 405 and friends
@@ -216,6 +221,25 @@ class SandboxApp:
         except Exception:  # never a traceback over HTTP; the log has it
             log.exception("sandbox handler failed for %s %s", request.method, request.path)
             return platform_error(500, "UNEXPECTED_ERROR").response()
+
+    def _match(self, environ: dict[str, Any]) -> tuple[str, Mapping[str, Any]]:
+        """``url_map``'s (endpoint, arguments) for this request, from the route cache when seen before.
+
+        Only successful matches are cached (404, 405 and redirects are raised by Werkzeug every time). The
+        arguments dict is shared between hits: callers only read it.
+        """
+        cacheable = "HTTP_UPGRADE" not in environ  # a websocket upgrade changes the scheme Werkzeug matches
+        key = (str(environ.get("PATH_INFO", "")), str(environ.get("REQUEST_METHOD", "")))
+        if cacheable:
+            hit = self._routes.get(key)
+            if hit is not None:
+                return hit
+        endpoint, args = self.url_map.bind_to_environ(environ).match()
+        if cacheable:
+            if len(self._routes) >= _ROUTE_CACHE_SIZE:
+                self._routes.clear()  # crude but enough: the hot keys return within a few requests
+            self._routes[key] = (str(endpoint), args)
+        return str(endpoint), args
 
     def _apply_fault(self, fault: Fault) -> Response | None:
         if fault.name == "server_error":
