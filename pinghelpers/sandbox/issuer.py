@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import secrets
 import threading
 import time
@@ -20,7 +19,7 @@ from typing import Any
 import jwt
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from ..secret import Secret
@@ -64,14 +63,6 @@ FLOW_IDLE_TIMEOUT = 15 * 60  # PingOne: flows expire after 15 minutes of inactiv
 ACCESS_TOKEN_LIFETIME = 3600
 ID_TOKEN_LIFETIME = 3600
 REFRESH_TOKEN_LIFETIME = 2592000
-
-
-# Issuer.sign's fixed parts, built once: the JSON encoder json.dumps(separators=(",", ":")) would build per
-# call (same options, same output), and RS256's padding and hash.
-_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
-_PKCS1V15 = padding.PKCS1v15()
-_SHA256 = hashes.SHA256()
-_TIME_CLAIMS = ("exp", "iat", "nbf")
 
 
 def _b64url(data: bytes) -> str:
@@ -312,7 +303,6 @@ class Issuer:
         # session id (sid) → refresh tokens bound to it (signoff ends the session and its refresh tokens)
         self.session_tokens: dict[str, list[str]] = {}
         self._added = 0
-        self._headers: dict[tuple[str, str | None], str] = {}  # (kid, typ) → JOSE header segment
 
     def now(self) -> float:
         return self._clock() + self.clock_offset
@@ -383,36 +373,14 @@ class Issuer:
 
     # -- tokens -------------------------------------------------------------------------------------
     def sign(self, claims: dict[str, Any], *, typ: str | None = None) -> str:
-        """An RS256 JWT of ``claims`` — byte for byte what ``jwt.encode(..., algorithm="RS256")`` returns.
+        """An RS256 JWT of ``claims`` with this issuer's ``kid``, minted by PyJWT.
 
-        Built here rather than through PyJWT because the token endpoint signs twice per exchange and PyJWT's
-        generic path (header validation, a new JSON encoder per dump, algorithm lookup) cost about a third
-        of the RSA signature itself. PKCS#1 v1.5 is deterministic, so tests compare the two outputs exactly.
+        (A hand-rolled signer measured ~0.05 ms faster per token; the project's rule is real JWTs via PyJWT.)
         """
-        if not all(isinstance(claims.get(name), (int, float, str, type(None))) for name in _TIME_CLAIMS) or not (
-            isinstance(claims.get("iss", ""), str)
-        ):
-            # datetime claims (PyJWT converts them) or a non-string iss (PyJWT refuses it): PyJWT's own path.
-            return jwt.encode(claims, self.key.private_key, algorithm="RS256", headers=self._jwt_headers(typ))
-        signing_input = f"{self._header_segment(typ)}.{_b64url(_COMPACT_JSON.encode(claims).encode())}"
-        signature = self.key.private_key.sign(signing_input.encode("ascii"), _PKCS1V15, _SHA256)
-        return f"{signing_input}.{_b64url(signature)}"
-
-    def _jwt_headers(self, typ: str | None) -> dict[str, Any]:
         headers: dict[str, Any] = {"kid": self.key.kid}
         if typ:
             headers["typ"] = typ
-        return headers
-
-    def _header_segment(self, typ: str | None) -> str:
-        """The base64url JOSE header for ``typ``, as PyJWT builds it (defaults, sorted keys); computed once."""
-        cache_key = (self.key.kid, typ)
-        segment = self._headers.get(cache_key)
-        if segment is None:
-            header = {"typ": "JWT", "alg": "RS256", **self._jwt_headers(typ)}
-            segment = _b64url(json.dumps(header, separators=(",", ":"), sort_keys=True).encode())
-            self._headers[cache_key] = segment
-        return segment
+        return jwt.encode(claims, self.key.private_key, algorithm="RS256", headers=headers)
 
     def verify(self, token: str, *, verify_exp: bool = True) -> dict[str, Any] | None:
         """The claims of a token this issuer signed, or ``None`` (bad signature, malformed, expired)."""
