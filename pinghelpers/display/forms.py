@@ -94,10 +94,7 @@ class ExchangeForm:
             from .html import token_response_html
 
             # The whole answer under the button, so a learner who clicks sees what came back.
-            self.status.value = (
-                "<span style='color:#1a7f37'><b>HTTP 200</b> — tokens received</span>"
-                + token_response_html(self.result)
-            )
+            self.status.value = token_response_html(self.result)
         else:
             err = self.result.error
             self.status.value = (

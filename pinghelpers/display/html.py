@@ -287,7 +287,7 @@ def token_response_html(response: Any) -> str:
     body = masked_body(response.body)
     parts = [
         f"<p style='color:{colour};font-weight:bold'>HTTP {status}</p>",
-        f"<pre>{escape(json.dumps(body, indent=2) if body is not None else '(no body)')}</pre>",
+        f"<pre>{escape(json.dumps(body, indent=2, ensure_ascii=False) if body is not None else '(no body)')}</pre>",
     ]
     error = getattr(response, "error", None)
     if error is not None and getattr(error, "fix", None):
