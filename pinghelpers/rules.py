@@ -132,7 +132,7 @@ RULES: dict[str, Rule] = {
             "aud-accepted",
             "aud",
             "aud is the full URL of the token endpoint, the issuer, or the endpoint being called",
-            "set aud to the token endpoint URL exactly, e.g. https://auth.pingone.com/{envID}/as/token "
+            "set aud to the token endpoint URL exactly, e.g. https://auth.pingone.<tld>/{envID}/as/token "
             "(same scheme and host, no trailing slash)",
             "RFC 7523 §3 (3); " + _PINGONE_CSJ,
         ),
