@@ -30,7 +30,9 @@ _EXAMPLE_SUFFIXES = (".example.com", ".example.net", ".example.org", "example.co
 _REFERENCE_HOSTS = {"developer.pingidentity.com", "docs.pingidentity.com", "www.rfc-editor.org", "openid.net"}
 # A PingOne host may appear only in URLs built locally for the workbook's example IDs (notebook 1 shows the
 # URL patterns); any other environment ID means the output came from someone's real environment.
-_PINGONE_HOST = re.compile(r"^(auth|api|apps)\.pingone\.(com|ca|eu|com\.au|sg|asia)$")
+# A PingOne host of a real region, or the region-neutral pattern `auth.pingone.<tld>` used in fix texts (the
+# URL match stops at '<' or its HTML escape, leaving "auth.pingone." or "auth.pingone.&lt;tld&gt;").
+_PINGONE_HOST = re.compile(r"^(auth|api|apps)\.pingone\.(com|ca|eu|com\.au|sg|asia|&lt;tld&gt;|)$")
 _EXAMPLE_IDS = {DEFAULT_ENV_ID, DEFAULT_CLIENT_ID}
 _URL = re.compile(r"https?://([^/\s'\"<>\\]+)([^\s'\"<>\\]*)")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
