@@ -67,7 +67,9 @@ def timeline_html(
     lo, hi = min(points.values()) - 60, max(points.values()) + 60
     span = hi - lo or 1.0
     marks = []
-    for name, ts in sorted(points.items(), key=lambda kv: kv[1]):
+    # Marks are placed by `left:`; their order in the HTML follows the claims' order, not their times, so the
+    # same claims always give the same markup (auth_time and iat often tie, or differ by a second).
+    for name, ts in points.items():
         left = 100 * (ts - lo) / span
         late = limit is not None and ts > ref + limit
         colour = "#cf222e" if name == "exp" and (ts <= ref or late) else "#24292f"
