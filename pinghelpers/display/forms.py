@@ -27,7 +27,22 @@ __all__ = [
 ]
 
 
-class ExchangeForm:
+class _Form:
+    """What every form shares: Jupyter displays its ``widget``; a refusal is shown in red, never raised."""
+
+    widget: Any
+    status: Any
+    error: PingHelpersError | None
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def _show_error(self, label: str, exc: PingHelpersError) -> None:
+        self.error = exc
+        self.status.value = f"<span style='color:#cf222e'><b>{escape(label)}:</b> {escape(str(exc))}</span>"
+
+
+class ExchangeForm(_Form):
     """The exchange-the-code form. ``widget`` is what the notebook displays."""
 
     def __init__(self, settings: Settings, *, code: str = "", code_verifier: str | None = None) -> None:
@@ -87,8 +102,8 @@ class ExchangeForm:
             with PingOneClient(self.settings()) as client:
                 self.result = client.exchange_code(self.code.value, code_verifier=self.code_verifier, check=False)
         except PingHelpersError as exc:
-            self.error, self.result = exc, None
-            self.status.value = f"<span style='color:#cf222e'><b>Not sent:</b> {escape(str(exc))}</span>"
+            self.result = None
+            self._show_error("Not sent", exc)
             return None
         if self.result.ok:
             from .html import token_response_html
@@ -102,9 +117,6 @@ class ExchangeForm:
                 f"</b></span><br>{explain(err)._repr_html_() if err else ''}"
             )
         return self.result
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
 
     def __repr__(self) -> str:
         return f"ExchangeForm(env_id={self.env_id.value!r}, client_id={self.client_id.value!r})"
@@ -130,7 +142,7 @@ LOCATION_CHOICES: tuple[tuple[str, str], ...] = (
 )
 
 
-class TargetForm:
+class TargetForm(_Form):
     """Region (or custom domain, or auth path), environment ID, client ID, secret and redirect URI.
 
     ``Check`` validates the values and works out every endpoint URL — no request is sent. The outcome lands in
@@ -213,8 +225,8 @@ class TargetForm:
             settings.require("client_id")
             token_endpoint = settings.endpoints().token_endpoint if not settings.issuer else settings.issuer
         except PingHelpersError as exc:
-            self.error, self.result = exc, None
-            self.status.value = f"<span style='color:#cf222e'><b>Not valid:</b> {escape(str(exc))}</span>"
+            self.result = None
+            self._show_error("Not valid", exc)
             return None
         self.result = settings
         self.status.value = (
@@ -222,9 +234,6 @@ class TargetForm:
             f"<code>{escape(token_endpoint)}</code>"
         )
         return settings
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
 
     def __repr__(self) -> str:
         return f"TargetForm(where={self.where.value!r}, env_id={self.env_id.value!r})"
@@ -238,7 +247,7 @@ def target_form(settings: Settings) -> TargetForm:
 # -- notebook 4: sign on ----------------------------------------------------------------------------------
 
 
-class SignOnForm:
+class SignOnForm(_Form):
     """Username and password (a ``Password`` widget) for the flows API's ``usernamePassword.check``.
 
     ``Sign on`` posts them to the flow with ``client.check_username_password``; the resulting flow lands in
@@ -267,14 +276,10 @@ class SignOnForm:
         try:
             self.flow = self.client.check_username_password(self.flow, self.username.value, self.password.value)
         except PingHelpersError as exc:
-            self.error = exc
-            self.status.value = f"<span style='color:#cf222e'><b>Refused:</b> {escape(str(exc))}</span>"
+            self._show_error("Refused", exc)
             return None
         self.status.value = f"flow status: <code>{escape(self.flow.status)}</code>"
         return self.flow
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
 
     def __repr__(self) -> str:
         return f"SignOnForm(username={self.username.value!r})"
@@ -285,7 +290,7 @@ def sign_on_form(client: Any, flow: Any, **kwargs: Any) -> SignOnForm:
     return SignOnForm(client, flow, **kwargs)
 
 
-class RedirectForm:
+class RedirectForm(_Form):
     """Paste the URL the browser was sent back to (or just the code); ``Read`` extracts the code.
 
     The ``state`` in the URL must match the one this notebook sent (RFC 6749 §10.12), else it is refused.
@@ -317,14 +322,10 @@ class RedirectForm:
         try:
             self.code = code_from(self.url.value, expected_state=self.expected_state)
         except PingHelpersError as exc:
-            self.error = exc
-            self.status.value = f"<span style='color:#cf222e'><b>Refused:</b> {escape(str(exc))}</span>"
+            self._show_error("Refused", exc)
             return None
         self.status.value = f"<span style='color:#1a7f37'><b>code read</b></span> ({len(self.code)} characters)"
         return self.code
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
 
     def __repr__(self) -> str:
         return "RedirectForm()"
