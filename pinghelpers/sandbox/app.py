@@ -42,6 +42,7 @@ from ..secret import Secret
 from .errors import (
     PLATFORM_MESSAGES,
     SandboxError,
+    detail_error,
     invalid_token,
     json_response,
     oauth_error,
@@ -88,7 +89,7 @@ def _iso(ts: float) -> str:
 
 def _invalid_data(target: str, message: str, *, code: str = "INVALID_VALUE") -> SandboxError:
     """PingOne's generic validation failure (400 INVALID_DATA) with one detail naming the field."""
-    return platform_error(400, "INVALID_DATA", details=[{"code": code, "target": target, "message": message}])
+    return detail_error(400, "INVALID_DATA", code, target, message)
 
 
 def _with_query(url: str, query: dict[str, str]) -> str:
@@ -205,16 +206,12 @@ class SandboxApp:
         except SandboxError as exc:
             return exc.response()
         except RequestEntityTooLarge:
-            return platform_error(
+            return detail_error(
                 413,
                 "REQUEST_FAILED",
-                details=[
-                    {
-                        "code": "SIZE_LIMIT_EXCEEDED",
-                        "target": "body",
-                        "message": f"Request bodies are limited to {MAX_BODY_BYTES} bytes.",
-                    }
-                ],
+                "SIZE_LIMIT_EXCEEDED",
+                "body",
+                f"Request bodies are limited to {MAX_BODY_BYTES} bytes.",
             ).response()
         except HTTPException as exc:
             return platform_error(exc.code or 400, "INVALID_REQUEST").response()
@@ -343,16 +340,12 @@ class SandboxApp:
         # a sandbox exposed with --allow-remote must not let the class break each other's flows.
         remote = request.remote_addr or ""
         if not self.admin_enabled or not (remote.startswith("127.") or remote in ("::1", "::ffff:127.0.0.1")):
-            raise platform_error(
+            raise detail_error(
                 403,
                 "ACCESS_FAILED",
-                details=[
-                    {
-                        "code": "INSUFFICIENT_PERMISSIONS",
-                        "target": "remote address",
-                        "message": "The fault switch answers loopback callers only.",
-                    }
-                ],
+                "INSUFFICIENT_PERMISSIONS",
+                "remote address",
+                "The fault switch answers loopback callers only.",
             )
         if request.method == "POST":
             try:
@@ -510,29 +503,20 @@ class SandboxApp:
             return json_response(self._flow_json(env, flow), headers=dict(_NO_STORE))
         ctype = (request.mimetype or "").lower()
         if ctype != USERNAME_PASSWORD_CHECK.lower():
-            raise platform_error(
+            raise detail_error(
                 415,
                 "INVALID_REQUEST",
-                details=[
-                    {
-                        "code": "INVALID_VALUE",
-                        "target": "Content-Type",
-                        "message": f"Unsupported flow action {ctype or '(none)'}; the local sandbox supports "
-                        f"{USERNAME_PASSWORD_CHECK}",
-                    }
-                ],
+                "INVALID_VALUE",
+                "Content-Type",
+                f"Unsupported flow action {ctype or '(none)'}; the local sandbox supports {USERNAME_PASSWORD_CHECK}",
             )
         if flow.status != "USERNAME_PASSWORD_REQUIRED":
-            raise platform_error(
+            raise detail_error(
                 400,
                 "REQUEST_FAILED",
-                details=[
-                    {
-                        "code": "INVALID_VALUE",
-                        "target": "status",
-                        "message": f"The flow is in status {flow.status}; usernamePassword.check is not allowed",
-                    }
-                ],
+                "INVALID_VALUE",
+                "status",
+                f"The flow is in status {flow.status}; usernamePassword.check is not allowed",
             )
         try:
             body = json.loads(request.get_data(as_text=True) or "")
@@ -569,17 +553,13 @@ class SandboxApp:
                     flow.status = "FAILED"
             # PingOne (observed in Ping's SDK fixtures): 400 INVALID_DATA, detail INVALID_VALUE on password,
             # innerError.failuresRemaining. An unknown username gets the same answer (no user enumeration).
-            raise platform_error(
+            raise detail_error(
                 400,
                 "INVALID_DATA",
-                details=[
-                    {
-                        "code": "INVALID_VALUE",
-                        "target": "password",
-                        "message": "The provided password did not match provisioned password",
-                        "innerError": {"failuresRemaining": remaining},
-                    }
-                ],
+                "INVALID_VALUE",
+                "password",
+                "The provided password did not match provisioned password",
+                inner={"failuresRemaining": remaining},
             )
         assert user is not None
         st = str(uuid.uuid4())
@@ -640,16 +620,12 @@ class SandboxApp:
         flow = self._live_flow(env, request.args.get("flowId", ""))
         st = request.cookies.get("ST")
         if flow.status != "COMPLETED" or not st or st != flow.session_token:
-            raise platform_error(
+            raise detail_error(
                 401,
                 "ACCESS_FAILED",
-                details=[
-                    {
-                        "code": "INVALID_TOKEN",
-                        "target": "Authentication Credentials",
-                        "message": "The authorization token is either missing or invalid, or it has expired.",
-                    }
-                ],
+                "INVALID_TOKEN",
+                "Authentication Credentials",
+                "The authorization token is either missing or invalid, or it has expired.",
             )
         params = flow.params
         code = str(uuid.uuid4())

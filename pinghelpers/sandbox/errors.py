@@ -125,6 +125,22 @@ def platform_error(
     return SandboxError(status, code, message, kind="platform", details=details, headers=headers)
 
 
+def detail_error(
+    status: int,
+    code: str,
+    detail_code: str,
+    target: str,
+    message: str,
+    *,
+    inner: dict[str, Any] | None = None,
+) -> SandboxError:
+    """A platform error with one detail — PingOne's usual shape: ``details: [{code, target, message}]``."""
+    detail: dict[str, Any] = {"code": detail_code, "target": target, "message": message}
+    if inner is not None:
+        detail["innerError"] = inner
+    return platform_error(status, code, details=[detail])
+
+
 def unsupported_auth() -> SandboxError:
     """A client authentication method the app is not configured for.
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.wrappers import Request, Response
 
 from ..secret import Secret
-from .errors import SandboxError, invalid_token, json_response, platform_error
+from .errors import SandboxError, detail_error, invalid_token, json_response, platform_error
 from .faults import Fault
 from .issuer import (
     APP_TYPES,
@@ -121,16 +121,12 @@ class ManagementAPI:
     def _body(self, request: Request, *, media_types: tuple[str, ...] = _JSON_TYPES) -> dict[str, Any]:
         ctype = (request.mimetype or "").lower()
         if ctype not in media_types:
-            raise platform_error(
+            raise detail_error(
                 415,
                 "INVALID_REQUEST",
-                details=[
-                    {
-                        "code": "INVALID_VALUE",
-                        "target": "Content-Type",
-                        "message": f"Content-Type must be {' or '.join(media_types)} (got {ctype or 'none'}).",
-                    }
-                ],
+                "INVALID_VALUE",
+                "Content-Type",
+                f"Content-Type must be {' or '.join(media_types)} (got {ctype or 'none'}).",
             )
         try:
             body = json.loads(request.get_data(as_text=True) or "")
