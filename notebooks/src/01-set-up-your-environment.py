@@ -23,6 +23,8 @@
 # `PINGONE_*` settings are in the environment or a `.env` file).
 
 # %%
+from urllib.parse import urlsplit
+
 import ipywidgets as W
 from IPython.display import HTML
 from pinghelpers import Endpoints, Settings
@@ -75,7 +77,8 @@ for label, ep in [
     ("region EU", Endpoints.from_region(env_id, "EU")),
     ("custom domain", Endpoints.from_custom_domain("auth.example.com", env_id=env_id)),
 ]:
-    print(f"{label:14} issuer {ep.issuer}\n{'':14} token  {ep.token_endpoint}")
+    token = urlsplit(ep.token_endpoint)  # shown as host + path pattern: this notebook calls no live host
+    print(f"{label:14} host {token.netloc:18} token endpoint path {token.path.replace(env_id, '{envID}')}")
 
 # %% [markdown]
 # ## 2. The discovery document
@@ -113,8 +116,9 @@ postman_file
 
 # %%
 imported = Settings.from_postman(postman_file.value)
-print(imported)
-print("token endpoint:", imported.endpoints().token_endpoint)
+print({k: v for k, v in imported.as_dict().items() if k in ("region", "env_id", "client_id", "redirect_uri")})
+token = urlsplit(imported.endpoints().token_endpoint)
+print("token endpoint: host", token.netloc, "path", token.path)
 
 # %% [markdown]
 # The other way round: the target's settings as a Postman environment. Secrets are typed `secret` and written
