@@ -31,6 +31,34 @@ def sandbox_env() -> dict[str, str]:
     return env
 
 
+def execute_in_place(
+    path: Path, *, env: dict[str, str], cwd: Path, timeout: int, allow_errors: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """Run a notebook top to bottom in a fresh python3 kernel, outputs written back, widget state not stored.
+
+    stdout/stderr are captured: nbconvert's stderr ends with the failing cell and its traceback.
+    """
+    return subprocess.run(
+        [
+            str(BIN / "jupyter"),
+            "nbconvert",
+            "--to",
+            "notebook",
+            "--execute",
+            "--inplace",
+            *(["--allow-errors"] if allow_errors else []),
+            f"--ExecutePreprocessor.timeout={timeout}",
+            "--ExecutePreprocessor.kernel_name=python3",
+            "--NotebookClient.store_widget_state=False",
+            str(path),
+        ],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+    )
+
+
 def sources(names: list[str]) -> list[Path]:
     found = sorted(SRC_DIR.glob("*.py"))
     if names:
@@ -50,24 +78,7 @@ def build(names: list[str]) -> int:
             env=env,
         )
         start = time.perf_counter()
-        run = subprocess.run(
-            [
-                str(BIN / "jupyter"),
-                "nbconvert",
-                "--to",
-                "notebook",
-                "--execute",
-                "--inplace",
-                "--ExecutePreprocessor.timeout=120",
-                "--ExecutePreprocessor.kernel_name=python3",
-                "--NotebookClient.store_widget_state=False",
-                str(target),
-            ],
-            env=env,
-            cwd=NB_DIR,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        run = execute_in_place(target, env=env, cwd=NB_DIR, timeout=120)
         if run.returncode != 0:
             # nbconvert's stderr ends with the failing cell and its traceback: show that, not a CalledProcessError.
             tail = "\n".join(run.stderr.strip().splitlines()[-40:])
@@ -158,25 +169,7 @@ def live_check(names: list[str]) -> int:
             for src in sources(names):
                 copy = Path(tmp) / f"{src.stem}.ipynb"
                 start = time.perf_counter()
-                run = subprocess.run(
-                    [
-                        str(BIN / "jupyter"),
-                        "nbconvert",
-                        "--to",
-                        "notebook",
-                        "--execute",
-                        "--inplace",
-                        "--allow-errors",
-                        "--ExecutePreprocessor.timeout=60",
-                        "--ExecutePreprocessor.kernel_name=python3",
-                        "--NotebookClient.store_widget_state=False",
-                        str(copy),
-                    ],
-                    env=env,
-                    cwd=tmp,
-                    capture_output=True,
-                    text=True,
-                )
+                run = execute_in_place(copy, env=env, cwd=Path(tmp), timeout=60, allow_errors=True)
                 cells = json.loads(copy.read_text())["cells"] if run.returncode == 0 else []
                 errors = [
                     f"cell {i}: {o['ename']}: {o['evalue'][:200]}"
