@@ -20,6 +20,7 @@ import os
 import socket
 import threading
 import warnings
+from http import HTTPStatus
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -102,6 +103,9 @@ class _QuietHandler(WSGIRequestHandler):
     """
 
     timeout = KEEP_ALIVE_IDLE
+    # Buffered writes: the status line, headers and body leave in one send (Werkzeug flushes after each
+    # body chunk). Unbuffered, every response was two sends — two packets, two wake-ups of the client.
+    wbufsize = 64 * 1024
     _body: _MeteredBody | None = None
     _socket_reader: Any = None
 
@@ -117,7 +121,17 @@ class _QuietHandler(WSGIRequestHandler):
         live = getattr(self.server, "live_connections", None)
         if live is not None:
             live.discard(self.connection)
-        super().finish()
+        try:
+            super().finish()
+        except OSError:
+            # The client left with an answer still in the write buffer: socketserver's finish() flushes, and
+            # its close() flushes again and raises before the read side is closed — which would keep the
+            # socket's descriptor open until garbage collection. Close both halves regardless.
+            for stream in (self.wfile, self.rfile):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
 
     def handle_one_request(self) -> None:
         self._body = None  # nothing from the previous request on this connection carries over
@@ -134,6 +148,19 @@ class _QuietHandler(WSGIRequestHandler):
                 self._body = _MeteredBody(self.rfile, length)
                 environ["wsgi.input"] = self._body
         return environ
+
+    def handle_expect_100(self) -> bool:
+        """``Expect: 100-continue``: the interim answer, once, flushed.
+
+        http.server sends it while parsing the request and Werkzeug's ``run_wsgi`` sends it again (a client saw
+        two). With buffered writes it must also be flushed, or it waits in the buffer while the client waits for
+        it before sending the body.
+        """
+        self.send_response_only(HTTPStatus.CONTINUE)
+        self.end_headers()
+        self.wfile.flush()
+        del self.headers["Expect"]  # Werkzeug's run_wsgi checks it to send its own copy
+        return True
 
     def run_wsgi(self) -> None:
         self._socket_reader = None
