@@ -193,13 +193,16 @@ def sandbox_process(*, client_secret: str | None = None) -> Iterator[SandboxProc
 
 
 # -- the full flow --------------------------------------------------------------------------------------------------
-def full_flow(client: Any) -> str:
+def full_flow(client: Any, *, response_mode: str | None = None) -> str:
     """authorize → flows API (username/password) → resume → token. Returns the access token.
 
-    Cookies are cleared first so every flow signs on with the password (no ST session shortcut).
+    Cookies are cleared first so every flow signs on with the password (no ST session shortcut). The default
+    is the hosted-page path a browser takes (authorize 302 → read the flow → password → resume 302 → token:
+    five requests); ``response_mode="pi.flow"`` is PingOne's redirect-less mode for custom sign-on UIs
+    (authorize answers with the flow itself, resume with the code in JSON: four requests).
     """
     client.session.cookies.clear()
-    request = client.authorization_request()
+    request = client.authorization_request(response_mode=response_mode)
     result = client.sign_on(request)
     tokens = client.exchange_code(result.code, code_verifier=request.code_verifier, decode=False)
     token = tokens.access_token
