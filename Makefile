@@ -10,7 +10,7 @@ NBVAL := $(BIN)/pytest -p no:cacheprovider -o addopts= -o filterwarnings= --nbva
 	--nbval-sanitize-with notebooks/nbval_sanitize.cfg --nbval-cell-timeout=120
 export PINGHELPERS_TARGET ?=
 
-.PHONY: setup lab test lint typecheck unit nbval notebooks check-notebooks clean fuzz load hygiene bench
+.PHONY: setup lab test lint typecheck unit nbval notebooks check-notebooks clean fuzz load hygiene bench bench-servers
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -83,6 +83,15 @@ hygiene: setup
 # bench: every figure with its same-run baseline and ratio (see README "Benchmarks")
 bench: setup
 	$(BIN)/python -m benchmarks.run
+
+# bench-servers: alternative WSGI servers for the local sandbox (server CPU/request, p50; 1 and 2 clients),
+# a few minutes. Their packages are not project dependencies: they go into a venv of their own, .venv-servers.
+SERVERS_VENV := .venv-servers
+bench-servers:
+	@test -x $(SERVERS_VENV)/bin/python || $(PYTHON) -m venv $(SERVERS_VENV)
+	@set -o pipefail; $(SERVERS_VENV)/bin/python -m pip install -q --disable-pip-version-check \
+		-r requirements.txt -e . -r benchmarks/servers/requirements.txt 2>&1 | { grep -v '^WARNING: Location' || true; }
+	$(SERVERS_VENV)/bin/python -m benchmarks.servers.bench 3000 3
 
 ## Browser tier — JupyterLab driven by Playwright through Debian's chromium (never `playwright install`)
 .PHONY: browser-deps test-browser screenshots html

@@ -1,0 +1,1 @@
+"""Alternative WSGI servers for the local sandbox, measured apart from `make bench` (see bench.py)."""
