@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 
+import pytest
 import requests
 
 from pinghelpers import PingOneClient
@@ -79,3 +80,52 @@ def test_a_response_leaves_in_one_write(sandbox: Sandbox) -> None:
                 next(line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")).split(b":")[1]
             )
             assert len(rest) == length, "the body did not arrive with the headers"
+
+
+def _exchange(sock: socket.socket, data: bytes, *, quiet: float = 0.5) -> bytes:
+    """Send ``data``; read until the server closes or stays quiet for ``quiet`` seconds."""
+    sock.sendall(data)
+    sock.settimeout(quiet)
+    out = b""
+    try:
+        while chunk := sock.recv(65536):
+            out += chunk
+        out += b"<closed>"
+    except TimeoutError:
+        pass
+    return out
+
+
+@pytest.mark.parametrize(
+    ("requests_", "answers", "closed"),
+    [
+        # keep-alive: pipelined requests are answered in order, none swallowed by Werkzeug's post-answer drain
+        ("GET /__sandbox/health HTTP/1.1\r\n{host}\r\n" * 3, 3, False),
+        ("HEAD /{env}/as/jwks HTTP/1.1\r\n{host}\r\nGET /__sandbox/health HTTP/1.1\r\n{host}\r\n", 2, False),
+        # the client asks to close, or speaks HTTP/1.0: one answer, then the server closes
+        ("GET /__sandbox/health HTTP/1.1\r\n{host}Connection: close\r\n\r\n", 1, True),
+        ("GET /__sandbox/health HTTP/1.0\r\n{host}\r\n", 1, True),
+    ],
+    ids=["pipelined-gets", "head-then-get", "connection-close", "http-1.0"],
+)
+def test_connection_reuse_follows_http_1_1(sandbox: Sandbox, requests_: str, answers: int, closed: bool) -> None:
+    host, port = sandbox.base_url.split("//", 1)[1].split(":")
+    data = requests_.format(host=f"Host: {host}:{port}\r\n", env=sandbox.env_id).encode()
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        out = _exchange(sock, data)
+    assert out.count(b"HTTP/1.1 200 OK\r\n") == answers
+    assert out.endswith(b"<closed>") is closed
+
+
+def test_a_chunked_body_is_read_and_the_connection_closed(sandbox: Sandbox) -> None:
+    """No Content-Length: the body's end is the last chunk; the server answers and does not reuse the socket."""
+    host, port = sandbox.base_url.split("//", 1)[1].split(":")
+    body = b"grant_type=authorization_code&code=nope&client_id=nobody"
+    head = (
+        f"POST /{sandbox.env_id}/as/token HTTP/1.1\r\nHost: {host}:{port}\r\nTransfer-Encoding: chunked\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n\r\n"
+    ).encode()
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        out = _exchange(sock, head + b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n", quiet=2.0)
+    assert out.startswith(b"HTTP/1.1 401 ") and b"invalid_client" in out
+    assert out.endswith(b"<closed>")
