@@ -21,7 +21,9 @@ from .errors import ConfigurationError, InvalidResponse
 __all__ = [
     "REGIONS",
     "Endpoints",
+    "check_auth_path",
     "check_base_url",
+    "check_custom_domain",
     "clear_discovery_cache",
     "is_loopback_url",
     "normalize_region",
@@ -41,6 +43,22 @@ REGIONS: dict[str, str] = {
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
+# PingOne's own auth hosts: auth.pingone.<tld> for the six regions (longest TLD first: com.au before com).
+_PINGONE_AUTH_HOST = re.compile(
+    r"^auth\.pingone\.(" + "|".join(re.escape(t) for t in sorted(REGIONS.values(), key=len, reverse=True)) + r")$"
+)
+
+
+def _pingone_region_of(url: str) -> str | None:
+    """The region code when ``url`` is on one of PingOne's regional auth hosts (``auth.pingone.eu`` → ``EU``)."""
+    m = _PINGONE_AUTH_HOST.match((urlsplit(url).hostname or "").lower())
+    return normalize_region(m.group(1)) if m else None
+
+
+def _regional_parts(region: str) -> dict[str, str]:
+    """The management API and hosted sign-on bases of a region (the Postman template's ``{{apiPath}}``)."""
+    tld = REGIONS[region]
+    return {"api_path": f"https://api.pingone.{tld}/v1", "signon_base": f"https://apps.pingone.{tld}", "region": region}
 
 
 def is_loopback_url(url: str) -> bool:
@@ -119,6 +137,45 @@ def _check_base_url(url: str, *, setting: str) -> str:
     return value
 
 
+def check_auth_path(url: str) -> str:
+    """:func:`check_base_url` for ``PINGONE_AUTH_PATH`` (the Postman ``{{authPath}}``), plus one PingOne rule.
+
+    PingOne's auth host takes ``/{envID}/as/...`` straight after the host: an auth path with a path of its
+    own (``https://auth.pingone.com/v1``, a typo on some getting-started pages, or a pasted issuer
+    ``…/{envID}/as``) would build ``…/v1/{envID}/as/token``, which PingOne answers with 404. Other hosts (the
+    local sandbox, a reverse proxy) may have a path.
+    """
+    base = _check_base_url(url, setting="PINGONE_AUTH_PATH")
+    path = urlsplit(base).path
+    if path and _pingone_region_of(base) is not None:
+        raise ConfigurationError(
+            f"PINGONE_AUTH_PATH must be PingOne's auth host alone (the Postman {{{{authPath}}}}, e.g. "
+            f"https://auth.pingone.com), got {base!r} with the path {path!r}",
+            setting="PINGONE_AUTH_PATH",
+            rule="PingOne auth URLs are https://auth.pingone.<tld>/{envID}/as/…; authPath has no /v1 (that is apiPath)",
+            fix=f"set PINGONE_AUTH_PATH={base[: len(base) - len(path)]} (and the environment ID in PINGONE_ENV_ID), "
+            "or PINGONE_ISSUER to the full …/{envID}/as issuer",
+        )
+    return base
+
+
+def check_custom_domain(domain: str) -> str:
+    """``https://<domain>`` for a PingOne custom domain (``auth.example.com`` or ``https://auth.example.com``),
+    or a :class:`ConfigurationError`. The domain is a host only: PingOne's URLs on it are ``/as/...``, so a
+    pasted issuer (``https://auth.example.com/as``) would build ``/as/as/token``."""
+    raw = (domain or "").strip()
+    base = _check_base_url(raw if "://" in raw else f"https://{raw}", setting="PINGONE_CUSTOM_DOMAIN")
+    path = urlsplit(base).path
+    if path:
+        raise ConfigurationError(
+            f"PINGONE_CUSTOM_DOMAIN must be a domain name only, got {domain.strip()!r} (with the path {path!r})",
+            setting="PINGONE_CUSTOM_DOMAIN",
+            rule="with a custom domain PingOne's endpoints are https://<domain>/as/… (issuer https://<domain>/as)",
+            fix=f"set PINGONE_CUSTOM_DOMAIN={urlsplit(base).netloc}, or PINGONE_ISSUER={base} to use discovery",
+        )
+    return base
+
+
 @dataclass(frozen=True)
 class Endpoints:
     """The URLs of one PingOne environment (or any OIDC issuer). Frozen; build with a ``from_*`` method.
@@ -161,16 +218,21 @@ class Endpoints:
 
         Used for PingOne regions and for the local sandbox (whose auth path is ``http://127.0.0.1:PORT``).
         """
-        base = _check_base_url(auth_path, setting="PINGONE_AUTH_PATH")
+        base = check_auth_path(auth_path)
         env = validate_env_id(env_id)
+        # On PingOne's own hosts the region is in the host name (and wins over a region label), so the
+        # management API and sign-on page follow from it: PINGONE_AUTH_PATH=https://auth.pingone.eu alone
+        # must not lose the management API.
+        pingone_region = _pingone_region_of(base)
+        derived = _regional_parts(pingone_region) if pingone_region is not None else {}
         return cls._pingone(
             f"{base}/{env}/as",
             env_id=env,
             auth_path=base,
             flows_base=f"{base}/{env}/flows",
-            api_path=(api_path.rstrip("/") if api_path else None),
-            signon_base=(signon_base.rstrip("/") if signon_base else None),
-            region=region,
+            api_path=(api_path.rstrip("/") if api_path else derived.get("api_path")),
+            signon_base=(signon_base.rstrip("/") if signon_base else derived.get("signon_base")),
+            region=derived.get("region") or region,
         )
 
     @classmethod
@@ -210,8 +272,7 @@ class Endpoints:
         The management API stays on ``api.pingone.<tld>`` (custom domains are auth-only), so give
         ``env_id`` and ``region`` if you will call it.
         """
-        raw = domain.strip()
-        base = _check_base_url(raw if "://" in raw else f"https://{raw}", setting="PINGONE_CUSTOM_DOMAIN")
+        base = check_custom_domain(domain)
         env = validate_env_id(env_id) if env_id else None
         region = normalize_region(region)
         tld = REGIONS[region]
@@ -238,10 +299,16 @@ class Endpoints:
         env_id = None
         auth_path = None
         flows_base = None
+        regional: dict[str, str] = {}
         m = re.match(r"^(https?://[^/]+)/([0-9a-fA-F-]{36})/as$", issuer)
         if m and _UUID.match(m.group(2)):
             auth_path, env_id = m.group(1), m.group(2)
             flows_base = f"{auth_path}/{env_id}/flows"
+            # A PingOne regional issuer (https://auth.pingone.<tld>/{envID}/as) names its region: the
+            # management API is api.pingone.<tld>, as with PINGONE_REGION.
+            pingone_region = _pingone_region_of(auth_path)
+            if pingone_region is not None:
+                regional = _regional_parts(pingone_region)
         elif issuer.endswith("/as"):  # PingOne custom domain
             auth_path = issuer[: -len("/as")]
             flows_base = f"{auth_path}/flows"
@@ -259,6 +326,7 @@ class Endpoints:
             auth_path=auth_path,
             flows_base=flows_base,
             discovery=dict(doc),
+            **regional,
         )
 
     @classmethod
@@ -319,9 +387,14 @@ class Endpoints:
     def accepted_audiences(self, called: str | None = None) -> tuple[str, ...]:
         """The ``aud`` values PingOne accepts in a client assertion sent to ``called``.
 
-        PingOne: the token endpoint, the issuer, or the endpoint actually called, as full URLs.
+        PingOne: the token endpoint, the issuer, or the endpoint actually called, as full URLs. With a custom
+        domain "the aud may use either the PingOne domain or the custom domain", so when the environment ID
+        and region are known the ``auth.pingone.<tld>/{envID}/as`` forms are accepted too.
         """
         values = [self.token_endpoint, self.issuer]
+        if self.env_id and self.region in REGIONS and self.auth_path and self.issuer == f"{self.auth_path}/as":
+            pingone_issuer = f"https://auth.pingone.{REGIONS[self.region]}/{self.env_id}/as"
+            values += [f"{pingone_issuer}/token", pingone_issuer]
         if called and called not in values:
             values.append(called)
         return tuple(values)

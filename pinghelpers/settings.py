@@ -46,7 +46,15 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from .endpoints import Endpoints, check_base_url, is_loopback_url, normalize_region, validate_env_id
+from .endpoints import (
+    Endpoints,
+    check_auth_path,
+    check_base_url,
+    check_custom_domain,
+    is_loopback_url,
+    normalize_region,
+    validate_env_id,
+)
 from .errors import ConfigurationError
 from .rules import MIN_HMAC_KEY_BYTES, RULES
 from .secret import Secret
@@ -129,10 +137,12 @@ class Settings:
         for name in ("auth_path", "issuer", "api_path"):
             value = getattr(self, name)
             if value:
-                object.__setattr__(self, name, check_base_url(value, setting=ENV_VARS[name]))
+                checked = (
+                    check_auth_path(value) if name == "auth_path" else check_base_url(value, setting=ENV_VARS[name])
+                )
+                object.__setattr__(self, name, checked)
         if self.custom_domain:
-            raw = self.custom_domain.strip()
-            check_base_url(raw if "://" in raw else f"https://{raw}", setting="PINGONE_CUSTOM_DOMAIN")
+            check_custom_domain(self.custom_domain)
         for name in _SECRET_FIELDS:
             value = getattr(self, name)
             if value is not None and not value.reveal().strip():
@@ -254,10 +264,13 @@ class Settings:
     def endpoints(self, *, session: Any = None, timeout: float = 10.0) -> Endpoints:
         """The :class:`Endpoints` these settings point at (discovery is fetched for ``issuer``, once per
         process, within ``timeout`` seconds)."""
+        # PINGONE_API_PATH, when set, is where the management API is — whatever the auth side is.
         if self.issuer:
-            return Endpoints.from_discovery(self.issuer, session=session, timeout=timeout)
+            found = Endpoints.from_discovery(self.issuer, session=session, timeout=timeout)
+            return found.with_api_path(self.api_path) if self.api_path else found
         if self.custom_domain:
-            return Endpoints.from_custom_domain(self.custom_domain, env_id=self.env_id, region=self.region or "NA")
+            ep = Endpoints.from_custom_domain(self.custom_domain, env_id=self.env_id, region=self.region or "NA")
+            return ep.with_api_path(self.api_path) if self.api_path else ep
         if not self.env_id:
             raise ConfigurationError(
                 "no environment ID: set PINGONE_ENV_ID (or PINGONE_ISSUER for a non-PingOne provider)",
@@ -265,7 +278,7 @@ class Settings:
                 fix="copy the Environment ID from the PingOne admin console",
             )
         if self.auth_path:
-            return Endpoints.from_auth_path(self.auth_path, self.env_id, api_path=self.api_path)
+            return Endpoints.from_auth_path(self.auth_path, self.env_id, api_path=self.api_path, region=self.region)
         return Endpoints.from_region(self.env_id, self.region or "NA")
 
     def require(self, *names: str) -> None:

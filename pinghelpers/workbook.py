@@ -114,6 +114,16 @@ class Target:
                 fix="set PINGONE_ADMIN_ENV_ID, PINGONE_ADMIN_CLIENT_ID and PINGONE_ADMIN_CLIENT_SECRET (a worker app "
                 "with admin roles), or create the app in the admin console and skip this notebook",
             )
+        where: dict[str, Any] = {}
+        if s.admin_env_id and s.admin_env_id != s.env_id and (s.custom_domain or s.issuer):
+            # A custom domain (and an issuer URL) belongs to the target environment: the worker app's own
+            # environment is reached at auth.pingone.<tld>/{adminEnvID}/as/token (PingOne: POST
+            # {{authPath}}/{{adminEnvID}}/as/token), never through the target's domain or issuer.
+            ep = self.settings.endpoints()
+            if ep.region:  # a PingOne region (custom domains default to NA, like their management API)
+                where = {"custom_domain": None, "issuer": None, "auth_path": None, "region": ep.region}
+            elif ep.auth_path and ep.env_id:  # a PingOne-shaped issuer elsewhere (the local sandbox)
+                where = {"custom_domain": None, "issuer": None, "auth_path": ep.auth_path}
         return s.replace(
             env_id=s.admin_env_id or s.env_id,
             client_id=s.admin_client_id,
@@ -121,6 +131,7 @@ class Target:
             auth_method="client_secret_basic",
             username=None,
             password=None,
+            **where,
         )
 
     def management(self) -> tuple[requests.Session, Any]:

@@ -61,8 +61,13 @@ def test_custom_domain_has_no_env_id_in_auth_urls_and_api_stays_on_pingone() -> 
     assert ep.flow_url("f1") == "https://login.bxretail.example/flows/f1"
     assert all(ENV not in u for u in (ep.issuer, ep.token_endpoint, ep.jwks_uri, ep.flow_url("x")))
     assert ep.management_url("users") == f"https://api.pingone.eu/v1/environments/{ENV}/users"
-    # aud for a client assertion: the token endpoint or the issuer (PingOne accepts either domain).
-    assert ep.accepted_audiences() == ("https://login.bxretail.example/as/token", "https://login.bxretail.example/as")
+    # aud for a client assertion: the token endpoint or the issuer, on either domain (PingOne accepts both).
+    assert ep.accepted_audiences() == (
+        "https://login.bxretail.example/as/token",
+        "https://login.bxretail.example/as",
+        f"https://auth.pingone.eu/{ENV}/as/token",
+        f"https://auth.pingone.eu/{ENV}/as",
+    )
 
 
 def test_custom_domain_refuses_plain_http() -> None:
