@@ -341,6 +341,20 @@ def explain(
                     error.message,
                 )
             )
+        if error.code == "ACCESS_FAILED" and any(d.get("code") == "INVALID_TOKEN" for d in error.details):
+            # The flows API and /as/resume know the user by the ST session cookie that the username/password
+            # check set (Set-Cookie: ST=…; Path=/{envID}); without it PingOne answers 401 ACCESS_FAILED /
+            # INVALID_TOKEN "The authorization token is either missing or invalid, or it has expired."
+            causes.append(
+                Cause(
+                    0.85,
+                    "the ST session cookie was not sent back (or the sign-on session ended): the flows API and "
+                    "/as/resume know the user only by the cookie the username/password check set",
+                    "run authorize, the flow calls and resume in one requests.Session (one PingOneClient); a "
+                    "proxy or cookie policy must not drop the ST cookie (Path=/{envID}); or start the sign-on again",
+                    "; ".join(str(d.get("message", d.get("code"))) for d in error.details),
+                )
+            )
         if error.status == 404:
             causes.append(
                 Cause(

@@ -140,3 +140,25 @@ def test_worker_token_of_another_environment_is_not_asked_of_the_target_custom_d
     # Same environment: the custom domain is the right place.
     same = Target(settings=s.replace(admin_env_id=ENV)).admin_settings()
     assert same.endpoints().token_endpoint == "https://login.example.com/as/token"
+
+
+# -- a lost ST cookie is named as such ---------------------------------------------------------------------
+# Fact sheet §3.4/§3.5: without the session (ST cookie) the flow/resume answer is 401 ACCESS_FAILED, detail
+# INVALID_TOKEN, "The authorization token is either missing or invalid, or it has expired."
+
+
+def test_resume_without_the_st_cookie_is_explained_as_a_lost_session(sandbox: Sandbox) -> None:
+    from pinghelpers import PingOneClient, PlatformError, explain
+
+    settings = sandbox.settings()
+    with PingOneClient(settings) as signer, PingOneClient(settings) as other:
+        request = signer.authorization_request()
+        flow = signer.start_authorization(request)
+        flow = signer.check_username_password(flow, str(settings.username), settings.password or "")
+        assert flow.status == "COMPLETED"
+        with pytest.raises(PlatformError) as info:
+            other.resume(flow)  # another session: no ST cookie
+    assert info.value.status == 401 and info.value.code == "ACCESS_FAILED"
+    top = explain(info.value).top
+    assert top is not None and "ST session cookie" in top.cause
+    assert "one requests.Session" in top.fix
