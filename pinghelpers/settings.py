@@ -83,6 +83,7 @@ ENV_VARS: dict[str, str] = {
     "admin_client_secret": "PINGONE_ADMIN_CLIENT_SECRET",
 }
 _SECRET_FIELDS = ("client_secret", "password", "admin_client_secret")
+_TRIMMED_FIELDS = ("client_id", "redirect_uri", "scope", "username", "admin_client_id")
 _TARGET_VARS = ("PINGONE_ENV_ID", "PINGONE_AUTH_PATH", "PINGONE_ISSUER", "PINGONE_CUSTOM_DOMAIN")
 DEFAULT_SCOPE = "openid profile email"
 
@@ -127,6 +128,13 @@ class Settings:
                         fix="pass the secret as text (or a pinghelpers.Secret)",
                     )
                 object.__setattr__(self, name, Secret(value))
+        # Identifiers are compared byte for byte by PingOne (iss/sub = client ID, redirect_uri exact match):
+        # a stray space or the "\r" of a CRLF .env sourced by a shell would fail live as invalid_client or an
+        # unregistered redirect_uri. Trim them, as the Postman import does; secrets stay byte for byte.
+        for name in _TRIMMED_FIELDS:
+            value = getattr(self, name)
+            if isinstance(value, str) and value != value.strip():
+                object.__setattr__(self, name, value.strip())
         if self.env_id:
             object.__setattr__(self, "env_id", validate_env_id(self.env_id))
         if self.admin_env_id:

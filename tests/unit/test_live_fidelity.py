@@ -11,7 +11,7 @@ import time
 import jwt
 import pytest
 
-from pinghelpers import ConfigurationError, Endpoints, Settings, check_assertion
+from pinghelpers import ConfigurationError, Endpoints, PingOneClient, Settings, check_assertion
 from pinghelpers.endpoints import clear_discovery_cache
 from pinghelpers.sandbox import Sandbox
 from pinghelpers.workbook import Target
@@ -148,7 +148,7 @@ def test_worker_token_of_another_environment_is_not_asked_of_the_target_custom_d
 
 
 def test_resume_without_the_st_cookie_is_explained_as_a_lost_session(sandbox: Sandbox) -> None:
-    from pinghelpers import PingOneClient, PlatformError, explain
+    from pinghelpers import PlatformError, explain
 
     settings = sandbox.settings()
     with PingOneClient(settings) as signer, PingOneClient(settings) as other:
@@ -162,3 +162,30 @@ def test_resume_without_the_st_cookie_is_explained_as_a_lost_session(sandbox: Sa
     top = explain(info.value).top
     assert top is not None and "ST session cookie" in top.cause
     assert "one requests.Session" in top.fix
+
+
+# -- identifiers are trimmed ---------------------------------------------------------------------------------
+# Fact sheet §4.3: iss and sub must EQUAL the client ID; §2.2: redirect_uri must exactly match a registered one.
+# A CRLF .env sourced by a shell leaves "\r" on every value.
+
+
+def test_identifiers_from_the_environment_are_trimmed_secrets_are_not() -> None:
+    s = Settings.from_env(
+        {
+            "PINGONE_ENV_ID": ENV + "\r",
+            "PINGONE_CLIENT_ID": "2c5b9e4a-1f3d-4e6b-8a7c-9d0e1f2a3b4c\r",
+            "PINGONE_CLIENT_SECRET": SECRET,
+            "PINGONE_REDIRECT_URI": "https://app.example.com/callback\r\n",
+            "PINGONE_SCOPE": " openid profile\r",
+            "PINGONE_USERNAME": "alice\r",
+            "PINGONE_PASSWORD": " pass word ",
+        },
+        dotenv=None,
+    )
+    assert s is not None
+    assert s.client_id == "2c5b9e4a-1f3d-4e6b-8a7c-9d0e1f2a3b4c"
+    assert s.redirect_uri == "https://app.example.com/callback"
+    assert s.scope == "openid profile" and s.username == "alice"
+    assert s.password is not None and s.password.reveal() == " pass word "
+    with PingOneClient(s) as client:
+        assert client.authorization_request().params["client_id"] == "2c5b9e4a-1f3d-4e6b-8a7c-9d0e1f2a3b4c"
