@@ -38,7 +38,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .endpoints import REGIONS
+from .endpoints import REGIONS, Endpoints
 from .errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -63,6 +63,7 @@ POSTMAN_KEYS: dict[str, tuple[str, ...]] = {
 }
 _SECRET_FIELDS = frozenset({"client_secret", "password", "admin_client_secret"})
 _REFERENCE = re.compile(r"\{\{\s*([A-Za-z0-9_.$-]+)\s*\}\}")
+_PINGONE_ISSUER = re.compile(r"^(https?://[^/]+)/([0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})/as$")
 
 
 def _load(source: str | os.PathLike[str] | Mapping[str, Any]) -> tuple[Mapping[str, Any], str]:
@@ -174,23 +175,32 @@ def write_postman_environment(
     def add(key: str, value: str | None, *, secret: bool = False) -> None:
         values.append({"key": key, "value": value or "", "type": "secret" if secret else "default", "enabled": True})
 
-    if settings.region:
-        add("tld", REGIONS[settings.region])
     endpoints = None
+    env_id = settings.env_id
     if settings.env_id and not settings.issuer:
         endpoints = settings.endpoints()
+    elif settings.issuer:
+        # A PingOne issuer (https://auth.pingone.<tld>/{envID}/as) holds the template's authPath and envID;
+        # read them from the URL (no discovery fetch just to export).
+        m = _PINGONE_ISSUER.match(settings.issuer)
+        if m:
+            endpoints = Endpoints.from_auth_path(m.group(1), m.group(2), api_path=settings.api_path)
+            env_id = endpoints.env_id
+    region = settings.region or (endpoints.region if endpoints else None)
+    if region:
+        add("tld", REGIONS[region])
     auth_path = settings.auth_path or (endpoints.auth_path if endpoints else None)
     api_path = settings.api_path or (endpoints.api_path if endpoints else None)
-    if settings.region and auth_path == f"https://auth.pingone.{REGIONS[settings.region]}":
+    if region and auth_path == f"https://auth.pingone.{REGIONS[region]}":
         auth_path = "https://auth.pingone.{{tld}}"  # the template's own form, so changing tld moves both
-    if settings.region and api_path == f"https://api.pingone.{REGIONS[settings.region]}/v1":
+    if region and api_path == f"https://api.pingone.{REGIONS[region]}/v1":
         api_path = "https://api.pingone.{{tld}}/v1"
     add("authPath", auth_path)
     add("apiPath", api_path)
     for field_name in POSTMAN_KEYS:
         if field_name in ("auth_path", "api_path"):
             continue
-        value = getattr(settings, field_name)
+        value = env_id if field_name == "env_id" else getattr(settings, field_name)
         if value is None:
             continue
         secret = field_name in _SECRET_FIELDS

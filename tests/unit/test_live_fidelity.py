@@ -189,3 +189,19 @@ def test_identifiers_from_the_environment_are_trimmed_secrets_are_not() -> None:
     assert s.password is not None and s.password.reveal() == " pass word "
     with PingOneClient(s) as client:
         assert client.authorization_request().params["client_id"] == "2c5b9e4a-1f3d-4e6b-8a7c-9d0e1f2a3b4c"
+
+
+# -- a Postman export from PINGONE_ISSUER keeps the template's variables -------------------------------------
+# Fact sheet §8: the template's requests are {{authPath}}/{{envID}}/as/…, {{apiPath}} = https://api.pingone.{{tld}}/v1.
+
+
+def test_postman_export_of_a_pingone_issuer_fills_tld_authpath_apipath_and_envid() -> None:
+    s = Settings(issuer=f"https://auth.pingone.eu/{ENV}/as", client_id="app")
+    doc = s.to_postman()
+    values = {v["key"]: v["value"] for v in doc["values"]}
+    assert values["tld"] == "eu"
+    assert values["authPath"] == "https://auth.pingone.{{tld}}"
+    assert values["apiPath"] == "https://api.pingone.{{tld}}/v1"
+    assert values["envID"] == ENV
+    back = Settings.from_postman(doc)
+    assert back.endpoints().token_endpoint == f"https://auth.pingone.eu/{ENV}/as/token"
