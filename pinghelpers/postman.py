@@ -200,7 +200,7 @@ def write_postman_environment(
     for field_name in POSTMAN_KEYS:
         if field_name in ("auth_path", "api_path"):
             continue
-        value = env_id if field_name == "env_id" else getattr(settings, field_name)
+        value: Any = env_id if field_name == "env_id" else getattr(settings, field_name)
         if value is None:
             continue
         secret = field_name in _SECRET_FIELDS
