@@ -355,6 +355,28 @@ def explain(
                     "; ".join(str(d.get("message", d.get("code"))) for d in error.details),
                 )
             )
+        if error.status == 403 and error.code == "ACCESS_FAILED":
+            # Management API: 403 ACCESS_FAILED (INSUFFICIENT_PERMISSIONS / LICENSE_EXCEEDED) "You do not have
+            # permissions or are not licensed to make this request." — the worker token lacks a role here.
+            causes.append(
+                Cause(
+                    0.85,
+                    "the worker app's token has no role allowing this call in this environment (or the licence "
+                    "does not include it)",
+                    "give the worker app the Environment Admin and Identity Data Admin roles for the target "
+                    "environment (Applications → the worker app → Roles), then get a new worker token",
+                    "; ".join(str(d.get("code")) for d in error.details) or error.message,
+                )
+            )
+        if error.status == 429 or error.code == "REQUEST_LIMITED":
+            causes.append(
+                Cause(
+                    0.9,
+                    "PingOne's rate limit for this environment was reached (429 REQUEST_LIMITED)",
+                    "wait (see the Retry-After header or innerError.quotaResetTime) and send fewer requests; "
+                    "never loop on a token request",
+                )
+            )
         if error.status == 404:
             causes.append(
                 Cause(

@@ -7,12 +7,15 @@ discovery is served by the local sandbox.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import jwt
 import pytest
+import requests
 
-from pinghelpers import ConfigurationError, Endpoints, PingOneClient, Settings, check_assertion
+from pinghelpers import ConfigurationError, Endpoints, PingOneClient, Settings, check_assertion, explain
 from pinghelpers.endpoints import clear_discovery_cache
+from pinghelpers.http import error_from_response
 from pinghelpers.sandbox import Sandbox
 from pinghelpers.workbook import Target
 
@@ -148,7 +151,7 @@ def test_worker_token_of_another_environment_is_not_asked_of_the_target_custom_d
 
 
 def test_resume_without_the_st_cookie_is_explained_as_a_lost_session(sandbox: Sandbox) -> None:
-    from pinghelpers import PlatformError, explain
+    from pinghelpers import PlatformError
 
     settings = sandbox.settings()
     with PingOneClient(settings) as signer, PingOneClient(settings) as other:
@@ -205,3 +208,32 @@ def test_postman_export_of_a_pingone_issuer_fills_tld_authpath_apipath_and_envid
     assert values["envID"] == ENV
     back = Settings.from_postman(doc)
     assert back.endpoints().token_endpoint == f"https://auth.pingone.eu/{ENV}/as/token"
+
+
+# -- management API refusals are named: no role (403) and the rate limit (429) -------------------------------
+# Fact sheet §5.3: 403 ACCESS_FAILED (INSUFFICIENT_PERMISSIONS, LICENSE_EXCEEDED); 429 REQUEST_LIMITED.
+
+
+def _platform(status: int, body: bytes) -> Any:
+    response = requests.Response()
+    response.status_code = status
+    response._content = body
+    response.headers["Content-Type"] = "application/json"
+    response.url = f"https://api.pingone.com/v1/environments/{ENV}/applications"
+    return error_from_response(response, what="the management call")
+
+
+def test_a_403_access_failed_is_explained_as_a_missing_role() -> None:
+    error = _platform(
+        403,
+        b'{"id":"6c796712-0f16-4062-815a-e0a92f4a2143","code":"ACCESS_FAILED","message":"You do not have '
+        b'permissions or are not licensed to make this request.","details":[{"code":"INSUFFICIENT_PERMISSIONS"}]}',
+    )
+    top = explain(error).top
+    assert top is not None and "role" in top.cause and "Environment Admin" in top.fix
+
+
+def test_a_429_request_limited_is_explained_as_the_rate_limit() -> None:
+    error = _platform(429, b'{"id":"6c796712-0f16-4062-815a-e0a92f4a2143","code":"REQUEST_LIMITED","message":"x"}')
+    top = explain(error).top
+    assert top is not None and "rate limit" in top.cause
