@@ -510,7 +510,7 @@ class PingOneClient:
 
     def exchange_code(
         self,
-        code: str,
+        code: str | AuthorizationResult,
         *,
         redirect_uri: str | None = None,
         code_verifier: str | None = None,
@@ -524,19 +524,31 @@ class PingOneClient:
         Sends the seed's five fields — ``grant_type``, ``code``, ``redirect_uri``, ``client_assertion``,
         ``client_assertion_type`` — form-encoded, plus ``code_verifier`` when PKCE was used. With
         ``check=False`` an error answer is returned (``.error`` set) instead of raised.
+
+        ``code`` may be the :class:`AuthorizationResult` of :meth:`sign_on`: its request then supplies the
+        ``redirect_uri`` and ``code_verifier``. RFC 6749 §4.1.3 asks for ``redirect_uri`` only when the authorize
+        request carried one — a ``response_mode=pi.flow`` request may omit it (PingOne: no redirect), and so
+        does its token request.
         """
-        redirect = redirect_uri or self.settings.redirect_uri
-        if not redirect:
+        sent = code.request.params if isinstance(code, AuthorizationResult) and code.request else None
+        if isinstance(code, AuthorizationResult):
+            if code.request is not None:
+                code_verifier = code_verifier or code.request.code_verifier
+            code = code.code
+        redirect = redirect_uri or (sent.get("redirect_uri") if sent is not None else self.settings.redirect_uri)
+        if not redirect and sent is None:
             raise ConfigurationError(
                 "no redirect URI",
                 setting="PINGONE_REDIRECT_URI",
-                fix="use the redirect_uri sent in the authorize request",
+                fix="use the redirect_uri sent in the authorize request (or pass sign_on's AuthorizationResult, "
+                "which knows it — a pi.flow request without redirect_uri needs none)",
             )
         form = {
             "grant_type": "authorization_code",
             "code": code_from(code, expected_state=expected_state),
-            "redirect_uri": redirect,
         }
+        if redirect:
+            form["redirect_uri"] = redirect
         if code_verifier:
             form["code_verifier"] = code_verifier
         return self._token_call(form, auth=auth, check=check, decode=decode)

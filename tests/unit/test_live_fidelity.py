@@ -237,3 +237,27 @@ def test_a_429_request_limited_is_explained_as_the_rate_limit() -> None:
     error = _platform(429, b'{"id":"6c796712-0f16-4062-815a-e0a92f4a2143","code":"REQUEST_LIMITED","message":"x"}')
     top = explain(error).top
     assert top is not None and "rate limit" in top.cause
+
+
+# -- pi.flow without a redirect URI can be finished -----------------------------------------------------------
+# Fact sheet §2.2: redirect_uri is required "except response_mode=pi.flow"; RFC 6749 §4.1.3: the token request
+# carries redirect_uri only when the authorize request did.
+
+
+def test_a_pi_flow_sign_on_without_redirect_uri_exchanges_its_code(sandbox: Sandbox) -> None:
+    settings = sandbox.settings().replace(redirect_uri=None)
+    with PingOneClient(settings) as client:
+        request = client.authorization_request(response_mode="pi.flow")
+        assert "redirect_uri" not in request.params
+        result = client.sign_on(request)
+        tokens = client.exchange_code(result)
+    assert tokens.ok and tokens.access_token
+    assert tokens.request is not None and "redirect_uri" not in tokens.request.curl()
+    assert "code_verifier=" in tokens.request.curl()  # taken from the result's request
+
+
+def test_exchange_code_with_a_sign_on_result_uses_its_redirect_uri_and_verifier(sandbox: Sandbox) -> None:
+    with PingOneClient(sandbox.settings()) as client:
+        request = client.authorization_request()
+        tokens = client.exchange_code(client.sign_on(request))
+    assert tokens.ok and tokens.id_token
