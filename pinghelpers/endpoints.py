@@ -255,15 +255,8 @@ class Endpoints:
     def from_region(cls, env_id: str, region: str = "NA") -> Endpoints:
         """Endpoints for a PingOne region: ``NA`` (.com), ``CA``, ``EU``, ``AU`` (.com.au), ``SG``, ``AP`` (.asia)."""
         # Accept the TLD too ("eu", "com.au") since that is what the Postman template stores.
-        code = normalize_region(region)
-        tld = REGIONS[code]
-        return cls.from_auth_path(
-            f"https://auth.pingone.{tld}",
-            env_id,
-            api_path=f"https://api.pingone.{tld}/v1",
-            signon_base=f"https://apps.pingone.{tld}",
-            region=code,
-        )
+        # The management API, sign-on page and region follow from PingOne's regional auth host.
+        return cls.from_auth_path(f"https://auth.pingone.{REGIONS[normalize_region(region)]}", env_id)
 
     @classmethod
     def from_custom_domain(cls, domain: str, *, env_id: str | None = None, region: str = "NA") -> Endpoints:
@@ -275,13 +268,12 @@ class Endpoints:
         base = check_custom_domain(domain)
         env = validate_env_id(env_id) if env_id else None
         region = normalize_region(region)
-        tld = REGIONS[region]
         return cls._pingone(
             f"{base}/as",
             env_id=env,
             auth_path=base,
             flows_base=f"{base}/flows",
-            api_path=f"https://api.pingone.{tld}/v1" if env else None,
+            api_path=_regional_parts(region)["api_path"] if env else None,
             region=region.upper(),
         )
 
