@@ -27,6 +27,7 @@ __all__ = [
     "clear_discovery_cache",
     "is_loopback_url",
     "normalize_region",
+    "split_pingone_issuer",
     "validate_env_id",
 ]
 
@@ -53,6 +54,12 @@ def _pingone_region_of(url: str) -> str | None:
     """The region code when ``url`` is on one of PingOne's regional auth hosts (``auth.pingone.eu`` → ``EU``)."""
     m = _PINGONE_AUTH_HOST.match((urlsplit(url).hostname or "").lower())
     return normalize_region(m.group(1)) if m else None
+
+
+def split_pingone_issuer(issuer: str) -> tuple[str, str] | None:
+    """``(authPath, envID)`` of a PingOne-shaped issuer ``{authPath}/{envID}/as``, else ``None``."""
+    m = re.match(r"^(https?://[^/]+)/([0-9a-fA-F-]{36})/as$", issuer)
+    return (m.group(1), m.group(2)) if m and _UUID.match(m.group(2)) else None
 
 
 def _regional_parts(region: str) -> dict[str, str]:
@@ -292,9 +299,9 @@ class Endpoints:
         auth_path = None
         flows_base = None
         regional: dict[str, str] = {}
-        m = re.match(r"^(https?://[^/]+)/([0-9a-fA-F-]{36})/as$", issuer)
-        if m and _UUID.match(m.group(2)):
-            auth_path, env_id = m.group(1), m.group(2)
+        parts = split_pingone_issuer(issuer)
+        if parts is not None:
+            auth_path, env_id = parts
             flows_base = f"{auth_path}/{env_id}/flows"
             # A PingOne regional issuer (https://auth.pingone.<tld>/{envID}/as) names its region: the
             # management API is api.pingone.<tld>, as with PINGONE_REGION.

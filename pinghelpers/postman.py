@@ -38,7 +38,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .endpoints import REGIONS, Endpoints
+from .endpoints import REGIONS, Endpoints, split_pingone_issuer
 from .errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -63,7 +63,6 @@ POSTMAN_KEYS: dict[str, tuple[str, ...]] = {
 }
 _SECRET_FIELDS = frozenset({"client_secret", "password", "admin_client_secret"})
 _REFERENCE = re.compile(r"\{\{\s*([A-Za-z0-9_.$-]+)\s*\}\}")
-_PINGONE_ISSUER = re.compile(r"^(https?://[^/]+)/([0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})/as$")
 
 
 def _load(source: str | os.PathLike[str] | Mapping[str, Any]) -> tuple[Mapping[str, Any], str]:
@@ -182,9 +181,9 @@ def write_postman_environment(
     elif settings.issuer:
         # A PingOne issuer (https://auth.pingone.<tld>/{envID}/as) holds the template's authPath and envID;
         # read them from the URL (no discovery fetch just to export).
-        m = _PINGONE_ISSUER.match(settings.issuer)
-        if m:
-            endpoints = Endpoints.from_auth_path(m.group(1), m.group(2), api_path=settings.api_path)
+        parts = split_pingone_issuer(settings.issuer)
+        if parts is not None:
+            endpoints = Endpoints.from_auth_path(*parts, api_path=settings.api_path)
             env_id = endpoints.env_id
     region = settings.region or (endpoints.region if endpoints else None)
     if region:
