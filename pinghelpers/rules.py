@@ -27,16 +27,14 @@ nbf-not-future                ``nbf``, when present, is not in the future
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import math
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
+
+from .jose import decode_compact
 
 __all__ = [
     "CLIENT_ASSERTION_TYPE",
@@ -245,50 +243,6 @@ class Checklist:
             "<table><thead><tr><th>result</th><th>rule</th><th>what was checked</th><th>source</th></tr>"
             f"</thead><tbody>{''.join(rows)}</tbody></table><p>{verdict}</p>"
         )
-
-
-def _b64url_decode(part: str) -> bytes:
-    padded = part + "=" * (-len(part) % 4)
-    return base64.urlsafe_b64decode(padded.encode("ascii"))
-
-
-def decode_compact(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
-    """Split a compact JWS into (header, payload, signing_input, signature) **without verifying it**.
-
-    Raises ``ValueError`` with a precise reason when the string is not a compact JWS.
-    """
-    if not isinstance(token, str):
-        raise ValueError(f"expected a string, got {type(token).__name__}")
-    token = token.strip()
-    parts = token.split(".")
-    if len(parts) != 3:
-        raise ValueError(f"a compact JWT has 3 dot-separated parts, this has {len(parts)}")
-    names = ("header", "payload", "signature")
-    raw: list[bytes] = []
-    for name, part in zip(names, parts, strict=True):
-        if name != "signature" and not part:
-            raise ValueError(f"the {name} part is empty")
-        try:
-            if not _B64URL.fullmatch(part):
-                raise ValueError("not base64url")
-            raw.append(_b64url_decode(part))
-        except (ValueError, binascii.Error, UnicodeEncodeError):
-            raise ValueError(f"the {name} part is not base64url") from None
-    decoded: list[dict[str, Any]] = []
-    for name, blob in zip(names[:2], raw[:2], strict=True):
-        try:
-            value = json.loads(blob.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            raise ValueError(f"the {name} part is not JSON") from None
-        if not isinstance(value, dict):
-            raise ValueError(f"the {name} part is JSON but not an object")
-        decoded.append(value)
-    signing_input = f"{parts[0]}.{parts[1]}".encode("ascii")
-    return decoded[0], decoded[1], signing_input, raw[2]
-
-
-# One regex pass, not a Python loop per character: the sandbox runs this on every token request.
-_B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
 def _is_number(value: Any) -> bool:

@@ -1,0 +1,140 @@
+"""The one home of the JOSE and OAuth byte-level primitives, shared by the client and the local sandbox.
+
+Everything here is pure (no HTTP, no display, no PingOne policy): base64url without padding (RFC 7515 §2),
+the compact-JWS split (RFC 7515 §7.1), PKCE S256 (RFC 7636 §4.2), ``at_hash`` (OpenID Connect Core §3.1.3.6)
+and a constant-time comparison. PingOne's *rules* about these values live in :mod:`pinghelpers.rules`.
+
+>>> b64url_encode(b"\\xfb\\xff")
+'-_8'
+>>> b64url_decode("-_8")
+b'\\xfb\\xff'
+>>> pkce_s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")   # RFC 7636 Appendix B
+'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'
+>>> at_hash_of("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y", "RS256")   # OIDC Core §A.3
+'77QmUPtjPfzWtF2AnpK9RQ'
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import re
+from typing import Any
+
+__all__ = [
+    "B64URL_ALPHABET",
+    "at_hash_of",
+    "b64url_decode",
+    "b64url_encode",
+    "constant_time_equals",
+    "decode_compact",
+    "is_canonical_b64url",
+    "pkce_s256",
+    "split_compact",
+]
+
+# RFC 4648 §5's alphabet, no padding (RFC 7515 §2). One regex pass: the sandbox runs this on every token request.
+B64URL_ALPHABET = re.compile(r"[A-Za-z0-9_-]*")
+
+_HASHES = {"256": hashlib.sha256, "384": hashlib.sha384, "512": hashlib.sha512}
+
+
+def b64url_encode(data: bytes) -> str:
+    """base64url without ``=`` padding (RFC 7515 §2)."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    """Decode base64url with or without padding; ``ValueError`` when it is not base64url."""
+    if not isinstance(text, str):
+        raise ValueError(f"expected a string, got {type(text).__name__}")
+    stripped = text.rstrip("=")
+    if not B64URL_ALPHABET.fullmatch(stripped) or len(stripped) % 4 == 1:
+        raise ValueError("not base64url")
+    try:
+        return base64.urlsafe_b64decode((stripped + "=" * (-len(stripped) % 4)).encode("ascii"))
+    except (binascii.Error, UnicodeEncodeError):
+        raise ValueError("not base64url") from None
+
+
+def is_canonical_b64url(text: str) -> bool:
+    """True when ``text`` is the one unpadded base64url spelling of its bytes (no stray trailing bits).
+
+    RFC 7515 §2 and RFC 4648 §3.5: an encoder sets the unused bits of the last character to zero, so
+    ``"AB"`` and ``"AA"`` must not both decode to the same byte as signatures.
+    """
+    try:
+        return b64url_encode(b64url_decode(text)) == text
+    except ValueError:
+        return False
+
+
+def split_compact(token: str) -> tuple[str, str, str]:
+    """The three dot-separated parts of a compact JWS (RFC 7515 §7.1), unverified and undecoded."""
+    if not isinstance(token, str):
+        raise ValueError(f"expected a string, got {type(token).__name__}")
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise ValueError(f"a compact JWT has 3 dot-separated parts, this has {len(parts)}")
+    return parts[0], parts[1], parts[2]
+
+
+def decode_compact(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
+    """Split a compact JWS into (header, payload, signing_input, signature) **without verifying it**.
+
+    Surrounding white space is ignored here (a pasted token); the sandbox's assertion check is stricter.
+    Raises ``ValueError`` with a precise reason when the string is not a compact JWS.
+    """
+    if not isinstance(token, str):
+        raise ValueError(f"expected a string, got {type(token).__name__}")
+    parts = split_compact(token.strip())
+    names = ("header", "payload", "signature")
+    raw: list[bytes] = []
+    for name, part in zip(names, parts, strict=True):
+        if name != "signature" and not part:
+            raise ValueError(f"the {name} part is empty")
+        if not B64URL_ALPHABET.fullmatch(part):
+            raise ValueError(f"the {name} part is not base64url")
+        try:
+            raw.append(b64url_decode(part))
+        except ValueError:
+            raise ValueError(f"the {name} part is not base64url") from None
+    decoded: list[dict[str, Any]] = []
+    for name, blob in zip(names[:2], raw[:2], strict=True):
+        try:
+            value = json.loads(blob.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise ValueError(f"the {name} part is not JSON") from None
+        if not isinstance(value, dict):
+            raise ValueError(f"the {name} part is JSON but not an object")
+        decoded.append(value)
+    signing_input = f"{parts[0]}.{parts[1]}".encode("ascii")
+    return decoded[0], decoded[1], signing_input, raw[2]
+
+
+def pkce_s256(code_verifier: str) -> str:
+    """The S256 ``code_challenge`` of a verifier: BASE64URL(SHA256(ASCII(verifier))) (RFC 7636 §4.2)."""
+    return b64url_encode(hashlib.sha256(code_verifier.encode("ascii")).digest())
+
+
+def at_hash_of(access_token: str, alg: str) -> str:
+    """``at_hash`` for ``access_token`` under an ID token signed with ``alg`` (OIDC Core §3.1.3.6).
+
+    Hash the ASCII token with the SHA-2 of the alg's size, keep the left half, base64url it.
+    ``ValueError`` when ``alg`` names no SHA-2 size (``none``, ``EdDSA``).
+    """
+    size = alg[-3:]
+    if size not in _HASHES:
+        raise ValueError(f"cannot compute at_hash for alg {alg!r}")
+    digest = _HASHES[size](access_token.encode("ascii")).digest()
+    return b64url_encode(digest[: len(digest) // 2])
+
+
+def constant_time_equals(a: str | bytes, b: str | bytes) -> bool:
+    """Compare two secrets or digests in constant time (strings as UTF-8)."""
+    a_bytes = a.encode("utf-8") if isinstance(a, str) else a
+    b_bytes = b.encode("utf-8") if isinstance(b, str) else b
+    return hmac.compare_digest(a_bytes, b_bytes)
