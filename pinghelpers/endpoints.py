@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import ConfigurationError, InvalidResponse
+from .rules import accepted_audiences
 
 __all__ = [
     "REGIONS",
@@ -390,13 +391,12 @@ class Endpoints:
         domain "the aud may use either the PingOne domain or the custom domain", so when the environment ID
         and region are known the ``auth.pingone.<tld>/{envID}/as`` forms are accepted too.
         """
-        values = [self.token_endpoint, self.issuer]
+        also: list[str] = []
         if self.env_id and self.region in REGIONS and self.auth_path and self.issuer == f"{self.auth_path}/as":
-            pingone_issuer = f"https://auth.pingone.{REGIONS[self.region]}/{self.env_id}/as"
-            values += [f"{pingone_issuer}/token", pingone_issuer]
-        if called and called not in values:
-            values.append(called)
-        return tuple(values)
+            also.append(f"https://auth.pingone.{REGIONS[self.region]}/{self.env_id}/as")
+        if self.token_endpoint != f"{self.issuer}/token":  # a discovered issuer whose token endpoint lives elsewhere
+            return (self.token_endpoint, *accepted_audiences(self.issuer, called=called, also_issuers=also))
+        return accepted_audiences(self.issuer, called=called, also_issuers=also)
 
     def with_api_path(self, api_path: str) -> Endpoints:
         return replace(self, api_path=api_path.rstrip("/"))

@@ -46,6 +46,7 @@ __all__ = [
     "CheckItem",
     "Checklist",
     "Rule",
+    "accepted_audiences",
     "check_assertion",
     "decode_compact",
 ]
@@ -243,6 +244,27 @@ class Checklist:
             "<table><thead><tr><th>result</th><th>rule</th><th>what was checked</th><th>source</th></tr>"
             f"</thead><tbody>{''.join(rows)}</tbody></table><p>{verdict}</p>"
         )
+
+
+def accepted_audiences(issuer: str, *, called: str | None = None, also_issuers: Iterable[str] = ()) -> tuple[str, ...]:
+    """The ``aud`` values PingOne accepts in a client assertion for ``issuer`` (``{authPath}/{envID}/as``).
+
+    PingOne ("Create a client secret JWT"): the token endpoint, the issuer, or the endpoint actually
+    ``called``, as full URLs. ``also_issuers``: other spellings of the same issuer that PingOne accepts —
+    with a custom domain "the aud may use either the PingOne domain or the custom domain". The client's
+    checklist, the local sandbox and ``explain()`` all take the list from here.
+
+    >>> accepted_audiences("https://auth.pingone.com/env/as")
+    ('https://auth.pingone.com/env/as/token', 'https://auth.pingone.com/env/as')
+    """
+    values: list[str] = []
+    for iss in (issuer, *also_issuers):
+        for value in (f"{iss}/token", iss):
+            if value not in values:
+                values.append(value)
+    if called and called not in values:
+        values.append(called)
+    return tuple(values)
 
 
 def _is_number(value: Any) -> bool:
