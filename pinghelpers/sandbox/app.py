@@ -39,8 +39,8 @@ from ..rules import (
     decode_compact,
 )
 from ..secret import Secret
-from . import directory, management
-from .context import NO_STORE, Context, iso, with_query
+from . import directory, discovery, management
+from .context import NO_STORE, Context, Handler, Route, iso, with_query
 from .errors import (
     PLATFORM_MESSAGES,
     SandboxError,
@@ -84,7 +84,6 @@ _ROUTE_CACHE_SIZE = 1024
 # The sandbox's own routes: no fault applies to them (the switch must stay reachable to disarm it).
 _NOT_FAULTABLE = frozenset({"admin_faults", "health"})
 
-Handler = Callable[..., Response]  # handler(ctx, **path arguments other than env_id) -> Response
 _Match = tuple[str, "str | None", Mapping[str, Any]]  # endpoint, env_id, the other path arguments
 
 
@@ -116,9 +115,7 @@ class SandboxApp:
         # about as much as a whole flow handler; a match depends only on these two (no host rules, no
         # subdomains; websocket upgrades are never cached), so repeats skip it. Bounded: flow ids vary.
         self._routes: dict[tuple[str, str], _Match] = {}
-        table: Iterable[tuple[str, str, tuple[str, ...], Handler]] = (
-            ("/<env_id>/as/.well-known/openid-configuration", "discovery", ("GET",), self.discovery),
-            ("/<env_id>/as/jwks", "jwks", ("GET",), self.jwks),
+        table: tuple[Route, ...] = (
             ("/<env_id>/as/authorize", "authorize", ("GET", "POST"), self.authorize),
             ("/<env_id>/signon/", "signon", ("GET", "POST"), self.signon_page),
             ("/<env_id>/flows/<flow_id>", "flows", ("GET", "POST"), self.flows),
@@ -131,7 +128,7 @@ class SandboxApp:
             ("/__sandbox/faults", "admin_faults", ("GET", "POST", "DELETE"), self.admin_faults),
             ("/__sandbox/health", "health", ("GET",), self.health),
         )
-        for path, endpoint, methods, handler in table:
+        for path, endpoint, methods, handler in (*discovery.ROUTES, *table):
             self.register(path, endpoint, methods, handler)
         # The management API: one fault name for all its routes ("management").
         for path, endpoint, methods, handler in (*management.ROUTES, *directory.ROUTES):
@@ -252,83 +249,6 @@ class SandboxApp:
         if fault.name == "slow":
             time.sleep(fault.delay)
         return None
-
-    # -- discovery & keys --------------------------------------------------------------------------
-    def discovery(self, ctx: Context) -> Response:
-        iss = ctx.issuer_url
-        doc = {
-            "issuer": iss,
-            "authorization_endpoint": f"{iss}/authorize",
-            "pushed_authorization_request_endpoint": f"{iss}/par",
-            "token_endpoint": f"{iss}/token",
-            "userinfo_endpoint": f"{iss}/userinfo",
-            "jwks_uri": f"{iss}/jwks",
-            "end_session_endpoint": f"{iss}/signoff",
-            "introspection_endpoint": f"{iss}/introspect",
-            "revocation_endpoint": f"{iss}/revoke",
-            "device_authorization_endpoint": f"{iss}/device_authorization",
-            "claims_parameter_supported": False,
-            "request_parameter_supported": True,
-            "request_uri_parameter_supported": False,
-            "require_pushed_authorization_requests": False,
-            "scopes_supported": ["openid", "profile", "email", "address", "phone"],
-            "response_types_supported": [
-                "code",
-                "id_token",
-                "token id_token",
-                "code id_token",
-                "code token",
-                "code token id_token",
-            ],
-            "response_modes_supported": ["pi.flow", "query", "fragment", "form_post"],
-            "grant_types_supported": [
-                "authorization_code",
-                "implicit",
-                "client_credentials",
-                "refresh_token",
-                "urn:ietf:params:oauth:grant-type:device_code",
-            ],
-            # Below: UNCONFIRMED fields, filled with the likely values (README: sandbox choices).
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["RS256"],
-            "userinfo_signing_alg_values_supported": ["none"],
-            "request_object_signing_alg_values_supported": ["none", "HS256", "HS384", "HS512", "RS256"],
-            "token_endpoint_auth_methods_supported": [
-                "client_secret_basic",
-                "client_secret_post",
-                "client_secret_jwt",
-                "private_key_jwt",
-                "none",
-            ],
-            "token_endpoint_auth_signing_alg_values_supported": [
-                "HS256",
-                "HS384",
-                "HS512",
-                "RS256",
-                "RS384",
-                "RS512",
-            ],
-            "code_challenge_methods_supported": ["plain", "S256"],
-            "claim_types_supported": ["normal"],
-            "claims_supported": [
-                "sub",
-                "iss",
-                "auth_time",
-                "acr",
-                "name",
-                "given_name",
-                "family_name",
-                "preferred_username",
-                "email",
-                "env",
-                "org",
-                "p1.region",
-            ],
-        }
-        return json_response(doc)
-
-    def jwks(self, ctx: Context) -> Response:
-        return json_response({"keys": [ctx.issuer.key.jwk()]})
 
     def health(self, ctx: Context) -> Response:
         return json_response({"status": "ok", "environments": sorted(ctx.issuer.environments)})

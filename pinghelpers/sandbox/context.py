@@ -12,15 +12,19 @@ headers, query building, PingOne's timestamp format).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlencode
 
-from werkzeug.wrappers import Request
+from werkzeug.wrappers import Request, Response
 
 from .errors import oauth_error, platform_error
 from .faults import Fault
 from .issuer import Environment, Issuer
 
-__all__ = ["NO_STORE", "Context", "iso", "with_query"]
+__all__ = ["NO_STORE", "Context", "Handler", "Route", "iso", "with_query"]
+
+Handler = Callable[..., Response]  # handler(ctx, **path arguments other than env_id) -> Response
+Route = tuple[str, str, tuple[str, ...], Handler]  # (path, endpoint name, methods, handler): one ROUTES entry
 
 # RFC 6749 §5.1 (token responses) and the OIDC/flows answers that carry codes, tokens or session state.
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}

@@ -13,7 +13,7 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from ..secret import Secret
-from .context import Context, iso
+from .context import Context, Route, iso
 from .errors import json_response
 from .issuer import User
 from .management import BASE, Invalid, base_url, json_body, not_found, worker
@@ -181,7 +181,7 @@ def set_password(ctx: Context, *, user_id: str) -> Response:
     )
 
 
-ROUTES = (
+ROUTES: tuple[Route, ...] = (
     (f"{BASE}/populations", "mgmt_populations", ("GET", "POST"), populations),
     (f"{BASE}/users", "mgmt_users", ("POST",), create_user),
     (f"{BASE}/users/<user_id>", "mgmt_user", ("GET",), user),

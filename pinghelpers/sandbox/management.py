@@ -26,7 +26,7 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from ..secret import Secret
-from .context import Context, iso
+from .context import Context, Route, iso
 from .errors import SandboxError, detail_error, invalid_token, json_response, platform_error
 from .issuer import (
     APP_TYPES,
@@ -307,7 +307,7 @@ def secret(ctx: Context, *, app_id: str) -> Response:
     )
 
 
-ROUTES = (
+ROUTES: tuple[Route, ...] = (
     (f"{BASE}/applications", "mgmt_applications", ("GET", "POST"), applications),
     (f"{BASE}/applications/<app_id>", "mgmt_application", ("GET",), application),
     (f"{BASE}/applications/<app_id>/secret", "mgmt_secret", ("GET",), secret),
