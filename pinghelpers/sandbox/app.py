@@ -39,8 +39,8 @@ from ..rules import (
     decode_compact,
 )
 from ..secret import Secret
-from . import directory, discovery, management
-from .context import NO_STORE, Context, Handler, Route, iso, with_query
+from . import directory, discovery, flows, management
+from .context import NO_STORE, Context, Handler, Route, with_query
 from .errors import (
     PLATFORM_MESSAGES,
     SandboxError,
@@ -53,26 +53,21 @@ from .errors import (
     unsupported_auth,
 )
 from .faults import Fault, FaultSwitch
+from .flows import check_password, flow_json, live_flow
 from .issuer import (
     CODE_LIFETIME,
-    FLOW_IDLE_TIMEOUT,
     ORG_ID,
     App,
-    AuthCode,
     FlowState,
     Issuer,
     profile_claims,
 )
 
-__all__ = ["MAX_BODY_BYTES", "MAX_FAILED_PASSWORDS", "SandboxApp", "SandboxError"]
+__all__ = ["MAX_BODY_BYTES", "SandboxApp", "SandboxError"]
 
 log = logging.getLogger("pinghelpers.sandbox")
 
 MAX_BODY_BYTES = 64 * 1024  # sandbox choice: PingOne documents < 1 MB for PAR; 64 KiB is plenty here
-USERNAME_PASSWORD_CHECK = "application/vnd.pingidentity.usernamePassword.check+json"
-# PingOne reports failuresRemaining (4 after the first miss); the sandbox fails the *flow* after 5 misses and
-# never locks the account, because a whole class may share one training user.
-MAX_FAILED_PASSWORDS = 5
 MAX_LOGOUT_URL = 8192  # PingOne: post_logout_redirect_uri + state must stay under 8192 characters
 
 
@@ -118,8 +113,6 @@ class SandboxApp:
         table: tuple[Route, ...] = (
             ("/<env_id>/as/authorize", "authorize", ("GET", "POST"), self.authorize),
             ("/<env_id>/signon/", "signon", ("GET", "POST"), self.signon_page),
-            ("/<env_id>/flows/<flow_id>", "flows", ("GET", "POST"), self.flows),
-            ("/<env_id>/as/resume", "resume", ("GET",), self.resume),
             ("/<env_id>/as/token", "token", ("POST",), self.token),
             ("/<env_id>/as/userinfo", "userinfo", ("GET", "POST"), self.userinfo),
             ("/<env_id>/as/introspect", "introspect", ("POST",), self.introspect),
@@ -128,7 +121,7 @@ class SandboxApp:
             ("/__sandbox/faults", "admin_faults", ("GET", "POST", "DELETE"), self.admin_faults),
             ("/__sandbox/health", "health", ("GET",), self.health),
         )
-        for path, endpoint, methods, handler in (*discovery.ROUTES, *table):
+        for path, endpoint, methods, handler in (*discovery.ROUTES, *flows.ROUTES, *table):
             self.register(path, endpoint, methods, handler)
         # The management API: one fault name for all its routes ("management").
         for path, endpoint, methods, handler in (*management.ROUTES, *directory.ROUTES):
@@ -367,132 +360,9 @@ class SandboxApp:
                 env.flows.pop(flow.id, None)
             return redirect_error("login_required", "prompt=none was given but the user is not signed on")
         if response_mode == "pi.flow":
-            return json_response(self._flow_json(ctx, flow), headers=dict(NO_STORE))
+            return json_response(flow_json(ctx, flow), headers=dict(NO_STORE))
         location = f"{ctx.base_url}/{ctx.env_id}/signon/?{urlencode({'flowId': flow.id})}"
         return Response(status=302, headers={"Location": location, **NO_STORE})
-
-    # -- flows API -----------------------------------------------------------------------------------
-    def _live_flow(self, ctx: Context, flow_id: str) -> FlowState:
-        """The flow, touched now — or 404 if unknown or idle for more than 15 minutes (PingOne, CONFIRMED)."""
-        env = ctx.env
-        with ctx.issuer.lock:
-            flow = env.flows.get(flow_id)
-            now = ctx.issuer.now()
-            if flow is None or now - flow.touched > FLOW_IDLE_TIMEOUT:
-                if flow is not None:
-                    del env.flows[flow_id]
-                raise platform_error(404, "NOT_FOUND", "The requested resource was not found.")
-            flow.touched = now
-            return flow
-
-    def _flow_json(self, ctx: Context, flow: FlowState) -> dict[str, Any]:
-        env = ctx.env
-        flow_url = f"{ctx.base_url}/{env.id}/flows/{flow.id}"
-        links: dict[str, Any] = {"self": {"href": flow_url}}
-        if flow.status == "USERNAME_PASSWORD_REQUIRED":
-            links["usernamePassword.check"] = {"href": flow_url}
-        app = env.apps.get(flow.app_id)
-        data: dict[str, Any] = {
-            "_links": links,
-            "id": flow.id,
-            "environment": {"id": env.id},
-            "application": {"id": flow.app_id, "name": app.name if app else ""},
-            "status": flow.status,
-            "resumeUrl": f"{ctx.issuer_url}/resume?flowId={flow.id}",
-            "createdAt": iso(flow.created),
-            "expiresAt": iso(flow.touched + FLOW_IDLE_TIMEOUT),
-        }
-        if flow.status == "USERNAME_PASSWORD_REQUIRED":
-            data["_embedded"] = {"passwordPolicy": {"length": {"min": 8, "max": 255}}}
-        elif flow.user_id:
-            user = env.users.get(flow.user_id)
-            data["_embedded"] = {"user": {"id": flow.user_id, "username": user.username if user else ""}}
-        if flow.status == "FAILED":
-            data["error"] = {
-                "code": "INVALID_CREDENTIALS",
-                "message": f"Sign-on failed {MAX_FAILED_PASSWORDS} times; start a new authorization request.",
-            }
-        return data
-
-    def flows(self, ctx: Context, *, flow_id: str) -> Response:
-        """``/{envID}/flows/{flowID}``: GET the flow; POST an action chosen by Content-Type."""
-        request = ctx.request
-        flow = self._live_flow(ctx, flow_id)
-        if request.method == "GET":
-            return json_response(self._flow_json(ctx, flow), headers=dict(NO_STORE))
-        ctype = (request.mimetype or "").lower()
-        if ctype != USERNAME_PASSWORD_CHECK.lower():
-            raise detail_error(
-                415,
-                "INVALID_REQUEST",
-                "INVALID_VALUE",
-                "Content-Type",
-                f"Unsupported flow action {ctype or '(none)'}; the local sandbox supports {USERNAME_PASSWORD_CHECK}",
-            )
-        if flow.status != "USERNAME_PASSWORD_REQUIRED":
-            raise detail_error(
-                400,
-                "REQUEST_FAILED",
-                "INVALID_VALUE",
-                "status",
-                f"The flow is in status {flow.status}; usernamePassword.check is not allowed",
-            )
-        try:
-            body = json.loads(request.get_data(as_text=True) or "")
-        except ValueError:
-            body = None
-        if (
-            not isinstance(body, dict)
-            or not isinstance(body.get("username"), str)
-            or not isinstance(body.get("password"), str)
-        ):
-            raise invalid_data(
-                "username/password",
-                "A JSON body with string fields username and password is required.",
-                code="REQUIRED_VALUE",
-            )
-        return self._check_password(ctx, flow, body["username"], body["password"])
-
-    def _check_password(self, ctx: Context, flow: FlowState, username: str, password: str) -> Response:
-        env = ctx.env
-        with ctx.issuer.lock:  # the management API may be adding users right now
-            user = env.user_by_username(username)
-        if user is not None and user.enabled and user.password is None:
-            raise invalid_data("password", "The user has no password; set one first.", code="NO_PASSWORD")
-        ok = (
-            user is not None
-            and user.enabled
-            and user.password is not None
-            and hmac.compare_digest(user.password.reveal().encode(), password.encode())
-        )
-        if not ok:
-            with ctx.issuer.lock:
-                flow.failed_attempts += 1
-                remaining = max(0, MAX_FAILED_PASSWORDS - flow.failed_attempts)
-                if remaining == 0:
-                    flow.status = "FAILED"
-            # PingOne (observed in Ping's SDK fixtures): 400 INVALID_DATA, detail INVALID_VALUE on password,
-            # innerError.failuresRemaining. An unknown username gets the same answer (no user enumeration).
-            raise detail_error(
-                400,
-                "INVALID_DATA",
-                "INVALID_VALUE",
-                "password",
-                "The provided password did not match provisioned password",
-                inner={"failuresRemaining": remaining},
-            )
-        assert user is not None
-        st = str(uuid.uuid4())
-        with ctx.issuer.lock:
-            flow.status = "COMPLETED"
-            flow.user_id = user.id
-            flow.session_token = st
-            flow.auth_time = int(ctx.issuer.now())
-            env.sessions[st] = {"user_id": user.id, "auth_time": flow.auth_time, "sid": str(uuid.uuid4())}
-        response = json_response(self._flow_json(ctx, flow), headers=dict(NO_STORE))
-        # PingOne: "set-cookie: ST=<uuid>; Path=/<envID>; … HttpOnly" on a successful usernamePassword.check.
-        response.set_cookie("ST", st, path=f"/{env.id}", httponly=True, samesite="Lax")
-        return response
 
     # -- hosted sign-on page ---------------------------------------------------------------------------
     def signon_page(self, ctx: Context) -> Response:
@@ -500,14 +370,12 @@ class SandboxApp:
         env = ctx.env
         request = ctx.request
         flow_id = request.args.get("flowId", "")
-        flow = self._live_flow(ctx, flow_id)
+        flow = live_flow(ctx, flow_id)
         error = ""
         resume = f"{ctx.issuer_url}/resume?flowId={flow_id}"
         if request.method == "POST" and flow.status == "USERNAME_PASSWORD_REQUIRED":
             try:
-                response = self._check_password(
-                    ctx, flow, request.form.get("username", ""), request.form.get("password", "")
-                )
+                response = check_password(ctx, flow, request.form.get("username", ""), request.form.get("password", ""))
             except SandboxError:
                 error = "Invalid username or password."
             else:
@@ -533,52 +401,6 @@ class SandboxApp:
             mimetype="text/html",
             headers={"X-Frame-Options": "DENY", **NO_STORE},
         )
-
-    # -- resume --------------------------------------------------------------------------------------
-    def resume(self, ctx: Context) -> Response:
-        """``/as/resume?flowId=``: a COMPLETED flow plus its ``ST`` cookie → the authorization code."""
-        env = ctx.env
-        request = ctx.request
-        flow = self._live_flow(ctx, request.args.get("flowId", ""))
-        st = request.cookies.get("ST")
-        if flow.status != "COMPLETED" or not st or st != flow.session_token:
-            raise detail_error(
-                401,
-                "ACCESS_FAILED",
-                "INVALID_TOKEN",
-                "Authentication Credentials",
-                "The authorization token is either missing or invalid, or it has expired.",
-            )
-        params = flow.params
-        code = str(uuid.uuid4())
-        with ctx.issuer.lock:
-            session = env.sessions.get(st) or {}
-            record = AuthCode(
-                code=code,
-                app_id=flow.app_id,
-                user_id=str(flow.user_id),
-                redirect_uri=params.get("redirect_uri", ""),
-                scope=params.get("scope", "openid"),
-                nonce=params.get("nonce"),
-                code_challenge=params.get("code_challenge"),
-                code_challenge_method=params.get(
-                    "code_challenge_method", "plain" if params.get("code_challenge") else None
-                ),
-                issued=ctx.issuer.now(),
-                auth_time=int(flow.auth_time or ctx.issuer.now()),
-                session_id=str(session.get("sid", uuid.uuid4())),
-            )
-            env.codes[code] = record
-            env.flows.pop(flow.id, None)  # a flow resumes once
-            ctx.issuer._note_added()
-        query = {"code": code}
-        if params.get("state"):
-            query["state"] = params["state"]
-        if params.get("response_mode") == "pi.flow":
-            return json_response(
-                {"id": flow.id, "status": "COMPLETED", "authorizeResponse": query}, headers=dict(NO_STORE)
-            )
-        return Response(status=302, headers={"Location": with_query(record.redirect_uri, query), **NO_STORE})
 
     # -- client authentication -------------------------------------------------------------------------
     def authenticate_client(self, ctx: Context, form: dict[str, str]) -> App:
