@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import json
 import logging
 import time
@@ -26,7 +25,7 @@ from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import directory, discovery, flows, management, signon
+from . import directory, discovery, flows, management, signon, token
 from .client_auth import authenticate_client
 from .context import NO_STORE, Context, Handler, Route, with_query
 from .errors import (
@@ -41,7 +40,6 @@ from .errors import (
 )
 from .faults import Fault, FaultSwitch
 from .issuer import (
-    CODE_LIFETIME,
     ORG_ID,
     App,
     Issuer,
@@ -85,18 +83,12 @@ class SandboxApp:
         self.handlers: dict[str, Handler] = {}
         # route endpoint name → the endpoint name a fault targets (management routes share one)
         self.fault_names: dict[str, str] = {}
-        self.grant_handlers: dict[str, Callable[..., Response]] = {
-            "authorization_code": self._grant_authorization_code,
-            "refresh_token": self._grant_refresh_token,
-            "client_credentials": self._grant_client_credentials,
-        }
         self.url_map = Map([])
         # (PATH_INFO, REQUEST_METHOD) → what url_map matched for it. Werkzeug's bind_to_environ + match cost
         # about as much as a whole flow handler; a match depends only on these two (no host rules, no
         # subdomains; websocket upgrades are never cached), so repeats skip it. Bounded: flow ids vary.
         self._routes: dict[tuple[str, str], _Match] = {}
         table: tuple[Route, ...] = (
-            ("/<env_id>/as/token", "token", ("POST",), self.token),
             ("/<env_id>/as/userinfo", "userinfo", ("GET", "POST"), self.userinfo),
             ("/<env_id>/as/introspect", "introspect", ("POST",), self.introspect),
             ("/<env_id>/as/revoke", "revoke", ("POST",), self.revoke),
@@ -104,7 +96,13 @@ class SandboxApp:
             ("/__sandbox/faults", "admin_faults", ("GET", "POST", "DELETE"), self.admin_faults),
             ("/__sandbox/health", "health", ("GET",), self.health),
         )
-        for path, endpoint, methods, handler in (*discovery.ROUTES, *signon.ROUTES, *flows.ROUTES, *table):
+        for path, endpoint, methods, handler in (
+            *discovery.ROUTES,
+            *signon.ROUTES,
+            *flows.ROUTES,
+            *token.ROUTES,
+            *table,
+        ):
             self.register(path, endpoint, methods, handler)
         # The management API: one fault name for all its routes ("management").
         for path, endpoint, methods, handler in (*management.ROUTES, *directory.ROUTES):
@@ -263,156 +261,6 @@ class SandboxApp:
         elif request.method == "DELETE":
             self.faults.clear()
         return json_response({"armed": self.faults.armed})
-
-    # -- token ---------------------------------------------------------------------------------------
-    def token(self, ctx: Context) -> Response:
-        """``/as/token``: authenticate the client, then run the grant it asks for (if the app allows it)."""
-        form = ctx.form()
-        app = authenticate_client(ctx, form)
-        grant = form.get("grant_type")
-        handler = self.grant_handlers.get(grant or "")
-        if handler is not None:
-            return handler(ctx, app, form)
-        if not grant:
-            raise oauth_error(400, "invalid_request", "grant_type is required")
-        raise oauth_error(400, "unsupported_grant_type", f"Unsupported grant type {grant}")
-
-    def _tokens_response(self, body: dict[str, Any]) -> Response:
-        # RFC 6749 §5.1: token responses are never cached.
-        return json_response(body, headers=dict(NO_STORE))
-
-    def _grant_authorization_code(self, ctx: Context, app: App, form: dict[str, str]) -> Response:
-        env = ctx.env
-        if "AUTHORIZATION_CODE" not in app.grant_types:
-            raise oauth_error(400, "unauthorized_client", "The application does not allow authorization_code")
-        code_value = form.get("code")
-        if not code_value:
-            raise oauth_error(400, "invalid_request", "code is required")
-        with ctx.issuer.lock:
-            record = env.codes.get(code_value)
-            if record is None:
-                raise oauth_error(400, "invalid_grant", "The authorization code is invalid or has expired")
-            if record.used:
-                # RFC 6749 §4.1.2: a reused code is refused and the tokens issued from it are revoked.
-                ctx.issuer.revoke_ids(record.token_ids)
-                raise oauth_error(
-                    400,
-                    "invalid_grant",
-                    "The authorization code was already used; tokens issued from it are revoked",
-                )
-            record.used = True  # burn it now, even if a later check fails: codes are single-use
-        # RFC 6749 §4.1.3: the code is bound to the client it was issued to …
-        if record.app_id != app.id:
-            raise oauth_error(400, "invalid_grant", "The authorization code was issued to another client")
-        # … lives briefly (sandbox choice: CODE_LIFETIME = 60 s) …
-        expired = ctx.issuer.now() - record.issued > CODE_LIFETIME
-        if expired or ctx.fault("authorization_code") is not None:
-            raise oauth_error(400, "invalid_grant", "The authorization code is invalid or has expired")
-        # … and to the redirect_uri of the authorization request, exactly.
-        if form.get("redirect_uri", "") != record.redirect_uri:
-            raise oauth_error(400, "invalid_grant", "redirect_uri does not match the authorization request")
-        # RFC 7636 §4.6: the verifier, transformed by the method, must equal the stored challenge.
-        if record.code_challenge is not None:
-            verifier = form.get("code_verifier")
-            if not verifier:
-                raise oauth_error(400, "invalid_grant", "code_verifier is required (PKCE)")
-            computed = verifier if record.code_challenge_method == "plain" else _b64url_sha256(verifier)
-            if not hmac.compare_digest(computed.encode(), record.code_challenge.encode()):
-                raise oauth_error(400, "invalid_grant", "code_verifier does not match the code_challenge (PKCE)")
-        elif form.get("code_verifier"):
-            raise oauth_error(
-                400, "invalid_grant", "code_verifier sent but the authorization request had no code_challenge"
-            )
-        user = env.users.get(record.user_id)
-        if user is None or not user.enabled:
-            raise oauth_error(400, "invalid_grant", "The user is no longer active")
-        body, ids = ctx.issuer.mint(
-            issuer_url=ctx.issuer_url,
-            env=env,
-            app=app,
-            user=user,
-            scope=record.scope,
-            nonce=record.nonce,
-            auth_time=record.auth_time,
-            session_id=record.session_id,
-            # Sandbox choice: a refresh token only for apps with the REFRESH_TOKEN grant (offline_access alone
-            # would hand out a token the app may not redeem).
-            with_refresh="REFRESH_TOKEN" in app.grant_types,
-            api_audience=ctx.base_url,
-        )
-        with ctx.issuer.lock:
-            record.token_ids.extend(ids)
-        return self._tokens_response(body)
-
-    def _grant_refresh_token(self, ctx: Context, app: App, form: dict[str, str]) -> Response:
-        env = ctx.env
-        if "REFRESH_TOKEN" not in app.grant_types:
-            raise oauth_error(400, "unauthorized_client", "The application does not allow refresh_token")
-        value = form.get("refresh_token")
-        if not value:
-            raise oauth_error(400, "invalid_request", "refresh_token is required")
-        with ctx.issuer.lock:
-            record = ctx.issuer.tokens.get(value)
-            if record is None or record.get("type") != "refresh_token" or record.get("env") != env.id:
-                raise oauth_error(400, "invalid_grant", "The refresh token is invalid or has expired")
-            if record["client_id"] != app.id:
-                raise oauth_error(400, "invalid_grant", "The refresh token was issued to another client")
-            if record.get("rotated"):
-                # PingOne additionalRefreshTokenReplayProtectionEnabled (default true): presenting a refresh
-                # token that was already exchanged revokes it and every token descended from it.
-                if app.refresh_token_replay_protection:
-                    ctx.issuer.revoke_family(str(record["family"]))
-                raise oauth_error(
-                    400,
-                    "invalid_grant",
-                    "The refresh token was already used (rotation); its token family is revoked",
-                )
-            if not ctx.issuer.is_live(record, ctx.issuer.now()):
-                raise oauth_error(400, "invalid_grant", "The refresh token is invalid or has expired")
-            record["rotated"] = True  # rotation: every exchange returns a new refresh token
-            record["active"] = False
-        granted = str(record["scope"]).split()
-        requested = form.get("scope")
-        if requested is not None:
-            extra = sorted(set(requested.split()) - set(granted))
-            if extra:
-                # RFC 6749 §6: a refresh may narrow the scope, never widen it.
-                raise oauth_error(400, "invalid_scope", f"Scopes not granted originally: {' '.join(extra)}")
-            granted = [s for s in granted if s in requested.split()]
-        user = env.users.get(str(record["sub"]))
-        if user is None or not user.enabled:
-            raise oauth_error(400, "invalid_grant", "The user is no longer active")
-        body, _ids = ctx.issuer.mint(
-            issuer_url=ctx.issuer_url,
-            env=env,
-            app=app,
-            user=user,
-            scope=" ".join(granted),
-            auth_time=record.get("auth_time"),
-            session_id=record.get("session_id"),
-            with_refresh=True,
-            refresh_family=str(record["family"]),
-            api_audience=ctx.base_url,
-        )
-        return self._tokens_response(body)
-
-    def _grant_client_credentials(self, ctx: Context, app: App, form: dict[str, str]) -> Response:
-        env = ctx.env
-        if "CLIENT_CREDENTIALS" not in app.grant_types or app.token_endpoint_auth_method == "NONE":
-            raise oauth_error(400, "unauthorized_client", "The application does not allow client_credentials")
-        scope = form.get("scope", "")
-        if "openid" in scope.split():
-            # No user, so no ID token: PingOne does not mix openid with client_credentials.
-            raise oauth_error(400, "invalid_scope", "openid cannot be requested with client_credentials")
-        body, _ids = ctx.issuer.mint(
-            issuer_url=ctx.issuer_url,
-            env=env,
-            app=app,
-            user=None,
-            scope=scope,
-            api_audience=ctx.base_url,
-        )
-        return self._tokens_response(body)
 
     # -- userinfo ------------------------------------------------------------------------------------
     def bearer_record(self, ctx: Context) -> dict[str, Any]:
