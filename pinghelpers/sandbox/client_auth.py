@@ -32,7 +32,7 @@ from ..rules import (
 from ..secret import Secret
 from .context import Context
 from .errors import oauth_error, unsupported_auth
-from .issuer import App
+from .state import App
 
 __all__ = ["authenticate_client"]
 

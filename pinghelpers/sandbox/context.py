@@ -19,7 +19,8 @@ from werkzeug.wrappers import Request, Response
 
 from .errors import oauth_error, platform_error
 from .faults import Fault
-from .issuer import Environment, Issuer
+from .issuer import Issuer
+from .state import Environment
 
 __all__ = ["NO_STORE", "Context", "Handler", "Route", "iso", "with_query"]
 

@@ -15,8 +15,8 @@ from werkzeug.wrappers import Response
 from ..secret import Secret
 from .context import Context, Route, iso
 from .errors import json_response
-from .issuer import User
 from .management import BASE, Invalid, base_url, json_body, not_found, worker
+from .state import User
 
 __all__ = ["MIN_PASSWORD_LENGTH", "PASSWORD_SET", "ROUTES", "user_json"]
 

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from ..jose import constant_time_equals
 from .context import NO_STORE, Context, Route, iso, with_query
 from .errors import detail_error, invalid_data, json_response, platform_error
-from .issuer import FLOW_IDLE_TIMEOUT, AuthCode, FlowState
+from .state import FLOW_IDLE_TIMEOUT, AuthCode, FlowState
 
 __all__ = [
     "MAX_FAILED_PASSWORDS",
@@ -199,7 +199,7 @@ def resume(ctx: Context) -> Response:
         )
         env.codes[code] = record
         env.flows.pop(flow.id, None)  # a flow resumes once
-        ctx.issuer._note_added()
+        ctx.issuer.note_added()
     query = {"code": code}
     if params.get("state"):
         query["state"] = params["state"]

@@ -28,7 +28,7 @@ from werkzeug.wrappers import Response
 from ..secret import Secret
 from .context import Context, Route, iso
 from .errors import SandboxError, detail_error, invalid_token, json_response, platform_error
-from .issuer import (
+from .state import (
     APP_TYPES,
     AUTH_METHODS,
     GRANT_TYPES,

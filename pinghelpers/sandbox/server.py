@@ -29,14 +29,14 @@ from ..secret import Secret
 from .app import SandboxApp
 from .config import SandboxConfig, load_config
 from .faults import FaultSwitch
-from .issuer import (
+from .issuer import Issuer
+from .state import (
     DEFAULT_CLIENT_ID,
     DEFAULT_ENV_ID,
     DEFAULT_PASSWORD,
     DEFAULT_REDIRECT_URI,
     DEFAULT_USERNAME,
     DEFAULT_WORKER_ID,
-    Issuer,
 )
 
 __all__ = ["SECRET_ENV_VAR", "Sandbox", "shared_sandbox"]

@@ -16,7 +16,8 @@ from werkzeug.wrappers import Response
 from .client_auth import authenticate_client
 from .context import NO_STORE, Context, Route, with_query
 from .errors import invalid_data, invalid_token, json_response, oauth_error
-from .issuer import ORG_ID, App, profile_claims
+from .issuer import profile_claims
+from .state import ORG_ID, App
 
 __all__ = ["MAX_LOGOUT_URL", "ROUTES", "bearer_record", "introspect", "revoke", "signoff", "userinfo"]
 

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from .context import NO_STORE, Context, Route, with_query
 from .errors import SandboxError, invalid_data, json_response
 from .flows import check_password, flow_json, live_flow
-from .issuer import FlowState
+from .state import FlowState
 
 __all__ = ["ROUTES", "authorize", "signon_page"]
 
@@ -93,7 +93,7 @@ def authorize(ctx: Context) -> Response:
             flow.session_token = st
             flow.auth_time = session["auth_time"]
         env.flows[flow.id] = flow
-        ctx.issuer._note_added()
+        ctx.issuer.note_added()
     if "none" in prompt and flow.status != "COMPLETED":
         # OIDC Core §3.1.2.6: prompt=none and no session → login_required, without any UI.
         with ctx.issuer.lock:

@@ -16,7 +16,7 @@ from ..jose import constant_time_equals, pkce_s256
 from .client_auth import authenticate_client
 from .context import NO_STORE, Context, Route
 from .errors import json_response, oauth_error
-from .issuer import CODE_LIFETIME, App
+from .state import CODE_LIFETIME, App
 
 __all__ = ["GRANTS", "ROUTES", "token"]
 

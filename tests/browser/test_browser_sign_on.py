@@ -246,7 +246,7 @@ def test_loopback_redirect_uris_give_the_listen_address(uri: str, host: str, por
 
 
 def test_the_default_sandbox_app_registers_the_loopback_redirect(sandbox: Sandbox) -> None:
-    from pinghelpers.sandbox.issuer import LOOPBACK_REDIRECT_URI
+    from pinghelpers.sandbox.state import LOOPBACK_REDIRECT_URI
 
     app = sandbox.issuer.environments[sandbox.env_id].apps[sandbox.client_id]
     assert LOOPBACK_REDIRECT_URI in app.redirect_uris

@@ -395,7 +395,7 @@ def test_token_with_private_key_jwt(
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    from pinghelpers.sandbox.issuer import App
+    from pinghelpers.sandbox.state import App
 
     monkeypatch.chdir(tmp_path)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -13,7 +13,7 @@ import pytest
 
 from pinghelpers import PingOneClient
 from pinghelpers.sandbox import Sandbox
-from pinghelpers.sandbox.issuer import App
+from pinghelpers.sandbox.state import App
 from pinghelpers.secret import Secret
 
 from ..conftest import MARKER_SECRET

@@ -17,7 +17,7 @@ from pinghelpers import ConfigurationError
 from pinghelpers.cli import main
 from pinghelpers.sandbox import Sandbox
 from pinghelpers.sandbox.config import load_config
-from pinghelpers.sandbox.issuer import DEFAULT_ENV_ID, DEFAULT_WORKER_ID
+from pinghelpers.sandbox.state import DEFAULT_ENV_ID, DEFAULT_WORKER_ID
 
 from .flow import PASSWORD, Target, code_for, exchange
 

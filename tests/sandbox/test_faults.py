@@ -14,7 +14,8 @@ import requests
 from werkzeug.test import Client
 
 from pinghelpers.sandbox import FAULTS, Sandbox
-from pinghelpers.sandbox.issuer import Issuer, SigningKey
+from pinghelpers.sandbox.issuer import Issuer
+from pinghelpers.sandbox.keys import SigningKey
 
 from ..conftest import MARKER_SECRET
 from .conftest import default_target

@@ -6,7 +6,8 @@ from werkzeug.test import Client
 
 from pinghelpers.sandbox.app import SandboxApp
 from pinghelpers.sandbox.errors import json_response
-from pinghelpers.sandbox.issuer import Issuer, SigningKey
+from pinghelpers.sandbox.issuer import Issuer
+from pinghelpers.sandbox.keys import SigningKey
 
 
 def test_route_cache_keeps_404_405_and_sees_new_routes(signing_key: SigningKey) -> None:

@@ -35,7 +35,7 @@ from pinghelpers import (
     pkce_pair,
 )
 from pinghelpers.sandbox import Sandbox
-from pinghelpers.sandbox.issuer import App
+from pinghelpers.sandbox.state import App
 
 from ..conftest import MARKER_SECRET
 
