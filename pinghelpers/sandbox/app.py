@@ -31,11 +31,17 @@ from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import directory, discovery, flows, management, session, signon, token
 from .context import Context, Handler, Route
+from .directory import ROUTES as DIRECTORY_ROUTES
+from .discovery import ROUTES as DISCOVERY_ROUTES
 from .errors import PLATFORM_MESSAGES, SandboxError, detail_error, invalid_data, json_response, platform_error
 from .faults import Fault, FaultSwitch
+from .flows import ROUTES as FLOWS_ROUTES
 from .issuer import Issuer
+from .management import ROUTES as MANAGEMENT_ROUTES
+from .session import ROUTES as SESSION_ROUTES
+from .signon import ROUTES as SIGNON_ROUTES
+from .token import ROUTES as TOKEN_ROUTES
 
 __all__ = ["MAX_BODY_BYTES", "SandboxApp", "SandboxError"]
 
@@ -78,13 +84,17 @@ class SandboxApp:
             ("/__sandbox/faults", "admin_faults", ("GET", "POST", "DELETE"), self.admin_faults),
             ("/__sandbox/health", "health", ("GET",), self.health),
         )
-        for family in (discovery, signon, flows, token, session):
-            for path, endpoint, methods, handler in family.ROUTES:
-                self.register(path, endpoint, methods, handler)
-        for path, endpoint, methods, handler in own:
+        for path, endpoint, methods, handler in (
+            *DISCOVERY_ROUTES,
+            *SIGNON_ROUTES,
+            *FLOWS_ROUTES,
+            *TOKEN_ROUTES,
+            *SESSION_ROUTES,
+            *own,
+        ):
             self.register(path, endpoint, methods, handler)
         # The management API: one fault name for all its routes ("management").
-        for path, endpoint, methods, handler in (*management.ROUTES, *directory.ROUTES):
+        for path, endpoint, methods, handler in (*MANAGEMENT_ROUTES, *DIRECTORY_ROUTES):
             self.register(path, endpoint, methods, handler, fault_name="management")
 
     # -- plumbing ----------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 ::
 
     with Sandbox() as sb:                  # binds 127.0.0.1 on a free port, returns when ready
-        settings = sb.settings()           # Settings for the seeded CLIENT_SECRET_JWT app
+        sb.token_endpoint, sb.client_id    # what a client needs (pinghelpers.local.sandbox_settings(sb))
         ...
 
 The server is Werkzeug's threaded WSGI server (one thread per connection), so a class of learners can run
@@ -12,7 +12,6 @@ their flows at once; all shared state is guarded by the issuer's lock.
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import ipaddress
 import logging
@@ -214,9 +213,10 @@ class Sandbox:
 
     ``client_secret`` seeds the default app's secret (random 64 characters otherwise). ``config`` (a path to a
     JSON file, or the parsed mapping; see :mod:`pinghelpers.sandbox.config`) replaces the default environment
-    with the trainer's environments, apps and users (``client_secret`` then does not apply: the file sets secrets). ``allow_remote`` must be true to bind a non-loopback
-    interface (the sandbox has no TLS and published test passwords). ``clock`` moves the sandbox's time in
-    tests (flow idle timeout, code lifetime, assertion expiry).
+    with the trainer's environments, apps and users (``client_secret`` then does not apply: the file sets
+    secrets). ``allow_remote`` must be true to bind a non-loopback interface (the sandbox has no TLS and
+    published test passwords). ``clock`` moves the sandbox's time in tests (flow idle timeout, code lifetime,
+    assertion expiry). Client settings for it: :func:`pinghelpers.local.sandbox_settings`.
     """
 
     def __init__(
@@ -355,6 +355,11 @@ class Sandbox:
         return self.issuer.environments[self.env_id].apps[self.client_id].secret
 
     @property
+    def auth_method(self) -> str:
+        """The primary app's ``tokenEndpointAuthMethod`` (``CLIENT_SECRET_JWT`` unless a config says otherwise)."""
+        return self.issuer.environments[self.env_id].apps[self.client_id].token_endpoint_auth_method
+
+    @property
     def password(self) -> Secret:
         user = self.issuer.environments[self.env_id].user_by_username(self.username)
         if user and user.password:
@@ -371,34 +376,6 @@ class Sandbox:
             uris = env.apps[client_id or self.client_id].redirect_uris
             if uri not in uris:
                 uris.append(uri)
-
-    def settings(self, **overrides: Any) -> Any:
-        """:class:`~pinghelpers.Settings` for the seeded CLIENT_SECRET_JWT app and test user."""
-        from ..settings import Settings
-
-        values: dict[str, Any] = {
-            "auth_path": self.base_url,
-            "env_id": self.env_id,
-            "client_id": self.client_id,
-            "client_secret": self.client_secret,
-            "redirect_uri": self.redirect_uri,
-            # A configured class may have no user yet (created later through the management API).
-            "username": self.username or None,
-            "password": self.password if self.password.reveal() else None,
-            "api_path": self.api_path,
-            "source": "local sandbox",
-        }
-        method = self.issuer.environments[self.env_id].apps[self.client_id].token_endpoint_auth_method
-        if method != "CLIENT_SECRET_JWT":  # a --config primary app may use another method
-            values["auth_method"] = method.lower()
-        # The worker for the management notebook (fields added to Settings alongside the management API).
-        names = {f.name for f in dataclasses.fields(Settings)}
-        if "admin_client_id" in names:
-            values.update(
-                admin_env_id=self.env_id, admin_client_id=self.worker_id, admin_client_secret=self.worker_secret
-            )
-        values.update(overrides)
-        return Settings(**values)
 
     def credentials(self, *, reveal: bool = False) -> dict[str, str]:
         """The JSON line ``python -m pinghelpers sandbox`` prints (secrets masked unless ``reveal``)."""

@@ -17,6 +17,7 @@ import requests
 
 from pinghelpers import ConfigurationError, PingOneClient, SignOnError
 from pinghelpers.browser import browser_sign_on, callback_address
+from pinghelpers.local import sandbox_settings
 from pinghelpers.sandbox import DEFAULT_PASSWORD, DEFAULT_USERNAME, Sandbox
 
 from .conftest import SHOTS, browser_kit
@@ -43,7 +44,7 @@ def redirect_uri(sandbox: Sandbox) -> Iterator[str]:
 
 @pytest.fixture
 def client(sandbox: Sandbox, redirect_uri: str) -> Iterator[PingOneClient]:
-    with PingOneClient(sandbox.settings(redirect_uri=redirect_uri)) as c:
+    with PingOneClient(sandbox_settings(sandbox, redirect_uri=redirect_uri)) as c:
         yield c
 
 

@@ -17,6 +17,7 @@ import pytest
 
 from pinghelpers import PingOneClient, Settings, build_client_assertion
 from pinghelpers.cli import main
+from pinghelpers.local import sandbox_settings
 from pinghelpers.sandbox import Sandbox
 
 HERE = Path(__file__).parent
@@ -414,7 +415,7 @@ def test_token_with_private_key_jwt(
             token_endpoint_auth_method="PRIVATE_KEY_JWT",
             jwks={"keys": [public]},
         )
-        with PingOneClient(sb.settings(client_id=app_id, auth_method="none")) as c:
+        with PingOneClient(sandbox_settings(sb, client_id=app_id, auth_method="none")) as c:
             request = c.authorization_request()
             code = c.sign_on(request).code
         args = ["token", "--code", code, "--auth-path", sb.base_url, "--env-id", sb.env_id, "--client-id", app_id]
