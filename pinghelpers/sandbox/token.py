@@ -40,6 +40,7 @@ def _tokens_response(body: dict[str, Any]) -> Response:
 
 
 def _grant_authorization_code(ctx: Context, app: App, form: dict[str, str]) -> Response:
+    """RFC 6749 §4.1.3: a code, once, by the client and ``redirect_uri`` it was issued to, PKCE checked."""
     env = ctx.env
     if "AUTHORIZATION_CODE" not in app.grant_types:
         raise oauth_error(400, "unauthorized_client", "The application does not allow authorization_code")
@@ -109,6 +110,7 @@ def _grant_authorization_code(ctx: Context, app: App, form: dict[str, str]) -> R
 
 
 def _grant_refresh_token(ctx: Context, app: App, form: dict[str, str]) -> Response:
+    """RFC 6749 §6: new tokens for a live refresh token, which is rotated out (replay revokes its family)."""
     env = ctx.env
     if "REFRESH_TOKEN" not in app.grant_types:
         raise oauth_error(400, "unauthorized_client", "The application does not allow refresh_token")
@@ -162,6 +164,7 @@ def _grant_refresh_token(ctx: Context, app: App, form: dict[str, str]) -> Respon
 
 
 def _grant_client_credentials(ctx: Context, app: App, form: dict[str, str]) -> Response:
+    """RFC 6749 §4.4: a token for the app itself — no user, so no ID token and no refresh token."""
     env = ctx.env
     if "CLIENT_CREDENTIALS" not in app.grant_types or app.token_endpoint_auth_method == "NONE":
         raise oauth_error(400, "unauthorized_client", "The application does not allow client_credentials")
