@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from pinghelpers.local import sandbox_settings
+
 from .common import Figure, machine, percentile, run_load, sandbox_process, save
 
 
@@ -30,7 +32,9 @@ def main(argv: list[str] | None = None) -> int:
         from pinghelpers.sandbox import Sandbox
 
         with Sandbox() as sandbox:
-            result = run_load(sandbox.settings(), learners=args.learners, flows=args.flows, time_limit=args.time_limit)
+            result = run_load(
+                sandbox_settings(sandbox), learners=args.learners, flows=args.flows, time_limit=args.time_limit
+            )
     else:
         with sandbox_process() as proc:
             result = run_load(proc.settings(), learners=args.learners, flows=args.flows, time_limit=args.time_limit)

@@ -216,10 +216,11 @@ def connect(*, settings: Settings | None = None, dotenv: str | None = ".env") ->
     chosen = settings or (None if forced_sandbox else Settings.from_env(dotenv=dotenv))
     if chosen is not None:
         return Target(settings=chosen)
+    from .local import sandbox_settings
     from .sandbox import shared_sandbox
 
     sandbox = shared_sandbox()
-    return Target(settings=sandbox.settings(), sandbox=sandbox)
+    return Target(settings=sandbox_settings(sandbox), sandbox=sandbox)
 
 
 def scripted_browser(username: str, password: Any, *, timeout: float = 10.0) -> Callable[[str], bool]:

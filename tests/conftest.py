@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from pinghelpers import PingOneClient, Settings
+from pinghelpers.local import sandbox_settings
 from pinghelpers.sandbox import Sandbox
 
 # A marker secret: long enough for HS512, obviously fake, searchable in leak checks.
@@ -21,7 +22,7 @@ def sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture
 def settings(sandbox: Sandbox) -> Settings:
-    return sandbox.settings()
+    return sandbox_settings(sandbox)
 
 
 @pytest.fixture

@@ -8,7 +8,9 @@ Start it with ``Sandbox().start()`` (or ``with Sandbox() as sb:``), or from the 
 
 from .config import SandboxConfig, load_config
 from .faults import FAULTS, FaultSwitch
-from .issuer import (
+from .issuer import Issuer
+from .server import Sandbox, shared_sandbox
+from .state import (
     CODE_LIFETIME,
     DEFAULT_CLIENT_ID,
     DEFAULT_ENV_ID,
@@ -17,9 +19,7 @@ from .issuer import (
     DEFAULT_USERNAME,
     DEFAULT_WORKER_ID,
     FLOW_IDLE_TIMEOUT,
-    Issuer,
 )
-from .server import Sandbox, shared_sandbox
 
 __all__ = [
     "CODE_LIFETIME",

@@ -1,103 +1,59 @@
-"""The local sandbox's WSGI application: PingOne's paths, rules, statuses and error shapes.
+"""The local sandbox's WSGI application: routing, dispatch and the fault hook — in one place.
 
-A fixed route table maps each path to one small handler. Every failure is a
-:class:`~pinghelpers.sandbox.errors.SandboxError`, rendered in one of PingOne's two shapes — OAuth
-``{error, error_description}`` for ``/as/*`` protocol endpoints, platform ``{id, code, message, details}`` for
-flows, management and non-redirectable authorize errors — with a correlation id. An unexpected exception
-becomes a platform ``UNEXPECTED_ERROR``: never a traceback over HTTP.
+A fixed route table maps each path to one small handler; each endpoint family is its own module and hands the
+app its ``ROUTES``:
 
-Endpoint families: discovery and keys; authorize, the hosted sign-on page, the flows API and resume; the
-token endpoint (authorization_code, refresh_token, client_credentials; every ``tokenEndpointAuthMethod``);
-userinfo, introspect, revoke and signoff; the management subset (:mod:`.management`); the fault switch.
+=====================  =====================================================================================
+:mod:`.discovery`      ``/.well-known/openid-configuration``, ``/as/jwks``
+:mod:`.signon`         ``/as/authorize`` and the hosted sign-on page
+:mod:`.flows`          the flows API (``usernamePassword.check``) and ``/as/resume``
+:mod:`.token`          ``/as/token`` and its grants (client authentication in :mod:`.client_auth`)
+:mod:`.session`        ``/as/userinfo``, ``/as/introspect``, ``/as/revoke``, ``/as/signoff``
+:mod:`.management`     the management API subset (applications; populations and users in :mod:`.directory`)
+=====================  =====================================================================================
+
+A handler gets a :class:`~.context.Context` (the request, the issuer's state, the environment, the URLs and the
+faults leased for this request) and never this app. Every failure is a :class:`~.errors.SandboxError`, rendered
+in one of PingOne's two shapes — OAuth ``{error, error_description}`` for ``/as/*`` protocol endpoints, platform
+``{id, code, message, details}`` for flows, management and non-redirectable authorize errors — with a
+correlation id. An unexpected exception becomes a platform ``UNEXPECTED_ERROR``: never a traceback over HTTP.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import logging
-import secrets
 import time
-import uuid
 from collections.abc import Callable, Iterable, Mapping
-from html import escape
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlencode
 
-import jwt
 from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from ..rules import (
-    METHOD_CLIENT_SECRET_JWT,
-    METHOD_PRIVATE_KEY_JWT,
-    _check_decoded,
-    check_assertion,
-    decode_compact,
-)
-from ..secret import Secret
-from .errors import (
-    PLATFORM_MESSAGES,
-    SandboxError,
-    detail_error,
-    invalid_token,
-    json_response,
-    oauth_error,
-    platform_error,
-    unsupported_auth,
-)
+from .context import Context, Handler, Route
+from .directory import ROUTES as DIRECTORY_ROUTES
+from .discovery import ROUTES as DISCOVERY_ROUTES
+from .errors import PLATFORM_MESSAGES, SandboxError, detail_error, invalid_data, json_response, platform_error
 from .faults import Fault, FaultSwitch
-from .issuer import (
-    CODE_LIFETIME,
-    FLOW_IDLE_TIMEOUT,
-    ORG_ID,
-    App,
-    AuthCode,
-    Environment,
-    FlowState,
-    Issuer,
-    profile_claims,
-)
+from .flows import ROUTES as FLOWS_ROUTES
+from .issuer import Issuer
+from .management import ROUTES as MANAGEMENT_ROUTES
+from .session import ROUTES as SESSION_ROUTES
+from .signon import ROUTES as SIGNON_ROUTES
+from .token import ROUTES as TOKEN_ROUTES
 
-__all__ = ["MAX_BODY_BYTES", "MAX_FAILED_PASSWORDS", "SandboxApp", "SandboxError"]
+__all__ = ["MAX_BODY_BYTES", "SandboxApp", "SandboxError"]
 
 log = logging.getLogger("pinghelpers.sandbox")
 
 MAX_BODY_BYTES = 64 * 1024  # sandbox choice: PingOne documents < 1 MB for PAR; 64 KiB is plenty here
-USERNAME_PASSWORD_CHECK = "application/vnd.pingidentity.usernamePassword.check+json"
-# PingOne reports failuresRemaining (4 after the first miss); the sandbox fails the *flow* after 5 misses and
-# never locks the account, because a whole class may share one training user.
-MAX_FAILED_PASSWORDS = 5
-MAX_LOGOUT_URL = 8192  # PingOne: post_logout_redirect_uri + state must stay under 8192 characters
 
-# Kept for code that imported these from here before errors.py existed.
-_json = json_response
-_PLATFORM_MESSAGES = PLATFORM_MESSAGES
-_unsupported_auth = unsupported_auth
-
-
-def _b64url_sha256(value: str) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(value.encode("ascii")).digest()).rstrip(b"=").decode("ascii")
-
-
-def _iso(ts: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{int((ts % 1) * 1000):03d}Z"
-
-
-def _invalid_data(target: str, message: str, *, code: str = "INVALID_VALUE") -> SandboxError:
-    """PingOne's generic validation failure (400 INVALID_DATA) with one detail naming the field."""
-    return detail_error(400, "INVALID_DATA", code, target, message)
-
-
-def _with_query(url: str, query: dict[str, str]) -> str:
-    return f"{url}{'&' if '?' in url else '?'}{urlencode(query)}"
-
-
-_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 _ROUTE_CACHE_SIZE = 1024
+# The sandbox's own routes: no fault applies to them (the switch must stay reachable to disarm it).
+_NOT_FAULTABLE = frozenset({"admin_faults", "health"})
+
+_Match = tuple[str, "str | None", Mapping[str, Any]]  # endpoint, env_id, the other path arguments
 
 
 class SandboxApp:
@@ -115,39 +71,31 @@ class SandboxApp:
         self.base_url = base_url.rstrip("/")
         self.faults = faults or FaultSwitch()
         self.admin_enabled = admin_enabled
-        self.handlers: dict[str, Callable[..., Response]] = {}
+        self.handlers: dict[str, Handler] = {}
         # route endpoint name → the endpoint name a fault targets (management routes share one)
         self.fault_names: dict[str, str] = {}
-        self.grant_handlers: dict[str, Callable[..., Response]] = {
-            "authorization_code": self._grant_authorization_code,
-            "refresh_token": self._grant_refresh_token,
-            "client_credentials": self._grant_client_credentials,
-        }
         self.url_map = Map([])
         # (PATH_INFO, REQUEST_METHOD) → what url_map matched for it. Werkzeug's bind_to_environ + match cost
         # about as much as a whole flow handler; a match depends only on these two (no host rules, no
         # subdomains; websocket upgrades are never cached), so repeats skip it. Bounded: flow ids vary.
-        self._routes: dict[tuple[str, str], tuple[str, Mapping[str, Any]]] = {}
-        table: Iterable[tuple[str, str, tuple[str, ...], Callable[..., Response]]] = (
-            ("/<env_id>/as/.well-known/openid-configuration", "discovery", ("GET",), self.discovery),
-            ("/<env_id>/as/jwks", "jwks", ("GET",), self.jwks),
-            ("/<env_id>/as/authorize", "authorize", ("GET", "POST"), self.authorize),
-            ("/<env_id>/signon/", "signon", ("GET", "POST"), self.signon_page),
-            ("/<env_id>/flows/<flow_id>", "flows", ("GET", "POST"), self.flows),
-            ("/<env_id>/as/resume", "resume", ("GET",), self.resume),
-            ("/<env_id>/as/token", "token", ("POST",), self.token),
-            ("/<env_id>/as/userinfo", "userinfo", ("GET", "POST"), self.userinfo),
-            ("/<env_id>/as/introspect", "introspect", ("POST",), self.introspect),
-            ("/<env_id>/as/revoke", "revoke", ("POST",), self.revoke),
-            ("/<env_id>/as/signoff", "signoff", ("GET",), self.signoff),
+        self._routes: dict[tuple[str, str], _Match] = {}
+        # One module per endpoint family; the sandbox's own two routes (health, the fault switch) live here.
+        own: tuple[Route, ...] = (
             ("/__sandbox/faults", "admin_faults", ("GET", "POST", "DELETE"), self.admin_faults),
             ("/__sandbox/health", "health", ("GET",), self.health),
         )
-        for path, endpoint, methods, handler in table:
+        for path, endpoint, methods, handler in (
+            *DISCOVERY_ROUTES,
+            *SIGNON_ROUTES,
+            *FLOWS_ROUTES,
+            *TOKEN_ROUTES,
+            *SESSION_ROUTES,
+            *own,
+        ):
             self.register(path, endpoint, methods, handler)
-        from .management import ManagementAPI
-
-        self.management = ManagementAPI(self)
+        # The management API: one fault name for all its routes ("management").
+        for path, endpoint, methods, handler in (*MANAGEMENT_ROUTES, *DIRECTORY_ROUTES):
+            self.register(path, endpoint, methods, handler, fault_name="management")
 
     # -- plumbing ----------------------------------------------------------------------------------
     def register(
@@ -155,11 +103,14 @@ class SandboxApp:
         path: str,
         endpoint: str,
         methods: tuple[str, ...],
-        handler: Callable[..., Response],
+        handler: Handler,
         *,
         fault_name: str | None = None,
     ) -> None:
-        """Add a route. ``fault_name`` is the endpoint name faults target (default: ``endpoint``)."""
+        """Add a route: ``handler(ctx, **path arguments)`` (``<env_id>`` is not passed: ``ctx.env`` has it).
+
+        ``fault_name`` is the endpoint name faults target (default: ``endpoint``).
+        """
         self.url_map.add(Rule(path, endpoint=endpoint, methods=list(methods), strict_slashes=False))
         self._routes.clear()
         self.handlers[endpoint] = handler
@@ -175,10 +126,16 @@ class SandboxApp:
         return response(environ, start_response)
 
     def dispatch(self, request: Request) -> Response:
-        """Route, apply an armed request-level fault, run the handler; every failure becomes a PingOne error."""
+        """Route, take the faults armed for this request, run the handler; every failure becomes a PingOne error.
+
+        The fault hook, in one place: a ``"request"`` fault (500, 503, slow) acts here, before the handler; the
+        faults of the checks inside it (client assertion, client secret, authorization code) travel in the
+        handler's :class:`~.context.Context`, and those it did not reach are re-armed afterwards.
+        """
+        leased: dict[str, Fault] | None = None
         try:
             try:
-                endpoint, args = self._match(request.environ)
+                endpoint, env_id, args = self._match(request.environ)
             except NotFound:
                 raise platform_error(404, "NOT_FOUND") from None
             except HTTPException as exc:  # 405 and friends
@@ -187,22 +144,25 @@ class SandboxApp:
                     "INVALID_REQUEST" if exc.code != 405 else "METHOD_NOT_ALLOWED",
                     PLATFORM_MESSAGES.get(exc.code or 400, ""),
                 ) from None
-            fault = None
-            if endpoint not in ("admin_faults", "health"):
-                fault = self.faults.take(self.fault_names.get(endpoint, endpoint), "request")
-            if fault is not None:
-                early = self._apply_fault(fault)
-                if early is not None:
-                    return early
-            env_id = args.get("env_id")
-            if env_id is not None and env_id not in self.issuer.environments:
-                raise platform_error(404, "NOT_FOUND", "The requested resource was not found.")
+            if endpoint not in _NOT_FAULTABLE:
+                leased = self.faults.lease(self.fault_names[endpoint])
+                if leased:
+                    fault = leased.pop("request", None)
+                    early = self._apply_fault(fault) if fault is not None else None
+                    if early is not None:
+                        return early
+            env = None
+            if env_id is not None:
+                env = self.issuer.environments.get(env_id)
+                if env is None:
+                    raise platform_error(404, "NOT_FOUND", "The requested resource was not found.")
             if request.content_length is not None:
                 if request.content_length > MAX_BODY_BYTES:
                     raise RequestEntityTooLarge()
             elif request.method in ("POST", "PUT") and len(request.get_data(cache=True)) > MAX_BODY_BYTES:
                 raise RequestEntityTooLarge()  # chunked: read (at most limit + 1 bytes) and measure
-            return self.handlers[endpoint](request, fault=fault, **args)
+            ctx = Context(request, self.issuer, self.base_url, env_id=env_id, env=env, faults=leased)
+            return self.handlers[endpoint](ctx, **args)
         except SandboxError as exc:
             return exc.response()
         except RequestEntityTooLarge:
@@ -218,9 +178,12 @@ class SandboxApp:
         except Exception:  # never a traceback over HTTP; the log has it
             log.exception("sandbox handler failed for %s %s", request.method, request.path)
             return platform_error(500, "UNEXPECTED_ERROR").response()
+        finally:
+            if leased:  # the checks this request never reached leave their faults armed
+                self.faults.give_back(leased.values())
 
-    def _match(self, environ: dict[str, Any]) -> tuple[str, Mapping[str, Any]]:
-        """``url_map``'s (endpoint, arguments) for this request, from the route cache when seen before.
+    def _match(self, environ: dict[str, Any]) -> _Match:
+        """(endpoint, ``env_id``, other path arguments) for this request, from the route cache when seen before.
 
         Only successful matches are cached (404, 405 and redirects are raised by Werkzeug every time). The
         arguments dict is shared between hits: callers only read it.
@@ -231,14 +194,18 @@ class SandboxApp:
             hit = self._routes.get(key)
             if hit is not None:
                 return hit
-        endpoint, args = self.url_map.bind_to_environ(environ).match()
+        endpoint, matched = self.url_map.bind_to_environ(environ).match()
+        args = dict(matched)
+        env_id = args.pop("env_id", None)
+        match = (str(endpoint), None if env_id is None else str(env_id), args)
         if cacheable:
             if len(self._routes) >= _ROUTE_CACHE_SIZE:
                 self._routes.clear()  # crude but enough: the hot keys return within a few requests
-            self._routes[key] = (str(endpoint), args)
-        return str(endpoint), args
+            self._routes[key] = match
+        return match
 
     def _apply_fault(self, fault: Fault) -> Response | None:
+        """A ``"request"`` fault's effect: an answer instead of the handler's, or a delay before it."""
         if fault.name == "server_error":
             return platform_error(500, "UNEXPECTED_ERROR").response()
         if fault.name == "unavailable":
@@ -247,95 +214,14 @@ class SandboxApp:
             time.sleep(fault.delay)
         return None
 
-    # -- URLs ----------------------------------------------------------------------------------------
-    def issuer_url(self, env_id: str) -> str:
-        return f"{self.base_url}/{env_id}/as"
+    # -- the sandbox's own routes --------------------------------------------------------------------
+    def health(self, ctx: Context) -> Response:
+        """``/__sandbox/health``: up, and which environments it serves."""
+        return json_response({"status": "ok", "environments": sorted(ctx.issuer.environments)})
 
-    def env(self, env_id: str) -> Environment:
-        return self.issuer.environments[env_id]
-
-    # -- discovery & keys --------------------------------------------------------------------------
-    def discovery(self, request: Request, *, env_id: str, fault: Fault | None = None) -> Response:
-        iss = self.issuer_url(env_id)
-        doc = {
-            "issuer": iss,
-            "authorization_endpoint": f"{iss}/authorize",
-            "pushed_authorization_request_endpoint": f"{iss}/par",
-            "token_endpoint": f"{iss}/token",
-            "userinfo_endpoint": f"{iss}/userinfo",
-            "jwks_uri": f"{iss}/jwks",
-            "end_session_endpoint": f"{iss}/signoff",
-            "introspection_endpoint": f"{iss}/introspect",
-            "revocation_endpoint": f"{iss}/revoke",
-            "device_authorization_endpoint": f"{iss}/device_authorization",
-            "claims_parameter_supported": False,
-            "request_parameter_supported": True,
-            "request_uri_parameter_supported": False,
-            "require_pushed_authorization_requests": False,
-            "scopes_supported": ["openid", "profile", "email", "address", "phone"],
-            "response_types_supported": [
-                "code",
-                "id_token",
-                "token id_token",
-                "code id_token",
-                "code token",
-                "code token id_token",
-            ],
-            "response_modes_supported": ["pi.flow", "query", "fragment", "form_post"],
-            "grant_types_supported": [
-                "authorization_code",
-                "implicit",
-                "client_credentials",
-                "refresh_token",
-                "urn:ietf:params:oauth:grant-type:device_code",
-            ],
-            # Below: UNCONFIRMED fields, filled with the likely values (README: sandbox choices).
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["RS256"],
-            "userinfo_signing_alg_values_supported": ["none"],
-            "request_object_signing_alg_values_supported": ["none", "HS256", "HS384", "HS512", "RS256"],
-            "token_endpoint_auth_methods_supported": [
-                "client_secret_basic",
-                "client_secret_post",
-                "client_secret_jwt",
-                "private_key_jwt",
-                "none",
-            ],
-            "token_endpoint_auth_signing_alg_values_supported": [
-                "HS256",
-                "HS384",
-                "HS512",
-                "RS256",
-                "RS384",
-                "RS512",
-            ],
-            "code_challenge_methods_supported": ["plain", "S256"],
-            "claim_types_supported": ["normal"],
-            "claims_supported": [
-                "sub",
-                "iss",
-                "auth_time",
-                "acr",
-                "name",
-                "given_name",
-                "family_name",
-                "preferred_username",
-                "email",
-                "env",
-                "org",
-                "p1.region",
-            ],
-        }
-        return json_response(doc)
-
-    def jwks(self, request: Request, *, env_id: str, fault: Fault | None = None) -> Response:
-        return json_response({"keys": [self.issuer.key.jwk()]})
-
-    def health(self, request: Request, fault: Fault | None = None) -> Response:
-        return json_response({"status": "ok", "environments": sorted(self.issuer.environments)})
-
-    def admin_faults(self, request: Request, fault: Fault | None = None) -> Response:
+    def admin_faults(self, ctx: Context) -> Response:
         """``/__sandbox/faults``: arm (POST), list (GET) or disarm (DELETE) faults — loopback callers only."""
+        request = ctx.request
         # Only from loopback, and only when enabled: the fault switch is a teaching tool, not an API, and
         # a sandbox exposed with --allow-remote must not let the class break each other's flows.
         remote = request.remote_addr or ""
@@ -363,818 +249,7 @@ class SandboxApp:
                     raise ValueError("endpoint must be a string")
                 self.faults.inject(str(data.get("fault")), count=count, delay=float(delay), endpoint=endpoint)
             except ValueError as exc:
-                raise _invalid_data("fault", str(exc)) from None
+                raise invalid_data("fault", str(exc)) from None
         elif request.method == "DELETE":
             self.faults.clear()
         return json_response({"armed": self.faults.armed})
-
-    # -- authorize -----------------------------------------------------------------------------------
-    def _params(self, request: Request) -> dict[str, str]:
-        source = request.form if request.method == "POST" else request.args
-        return {k: v for k, v in source.items()}
-
-    def authorize(self, request: Request, *, env_id: str, fault: Fault | None = None) -> Response:
-        """``/as/authorize``: validate the client and redirect_uri, then start a sign-on flow.
-
-        Errors that cannot be trusted to a redirect (unknown client, unregistered redirect_uri) are shown, not
-        redirected — RFC 6749 §4.1.2.1; PingOne answers them with its platform ``INVALID_DATA`` error. The
-        rest go back to the redirect_uri as ``?error=…&error_description=…&state=…``.
-        """
-        env = self.env(env_id)
-        params = self._params(request)
-        app = env.apps.get(params.get("client_id", ""))
-        if app is None or not app.enabled:
-            raise _invalid_data("client_id", "The client_id is not a known, enabled application of this environment.")
-        response_mode = params.get("response_mode", "query")
-        redirect_uri = params.get("redirect_uri")
-        if redirect_uri is not None and redirect_uri not in app.redirect_uris:
-            # PingOne: exact match against the app's redirectUris (no wildcards unless the app allows them).
-            raise _invalid_data("redirect_uri", "Redirect URI mismatch: it must exactly match one of the app's URIs.")
-        if redirect_uri is None and response_mode != "pi.flow":
-            # Only response_mode=pi.flow may omit redirect_uri (there is no redirect).
-            raise _invalid_data("redirect_uri", "redirect_uri is required.", code="REQUIRED_VALUE")
-
-        def redirect_error(error: str, description: str) -> Response:
-            if response_mode == "pi.flow" or not redirect_uri:
-                raise _invalid_data(error, description)
-            query = {"error": error, "error_description": description}
-            if params.get("state"):
-                query["state"] = params["state"]
-            return Response(status=302, headers={"Location": _with_query(redirect_uri, query), **_NO_STORE})
-
-        if response_mode not in ("query", "pi.flow"):
-            return redirect_error("invalid_request", "response_mode must be query or pi.flow in the local sandbox")
-        if params.get("response_type") != "code":
-            return redirect_error("unsupported_response_type", "response_type must be code")
-        if "AUTHORIZATION_CODE" not in app.grant_types:
-            return redirect_error("unauthorized_client", "The application does not allow the authorization_code grant")
-        challenge = params.get("code_challenge")
-        method = params.get("code_challenge_method", "plain" if challenge else None)
-        # PingOne pkceEnforcement: REQUIRED / S256_REQUIRED demand a code_challenge. Sandbox choice: a public
-        # client (tokenEndpointAuthMethod NONE) must always use PKCE — nothing else binds its code to it.
-        if challenge is None and (
-            app.pkce_enforcement in ("REQUIRED", "S256_REQUIRED") or app.token_endpoint_auth_method == "NONE"
-        ):
-            why = (
-                f"pkceEnforcement {app.pkce_enforcement}"
-                if app.pkce_enforcement != "OPTIONAL"
-                else "a public client (tokenEndpointAuthMethod NONE) must use PKCE"
-            )
-            return redirect_error("invalid_request", f"code_challenge is required ({why})")
-        if challenge is not None:
-            if method not in ("plain", "S256"):
-                return redirect_error("invalid_request", "code_challenge_method must be plain or S256")
-            if app.pkce_enforcement == "S256_REQUIRED" and method != "S256":
-                return redirect_error(
-                    "invalid_request", "code_challenge_method must be S256 (pkceEnforcement S256_REQUIRED)"
-                )
-            if not 43 <= len(challenge) <= 128:
-                return redirect_error("invalid_request", "code_challenge must be 43-128 characters (RFC 7636 §4.2)")
-        now = self.issuer.now()
-        flow = FlowState(id=str(uuid.uuid4()), app_id=app.id, params=params, created=now, touched=now)
-        # An existing session (ST cookie) skips the password step, unless prompt=login asks to sign on again.
-        st = request.cookies.get("ST")
-        prompt = params.get("prompt", "").split()
-        with self.issuer.lock:
-            session = env.sessions.get(st) if st else None
-            if session and "login" not in prompt:
-                flow.status = "COMPLETED"
-                flow.user_id = session["user_id"]
-                flow.session_token = st
-                flow.auth_time = session["auth_time"]
-            env.flows[flow.id] = flow
-            self.issuer._note_added()
-        if "none" in prompt and flow.status != "COMPLETED":
-            # OIDC Core §3.1.2.6: prompt=none and no session → login_required, without any UI.
-            with self.issuer.lock:
-                env.flows.pop(flow.id, None)
-            return redirect_error("login_required", "prompt=none was given but the user is not signed on")
-        if response_mode == "pi.flow":
-            return json_response(self._flow_json(env, flow), headers=dict(_NO_STORE))
-        location = f"{self.base_url}/{env_id}/signon/?{urlencode({'flowId': flow.id})}"
-        return Response(status=302, headers={"Location": location, **_NO_STORE})
-
-    # -- flows API -----------------------------------------------------------------------------------
-    def _live_flow(self, env: Environment, flow_id: str) -> FlowState:
-        """The flow, touched now — or 404 if unknown or idle for more than 15 minutes (PingOne, CONFIRMED)."""
-        with self.issuer.lock:
-            flow = env.flows.get(flow_id)
-            now = self.issuer.now()
-            if flow is None or now - flow.touched > FLOW_IDLE_TIMEOUT:
-                if flow is not None:
-                    del env.flows[flow_id]
-                raise platform_error(404, "NOT_FOUND", "The requested resource was not found.")
-            flow.touched = now
-            return flow
-
-    def _flow_json(self, env: Environment, flow: FlowState) -> dict[str, Any]:
-        flow_url = f"{self.base_url}/{env.id}/flows/{flow.id}"
-        links: dict[str, Any] = {"self": {"href": flow_url}}
-        if flow.status == "USERNAME_PASSWORD_REQUIRED":
-            links["usernamePassword.check"] = {"href": flow_url}
-        app = env.apps.get(flow.app_id)
-        data: dict[str, Any] = {
-            "_links": links,
-            "id": flow.id,
-            "environment": {"id": env.id},
-            "application": {"id": flow.app_id, "name": app.name if app else ""},
-            "status": flow.status,
-            "resumeUrl": f"{self.issuer_url(env.id)}/resume?flowId={flow.id}",
-            "createdAt": _iso(flow.created),
-            "expiresAt": _iso(flow.touched + FLOW_IDLE_TIMEOUT),
-        }
-        if flow.status == "USERNAME_PASSWORD_REQUIRED":
-            data["_embedded"] = {"passwordPolicy": {"length": {"min": 8, "max": 255}}}
-        elif flow.user_id:
-            user = env.users.get(flow.user_id)
-            data["_embedded"] = {"user": {"id": flow.user_id, "username": user.username if user else ""}}
-        if flow.status == "FAILED":
-            data["error"] = {
-                "code": "INVALID_CREDENTIALS",
-                "message": f"Sign-on failed {MAX_FAILED_PASSWORDS} times; start a new authorization request.",
-            }
-        return data
-
-    def flows(self, request: Request, *, env_id: str, flow_id: str, fault: Fault | None = None) -> Response:
-        """``/{envID}/flows/{flowID}``: GET the flow; POST an action chosen by Content-Type."""
-        env = self.env(env_id)
-        flow = self._live_flow(env, flow_id)
-        if request.method == "GET":
-            return json_response(self._flow_json(env, flow), headers=dict(_NO_STORE))
-        ctype = (request.mimetype or "").lower()
-        if ctype != USERNAME_PASSWORD_CHECK.lower():
-            raise detail_error(
-                415,
-                "INVALID_REQUEST",
-                "INVALID_VALUE",
-                "Content-Type",
-                f"Unsupported flow action {ctype or '(none)'}; the local sandbox supports {USERNAME_PASSWORD_CHECK}",
-            )
-        if flow.status != "USERNAME_PASSWORD_REQUIRED":
-            raise detail_error(
-                400,
-                "REQUEST_FAILED",
-                "INVALID_VALUE",
-                "status",
-                f"The flow is in status {flow.status}; usernamePassword.check is not allowed",
-            )
-        try:
-            body = json.loads(request.get_data(as_text=True) or "")
-        except ValueError:
-            body = None
-        if (
-            not isinstance(body, dict)
-            or not isinstance(body.get("username"), str)
-            or not isinstance(body.get("password"), str)
-        ):
-            raise _invalid_data(
-                "username/password",
-                "A JSON body with string fields username and password is required.",
-                code="REQUIRED_VALUE",
-            )
-        return self._check_password(env, flow, body["username"], body["password"])
-
-    def _check_password(self, env: Environment, flow: FlowState, username: str, password: str) -> Response:
-        with self.issuer.lock:  # the management API may be adding users right now
-            user = env.user_by_username(username)
-        if user is not None and user.enabled and user.password is None:
-            raise _invalid_data("password", "The user has no password; set one first.", code="NO_PASSWORD")
-        ok = (
-            user is not None
-            and user.enabled
-            and user.password is not None
-            and hmac.compare_digest(user.password.reveal().encode(), password.encode())
-        )
-        if not ok:
-            with self.issuer.lock:
-                flow.failed_attempts += 1
-                remaining = max(0, MAX_FAILED_PASSWORDS - flow.failed_attempts)
-                if remaining == 0:
-                    flow.status = "FAILED"
-            # PingOne (observed in Ping's SDK fixtures): 400 INVALID_DATA, detail INVALID_VALUE on password,
-            # innerError.failuresRemaining. An unknown username gets the same answer (no user enumeration).
-            raise detail_error(
-                400,
-                "INVALID_DATA",
-                "INVALID_VALUE",
-                "password",
-                "The provided password did not match provisioned password",
-                inner={"failuresRemaining": remaining},
-            )
-        assert user is not None
-        st = str(uuid.uuid4())
-        with self.issuer.lock:
-            flow.status = "COMPLETED"
-            flow.user_id = user.id
-            flow.session_token = st
-            flow.auth_time = int(self.issuer.now())
-            env.sessions[st] = {"user_id": user.id, "auth_time": flow.auth_time, "sid": str(uuid.uuid4())}
-        response = json_response(self._flow_json(env, flow), headers=dict(_NO_STORE))
-        # PingOne: "set-cookie: ST=<uuid>; Path=/<envID>; … HttpOnly" on a successful usernamePassword.check.
-        response.set_cookie("ST", st, path=f"/{env.id}", httponly=True, samesite="Lax")
-        return response
-
-    # -- hosted sign-on page ---------------------------------------------------------------------------
-    def signon_page(self, request: Request, *, env_id: str, fault: Fault | None = None) -> Response:
-        """The minimal hosted sign-on page the authorize 302 points to (a real browser can sign on here)."""
-        env = self.env(env_id)
-        flow_id = request.args.get("flowId", "")
-        flow = self._live_flow(env, flow_id)
-        error = ""
-        resume = f"{self.issuer_url(env_id)}/resume?flowId={flow_id}"
-        if request.method == "POST" and flow.status == "USERNAME_PASSWORD_REQUIRED":
-            try:
-                response = self._check_password(
-                    env, flow, request.form.get("username", ""), request.form.get("password", "")
-                )
-            except SandboxError:
-                error = "Invalid username or password."
-            else:
-                redirect = Response(status=302, headers={"Location": resume, **_NO_STORE})
-                for value in response.headers.getlist("Set-Cookie"):
-                    redirect.headers.add("Set-Cookie", value)
-                return redirect
-        if flow.status == "COMPLETED":
-            return Response(status=302, headers={"Location": resume, **_NO_STORE})
-        if flow.status == "FAILED":
-            error = "Too many failed attempts. Start the sign-on again."
-        app = env.apps.get(flow.app_id)
-        page = _SIGNON_PAGE.format(
-            app=escape(app.name if app else ""),
-            action=escape(f"{self.base_url}/{env_id}/signon/?{urlencode({'flowId': flow_id})}"),
-            # login_hint pre-fills the username (OIDC Core §3.1.2.1).
-            hint=escape(request.form.get("username", "") or flow.params.get("login_hint", "")),
-            error=f"<p class='error' role='alert'>{escape(error)}</p>" if error else "",
-        )
-        return Response(
-            page,
-            status=200 if not error else 400,
-            mimetype="text/html",
-            headers={"X-Frame-Options": "DENY", **_NO_STORE},
-        )
-
-    # -- resume --------------------------------------------------------------------------------------
-    def resume(self, request: Request, *, env_id: str, fault: Fault | None = None) -> Response:
-        """``/as/resume?flowId=``: a COMPLETED flow plus its ``ST`` cookie → the authorization code."""
-        env = self.env(env_id)
-        flow = self._live_flow(env, request.args.get("flowId", ""))
-        st = request.cookies.get("ST")
-        if flow.status != "COMPLETED" or not st or st != flow.session_token:
-            raise detail_error(
-                401,
-                "ACCESS_FAILED",
-                "INVALID_TOKEN",
-                "Authentication Credentials",
-                "The authorization token is either missing or invalid, or it has expired.",
-            )
-        params = flow.params
-        code = str(uuid.uuid4())
-        with self.issuer.lock:
-            session = env.sessions.get(st) or {}
-            record = AuthCode(
-                code=code,
-                app_id=flow.app_id,
-                user_id=str(flow.user_id),
-                redirect_uri=params.get("redirect_uri", ""),
-                scope=params.get("scope", "openid"),
-                nonce=params.get("nonce"),
-                code_challenge=params.get("code_challenge"),
-                code_challenge_method=params.get(
-                    "code_challenge_method", "plain" if params.get("code_challenge") else None
-                ),
-                issued=self.issuer.now(),
-                auth_time=int(flow.auth_time or self.issuer.now()),
-                session_id=str(session.get("sid", uuid.uuid4())),
-            )
-            env.codes[code] = record
-            env.flows.pop(flow.id, None)  # a flow resumes once
-            self.issuer._note_added()
-        query = {"code": code}
-        if params.get("state"):
-            query["state"] = params["state"]
-        if params.get("response_mode") == "pi.flow":
-            return json_response(
-                {"id": flow.id, "status": "COMPLETED", "authorizeResponse": query}, headers=dict(_NO_STORE)
-            )
-        return Response(status=302, headers={"Location": _with_query(record.redirect_uri, query), **_NO_STORE})
-
-    # -- client authentication -------------------------------------------------------------------------
-    def authenticate_client(
-        self,
-        request: Request,
-        env: Environment,
-        form: dict[str, str],
-        *,
-        called_url: str,
-        fault: Fault | None = None,
-        endpoint: str = "token",
-    ) -> App:
-        """Client authentication by the app's ``tokenEndpointAuthMethod`` — one method per request.
-
-        The same check serves ``/as/token``, ``/as/introspect`` and ``/as/revoke`` (PingOne uses the app's
-        method at each). A method the app is not configured for → 401 ``invalid_client`` "Request denied:
-        Unsupported authentication method".
-        """
-        presented: list[str] = []
-        basic_id = basic_secret = None
-        header = request.headers.get("Authorization", "")
-        if header:
-            scheme, _, value = header.partition(" ")
-            if scheme.lower() != "basic":
-                raise unsupported_auth()
-            try:
-                decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-                raw_id, sep, raw_secret = decoded.partition(":")
-                if not sep:
-                    raise ValueError
-                # RFC 6749 §2.3.1: client_id and secret are form-urlencoded before Basic encoding.
-                basic_id = unquote(raw_id.replace("+", " "))
-                basic_secret = unquote(raw_secret.replace("+", " "))
-            except (ValueError, UnicodeDecodeError):
-                raise oauth_error(401, "invalid_client", "Request denied: malformed Basic credentials") from None
-            presented.append("CLIENT_SECRET_BASIC")
-        if "client_secret" in form:
-            presented.append("CLIENT_SECRET_POST")
-        if "client_assertion" in form or "client_assertion_type" in form:
-            presented.append("JWT")
-        if len(presented) > 1:
-            # RFC 6749 §2.3: a client MUST NOT use more than one authentication method per request.
-            raise oauth_error(
-                401,
-                "invalid_client",
-                f"Request denied: more than one client authentication method was used ({', '.join(presented)})",
-            )
-
-        if presented == ["JWT"]:
-            assertion = form.get("client_assertion", "")
-            try:
-                # Unverified, only to find the app; the rules' checker then verifies everything, from this
-                # same decode (one parser for both, run once).
-                parts: tuple[dict[str, Any], dict[str, Any], bytes, bytes] | None = decode_compact(assertion)
-            except ValueError:
-                parts = None
-            claims = parts[1] if parts is not None else None
-            if claims is None and not form.get("client_id"):
-                raise oauth_error(
-                    401,
-                    "invalid_client",
-                    "Request denied: Invalid client assertion — it is not a "
-                    "compact JWT (header.payload.signature) [rule compact-jws]",
-                    rule="compact-jws",
-                )
-            # Which app? client_id if sent, else whichever of iss / sub names a known app (the checker then
-            # reports the claim that does not match).
-            candidates = (
-                [form.get("client_id")]
-                if form.get("client_id")
-                else [(claims or {}).get("iss"), (claims or {}).get("sub")]
-            )
-            app = next((env.apps[c] for c in candidates if isinstance(c, str) and c in env.apps), None)
-            if app is None or not app.enabled:
-                raise oauth_error(
-                    401,
-                    "invalid_client",
-                    "Request denied: Invalid client assertion — the client "
-                    "(iss/sub or client_id) is not a known application",
-                )
-            if app.token_endpoint_auth_method not in (METHOD_CLIENT_SECRET_JWT, METHOD_PRIVATE_KEY_JWT):
-                raise unsupported_auth()
-            self._check_client_assertion(
-                env,
-                app,
-                assertion,
-                form.get("client_assertion_type"),
-                called_url=called_url,
-                endpoint=endpoint,
-                decoded=parts,
-            )
-            return app
-        if presented in (["CLIENT_SECRET_BASIC"], ["CLIENT_SECRET_POST"]):
-            method = presented[0]
-            client_id = str(basic_id) if method == "CLIENT_SECRET_BASIC" else form.get("client_id", "")
-            given = str(basic_secret) if method == "CLIENT_SECRET_BASIC" else form.get("client_secret", "")
-            app = env.apps.get(client_id)
-            if app is None or not app.enabled:
-                raise oauth_error(401, "invalid_client", "Request denied: unknown client")
-            if app.token_endpoint_auth_method != method:
-                raise unsupported_auth()
-            secret = self._current_secret(app, endpoint)
-            if not hmac.compare_digest(secret.reveal().encode(), given.encode()):
-                raise oauth_error(401, "invalid_client", "Request denied: invalid client credentials")
-            return app
-        # No credentials: a public client (NONE) names itself with client_id.
-        app = env.apps.get(form.get("client_id", ""))
-        if app is None or not app.enabled:
-            raise oauth_error(401, "invalid_client", "Request denied: client authentication is required")
-        if app.token_endpoint_auth_method != "NONE":
-            raise unsupported_auth()
-        return app
-
-    def _current_secret(self, app: App, endpoint: str) -> Secret:
-        """The app's secret — or, under the ``rotated_secret`` fault, a new one the client cannot know."""
-        if self.faults.take(endpoint, "client_secret") is not None:
-            return Secret(secrets.token_urlsafe(48))
-        return app.secret
-
-    def _check_client_assertion(
-        self,
-        env: Environment,
-        app: App,
-        assertion: str,
-        assertion_type: str | None,
-        *,
-        called_url: str,
-        endpoint: str = "token",
-        fault: Fault | None = None,
-        decoded: tuple[dict[str, Any], dict[str, Any], bytes, bytes] | None = None,
-    ) -> None:
-        """``decoded``: ``decode_compact(assertion)`` when the caller has it (saves a second decode)."""
-        # PingOne: aud is the token endpoint, the issuer, or the endpoint actually called (full URLs).
-        iss = self.issuer_url(env.id)
-        accepted = [f"{iss}/token", iss, called_url]
-        now = self.issuer.now()
-        armed = self.faults.take(endpoint, "client_assertion")
-        if armed is not None and armed.name == "clock_skew":
-            now += 7200
-        if armed is not None and armed.name == "wrong_audience":
-            accepted = [f"{self.base_url}/{uuid.uuid4()}/as/token"]
-        method = app.token_endpoint_auth_method
-        verify: Callable[[str, dict[str, Any]], bool] | None = None
-        secret: Secret | None = None
-        if method == METHOD_PRIVATE_KEY_JWT:
-            verify = self._jwks_verifier(app)
-        else:
-            secret = self._current_secret(app, endpoint)
-        # One source of truth: the same checker the client runs before sending (pinghelpers.rules).
-        options: dict[str, Any] = {
-            "client_id": app.id,
-            "audiences": accepted,
-            "secret": secret,
-            "verify_signature": verify,
-            "method": method,
-            "assertion_type": assertion_type or "",
-            "now": now,
-        }
-        checklist = (
-            check_assertion(assertion, **options)
-            if decoded is None
-            else _check_decoded(assertion, decoded, **options)  # what check_assertion runs once it has decoded
-        )
-        failure = checklist.first_failure
-        if failure is not None:
-            raise oauth_error(
-                401,
-                "invalid_client",
-                f"Request denied: Invalid client assertion — {failure.detail or failure.rule.text} "
-                f"[rule {failure.rule.id}]",
-                rule=failure.rule.id,
-            )
-
-    def _jwks_verifier(self, app: App) -> Callable[[str, dict[str, Any]], bool]:
-        """PRIVATE_KEY_JWT: verify with the app's JWKS (keys parsed once; ``kid`` picks the key when given)."""
-
-        def verify(token: str, header: dict[str, Any]) -> bool:
-            kid = header.get("kid")
-            alg = str(header.get("alg"))
-            for key_id, key in app.public_keys():
-                if kid and key_id and key_id != kid:
-                    continue
-                try:
-                    jwt.decode(
-                        token,
-                        key,
-                        algorithms=[alg],
-                        options={
-                            "verify_aud": False,
-                            "verify_exp": False,
-                            "verify_nbf": False,
-                            "verify_iat": False,
-                            "verify_iss": False,
-                        },
-                    )
-                    return True
-                except (jwt.InvalidTokenError, jwt.PyJWKError, ValueError, TypeError):
-                    continue
-            return False
-
-        return verify
-
-    def _read_form(self, request: Request) -> dict[str, str]:
-        ctype = (request.mimetype or "").lower()
-        if ctype != "application/x-www-form-urlencoded":
-            raise oauth_error(400, "invalid_request", "The request body must be application/x-www-form-urlencoded")
-        raw = request.get_data(as_text=True)
-        parsed = parse_qs(raw, keep_blank_values=True)
-        dupes = sorted(k for k, v in parsed.items() if len(v) > 1)
-        if dupes:
-            # RFC 6749 §3.2: request parameters MUST NOT be included more than once.
-            raise oauth_error(400, "invalid_request", f"Parameters sent more than once: {', '.join(dupes)}")
-        return {k: v[0] for k, v in parsed.items()}
-
-    # -- token ---------------------------------------------------------------------------------------
-    def token(self, request: Request, *, env_id: str, fault: Fault | None = None) -> Response:
-        """``/as/token``: authenticate the client, then run the grant it asks for (if the app allows it)."""
-        env = self.env(env_id)
-        form = self._read_form(request)
-        called = f"{self.base_url}{request.path}"
-        app = self.authenticate_client(request, env, form, called_url=called)
-        grant = form.get("grant_type")
-        handler = self.grant_handlers.get(grant or "")
-        if handler is not None:
-            return handler(env, app, form, fault=fault)
-        if not grant:
-            raise oauth_error(400, "invalid_request", "grant_type is required")
-        raise oauth_error(400, "unsupported_grant_type", f"Unsupported grant type {grant}")
-
-    def _tokens_response(self, body: dict[str, Any]) -> Response:
-        # RFC 6749 §5.1: token responses are never cached.
-        return json_response(body, headers=dict(_NO_STORE))
-
-    def _grant_authorization_code(
-        self, env: Environment, app: App, form: dict[str, str], *, fault: Fault | None = None
-    ) -> Response:
-        if "AUTHORIZATION_CODE" not in app.grant_types:
-            raise oauth_error(400, "unauthorized_client", "The application does not allow authorization_code")
-        code_value = form.get("code")
-        if not code_value:
-            raise oauth_error(400, "invalid_request", "code is required")
-        with self.issuer.lock:
-            record = env.codes.get(code_value)
-            if record is None:
-                raise oauth_error(400, "invalid_grant", "The authorization code is invalid or has expired")
-            if record.used:
-                # RFC 6749 §4.1.2: a reused code is refused and the tokens issued from it are revoked.
-                self.issuer.revoke_ids(record.token_ids)
-                raise oauth_error(
-                    400,
-                    "invalid_grant",
-                    "The authorization code was already used; tokens issued from it are revoked",
-                )
-            record.used = True  # burn it now, even if a later check fails: codes are single-use
-        # RFC 6749 §4.1.3: the code is bound to the client it was issued to …
-        if record.app_id != app.id:
-            raise oauth_error(400, "invalid_grant", "The authorization code was issued to another client")
-        # … lives briefly (sandbox choice: CODE_LIFETIME = 60 s) …
-        expired = self.issuer.now() - record.issued > CODE_LIFETIME
-        if expired or self.faults.take("token", "authorization_code") is not None:
-            raise oauth_error(400, "invalid_grant", "The authorization code is invalid or has expired")
-        # … and to the redirect_uri of the authorization request, exactly.
-        if form.get("redirect_uri", "") != record.redirect_uri:
-            raise oauth_error(400, "invalid_grant", "redirect_uri does not match the authorization request")
-        # RFC 7636 §4.6: the verifier, transformed by the method, must equal the stored challenge.
-        if record.code_challenge is not None:
-            verifier = form.get("code_verifier")
-            if not verifier:
-                raise oauth_error(400, "invalid_grant", "code_verifier is required (PKCE)")
-            computed = verifier if record.code_challenge_method == "plain" else _b64url_sha256(verifier)
-            if not hmac.compare_digest(computed.encode(), record.code_challenge.encode()):
-                raise oauth_error(400, "invalid_grant", "code_verifier does not match the code_challenge (PKCE)")
-        elif form.get("code_verifier"):
-            raise oauth_error(
-                400, "invalid_grant", "code_verifier sent but the authorization request had no code_challenge"
-            )
-        user = env.users.get(record.user_id)
-        if user is None or not user.enabled:
-            raise oauth_error(400, "invalid_grant", "The user is no longer active")
-        body, ids = self.issuer.mint(
-            issuer_url=self.issuer_url(env.id),
-            env=env,
-            app=app,
-            user=user,
-            scope=record.scope,
-            nonce=record.nonce,
-            auth_time=record.auth_time,
-            session_id=record.session_id,
-            # Sandbox choice: a refresh token only for apps with the REFRESH_TOKEN grant (offline_access alone
-            # would hand out a token the app may not redeem).
-            with_refresh="REFRESH_TOKEN" in app.grant_types,
-            api_audience=self.base_url,
-        )
-        with self.issuer.lock:
-            record.token_ids.extend(ids)
-        return self._tokens_response(body)
-
-    def _grant_refresh_token(
-        self, env: Environment, app: App, form: dict[str, str], *, fault: Fault | None = None
-    ) -> Response:
-        if "REFRESH_TOKEN" not in app.grant_types:
-            raise oauth_error(400, "unauthorized_client", "The application does not allow refresh_token")
-        value = form.get("refresh_token")
-        if not value:
-            raise oauth_error(400, "invalid_request", "refresh_token is required")
-        with self.issuer.lock:
-            record = self.issuer.tokens.get(value)
-            if record is None or record.get("type") != "refresh_token" or record.get("env") != env.id:
-                raise oauth_error(400, "invalid_grant", "The refresh token is invalid or has expired")
-            if record["client_id"] != app.id:
-                raise oauth_error(400, "invalid_grant", "The refresh token was issued to another client")
-            if record.get("rotated"):
-                # PingOne additionalRefreshTokenReplayProtectionEnabled (default true): presenting a refresh
-                # token that was already exchanged revokes it and every token descended from it.
-                if app.refresh_token_replay_protection:
-                    self.issuer.revoke_family(str(record["family"]))
-                raise oauth_error(
-                    400,
-                    "invalid_grant",
-                    "The refresh token was already used (rotation); its token family is revoked",
-                )
-            if not self.issuer.is_live(record, self.issuer.now()):
-                raise oauth_error(400, "invalid_grant", "The refresh token is invalid or has expired")
-            record["rotated"] = True  # rotation: every exchange returns a new refresh token
-            record["active"] = False
-        granted = str(record["scope"]).split()
-        requested = form.get("scope")
-        if requested is not None:
-            extra = sorted(set(requested.split()) - set(granted))
-            if extra:
-                # RFC 6749 §6: a refresh may narrow the scope, never widen it.
-                raise oauth_error(400, "invalid_scope", f"Scopes not granted originally: {' '.join(extra)}")
-            granted = [s for s in granted if s in requested.split()]
-        user = env.users.get(str(record["sub"]))
-        if user is None or not user.enabled:
-            raise oauth_error(400, "invalid_grant", "The user is no longer active")
-        body, _ids = self.issuer.mint(
-            issuer_url=self.issuer_url(env.id),
-            env=env,
-            app=app,
-            user=user,
-            scope=" ".join(granted),
-            auth_time=record.get("auth_time"),
-            session_id=record.get("session_id"),
-            with_refresh=True,
-            refresh_family=str(record["family"]),
-            api_audience=self.base_url,
-        )
-        return self._tokens_response(body)
-
-    def _grant_client_credentials(
-        self, env: Environment, app: App, form: dict[str, str], *, fault: Fault | None = None
-    ) -> Response:
-        if "CLIENT_CREDENTIALS" not in app.grant_types or app.token_endpoint_auth_method == "NONE":
-            raise oauth_error(400, "unauthorized_client", "The application does not allow client_credentials")
-        scope = form.get("scope", "")
-        if "openid" in scope.split():
-            # No user, so no ID token: PingOne does not mix openid with client_credentials.
-            raise oauth_error(400, "invalid_scope", "openid cannot be requested with client_credentials")
-        body, _ids = self.issuer.mint(
-            issuer_url=self.issuer_url(env.id),
-            env=env,
-            app=app,
-            user=None,
-            scope=scope,
-            api_audience=self.base_url,
-        )
-        return self._tokens_response(body)
-
-    # -- userinfo ------------------------------------------------------------------------------------
-    def bearer_record(self, request: Request, env: Environment) -> dict[str, Any]:
-        """The live access-token record behind ``Authorization: Bearer …`` (or a 401 ``INVALID_TOKEN``)."""
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
-            if request.method == "POST" and (request.mimetype or "") == "application/x-www-form-urlencoded":
-                token = request.form.get("access_token", "")  # RFC 6750 §2.2: form-encoded body parameter
-            if not token:
-                raise invalid_token(error="invalid_request")
-        record = self.issuer.token_record(token, env)
-        if record is None or record.get("type") != "access_token" or not self.issuer.is_live(record, self.issuer.now()):
-            raise invalid_token()
-        return record
-
-    def userinfo(self, request: Request, *, env_id: str, fault: Fault | None = None) -> Response:
-        """``/as/userinfo`` (GET or POST): ``sub`` plus the profile claims the token's scopes allow."""
-        env = self.env(env_id)
-        record = self.bearer_record(request, env)
-        user = env.users.get(str(record.get("sub")))
-        if user is None or not user.enabled:
-            raise invalid_token()  # a client_credentials token has no user to describe
-        info: dict[str, Any] = {"sub": user.id, "env": env.id, "org": ORG_ID}
-        info.update(profile_claims(user, str(record.get("scope", "")).split()))
-        return json_response(info, headers=dict(_NO_STORE))
-
-    # -- introspect & revoke -------------------------------------------------------------------------
-    def introspect(self, request: Request, *, env_id: str, fault: Fault | None = None) -> Response:
-        """``/as/introspect`` (RFC 7662): ``{"active": false}`` unless the token is live in this environment."""
-        env = self.env(env_id)
-        form = self._read_form(request)
-        self.authenticate_client(request, env, form, called_url=f"{self.base_url}{request.path}", endpoint="introspect")
-        token = form.get("token")
-        if not token:
-            raise oauth_error(400, "invalid_request", "token is required")
-        record = self.issuer.token_record(token, env)
-        if record is None or not self.issuer.is_live(record, self.issuer.now()):
-            # RFC 7662 §2.2: nothing more than active=false for an unknown, expired or revoked token.
-            return json_response({"active": False}, headers=dict(_NO_STORE))
-        body: dict[str, Any] = {"active": True}
-        if record["type"] == "access_token":
-            body["token_type"] = "Bearer"
-        for key in ("scope", "client_id", "sub", "exp", "iat", "aud", "iss", "env", "sid", "auth_time"):
-            value = record.get(key)
-            if value not in (None, ""):
-                body[key] = value
-        if record["type"] == "access_token":
-            body["jti"] = record["jti"]  # a refresh token's id is the token itself: never echo it
-            body["org"] = ORG_ID
-        return json_response(body, headers=dict(_NO_STORE))
-
-    def revoke(self, request: Request, *, env_id: str, fault: Fault | None = None) -> Response:
-        """``/as/revoke`` (RFC 7009): 200 whether or not the token was known.
-
-        A refresh token takes its whole family with it (RFC 7009 §2.1: access tokens from the same grant
-        SHOULD go too); an access token goes alone. A token of another client is left alone, silently.
-        """
-        env = self.env(env_id)
-        form = self._read_form(request)
-        app = self.authenticate_client(
-            request, env, form, called_url=f"{self.base_url}{request.path}", endpoint="revoke"
-        )
-        token = form.get("token")
-        if not token:
-            raise oauth_error(400, "invalid_request", "token is required")
-        record = self.issuer.token_record(token, env)
-        if record is not None and record["client_id"] == app.id:
-            if record["type"] == "refresh_token":
-                self.issuer.revoke_family(str(record["family"]))
-            else:
-                self.issuer.revoke_ids([str(record["jti"])])
-        return Response(status=200, headers=dict(_NO_STORE))
-
-    # -- signoff -------------------------------------------------------------------------------------
-    def signoff(self, request: Request, *, env_id: str, fault: Fault | None = None) -> Response:
-        """``/as/signoff``: end the ``ST`` session, then redirect to a registered post-logout URI (or a page).
-
-        PingOne's rules: ``id_token_hint`` must be signed by this environment for an enabled app in its
-        ``aud``, with ``iss`` matching the URL used (expired hints are fine) and the session's user as
-        ``sub``; ``post_logout_redirect_uri`` must be one of that app's ``postLogoutRedirectUris``, else a
-        non-redirectable error.
-        """
-        env = self.env(env_id)
-        params = self._params(request)
-        st = request.cookies.get("ST")
-        app: App | None = None
-        hint_sub: str | None = None
-        hint = params.get("id_token_hint")
-        if hint:
-            claims = self.issuer.verify(hint, verify_exp=False)
-            if claims is None or claims.get("iss") != self.issuer_url(env_id):
-                raise _invalid_data("id_token_hint", "The id_token_hint was not issued by this environment.")
-            audience = claims.get("aud")
-            app_id = audience[0] if isinstance(audience, list) and audience else audience
-            app = env.apps.get(str(app_id))
-            if app is None or not app.enabled:
-                raise _invalid_data("id_token_hint", "The id_token_hint's aud is not an enabled application.")
-            hint_sub = str(claims.get("sub"))
-        elif params.get("client_id"):
-            app = env.apps.get(params["client_id"])
-        with self.issuer.lock:
-            session = env.sessions.get(st) if st else None
-            if session is not None and hint_sub is not None and session["user_id"] != hint_sub:
-                raise _invalid_data("id_token_hint", "The id_token_hint names another user than the session's.")
-        target = params.get("post_logout_redirect_uri")
-        if target is not None:
-            if app is None or target not in app.post_logout_redirect_uris:
-                raise _invalid_data(
-                    "post_logout_redirect_uri",
-                    "post_logout_redirect_uri must match one of the app's postLogoutRedirectUris "
-                    "(and needs an id_token_hint naming the app).",
-                )
-            if params.get("state"):
-                target = _with_query(target, {"state": params["state"]})
-            if len(target) >= MAX_LOGOUT_URL:
-                raise _invalid_data("post_logout_redirect_uri", "The redirect URI and state exceed 8192 characters.")
-        if st:
-            self.issuer.end_session(env, st)
-        if target is not None:
-            response = Response(status=302, headers={"Location": target, **_NO_STORE})
-        else:
-            response = Response(_SIGNED_OFF_PAGE, status=200, mimetype="text/html", headers=dict(_NO_STORE))
-        response.delete_cookie("ST", path=f"/{env_id}", httponly=True, samesite="Lax")
-        return response
-
-
-_SIGNON_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Sign On — PingOne local sandbox</title>
-<style>
-body{{font-family:system-ui,sans-serif;background:#f4f6f8;margin:0}}
-.banner{{background:#b4530a;color:#fff;padding:.4em 1em;font-weight:bold}}
-main{{max-width:22em;margin:3em auto;background:#fff;padding:2em;border-radius:8px;box-shadow:0 1px 4px #0002}}
-label{{display:block;margin-top:1em}} input{{width:100%;padding:.5em;box-sizing:border-box}}
-button{{margin-top:1.5em;width:100%;padding:.6em;background:#0d4a8f;color:#fff;border:0;border-radius:4px}}
-.error{{color:#b00020}}
-</style></head>
-<body><div class="banner">LOCAL SANDBOX — an offline stand-in for PingOne on this machine</div>
-<main><h1>Sign On</h1><p>to <b>{app}</b></p>{error}
-<form method="post" action="{action}">
-<label>Username <input name="username" id="username" autocomplete="username" value="{hint}" required></label>
-<label>Password <input name="password" id="password" type="password" autocomplete="current-password" required></label>
-<button type="submit" id="signOnButton">Sign On</button>
-</form></main></body></html>"""
-
-
-_SIGNED_OFF_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Signed off — PingOne local sandbox</title></head>
-<body style="font-family:system-ui,sans-serif">
-<div style="background:#b4530a;color:#fff;padding:.4em 1em;font-weight:bold">LOCAL SANDBOX — an offline stand-in for
-PingOne on this machine</div>
-<main style="max-width:22em;margin:3em auto"><h1>Signed off</h1><p>Your session has ended.</p></main></body></html>"""

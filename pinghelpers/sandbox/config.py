@@ -39,7 +39,7 @@ from typing import Any
 
 from ..errors import ConfigurationError
 from ..secret import Secret
-from .issuer import (
+from .state import (
     APP_TYPES,
     AUTH_METHODS,
     DEFAULT_ENV_ID,

@@ -26,6 +26,8 @@ from werkzeug.wrappers import Response
 __all__ = [
     "PLATFORM_MESSAGES",
     "SandboxError",
+    "detail_error",
+    "invalid_data",
     "invalid_token",
     "json_response",
     "oauth_error",
@@ -139,6 +141,11 @@ def detail_error(
     if inner is not None:
         detail["innerError"] = inner
     return platform_error(status, code, details=[detail])
+
+
+def invalid_data(target: str, message: str, *, code: str = "INVALID_VALUE") -> SandboxError:
+    """PingOne's generic validation failure (400 ``INVALID_DATA``) with one detail naming the field."""
+    return detail_error(400, "INVALID_DATA", code, target, message)
 
 
 def unsupported_auth() -> SandboxError:

@@ -11,12 +11,20 @@ Also reachable over HTTP, from loopback only: ``POST /__sandbox/faults`` with
 
 A fault is consumed only where it applies — at the check it breaks — so an armed ``expired_code`` waits for the
 next authorization-code exchange, even if discovery, a flow call or a refresh happens first.
+
+Who touches the switch: only the app's dispatch. For each request it leases (:meth:`~FaultSwitch.lease`) what applies to
+the endpoint (at most one fault per check point), applies a ``"request"`` fault itself, and hands the rest to
+the handler in its request context; a check that a fault breaks takes it from there. Whatever the request did
+not reach goes back armed (:meth:`~FaultSwitch.give_back`), so handlers never see the switch.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import threading
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 __all__ = ["ENDPOINTS", "FAULTS", "Fault", "FaultSpec", "FaultSwitch"]
 
@@ -82,12 +90,19 @@ FAULTS: dict[str, FaultSpec] = {
 
 @dataclass
 class Fault:
-    """One armed fault: ``remaining`` uses left; ``endpoint`` narrows it to one endpoint (or ``None``)."""
+    """One armed fault: ``remaining`` uses left; ``endpoint`` narrows it to one endpoint (or ``None``).
+
+    A leased copy (one use, for one request) remembers the armed fault it came from, so an unused lease can go
+    back to the same place in the queue.
+    """
 
     name: str
     remaining: int
     delay: float = 3.0
     endpoint: str | None = None
+    _seq: int = field(default=0, repr=False, compare=False)  # arming order: the first armed applies first
+    _source: Fault | None = field(default=None, repr=False, compare=False)
+    _generation: int = field(default=0, repr=False, compare=False)
 
     @property
     def spec(self) -> FaultSpec:
@@ -106,12 +121,21 @@ class Fault:
         return "*" in spec.endpoints or endpoint in spec.endpoints
 
 
+_NOTHING: dict[str, Fault] = {}  # what lease() gives when nothing is armed: shared, never written to
+
+
 class FaultSwitch:
-    """A thread-safe list of armed faults. :meth:`take` consumes one matching fault, if any."""
+    """A thread-safe list of armed faults, in arming order.
+
+    :meth:`lease` takes what applies to one request (the app's dispatch, its only caller) and
+    :meth:`give_back` returns what the request did not use.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._armed: list[Fault] = []
+        self._order = itertools.count(1)
+        self._generation = 0  # bumped by clear(): a lease from before a clear() is not given back
 
     def inject(self, name: str, *, count: int = 1, delay: float = 3.0, endpoint: str | None = None) -> Fault:
         """Arm ``name`` for the next ``count`` matching requests. Raises ``ValueError`` on bad input."""
@@ -126,8 +150,8 @@ class FaultSwitch:
             allowed = ENDPOINTS if "*" in spec.endpoints else spec.endpoints
             if endpoint not in allowed:
                 raise ValueError(f"fault {name!r} cannot target endpoint {endpoint!r}; choose one of {sorted(allowed)}")
-        fault = Fault(name, count, delay, endpoint)
         with self._lock:
+            fault = Fault(name, count, delay, endpoint, _seq=next(self._order))
             self._armed.append(fault)
         return fault
 
@@ -135,19 +159,40 @@ class FaultSwitch:
         """Disarm everything."""
         with self._lock:
             self._armed.clear()
+            self._generation += 1
 
-    def take(self, endpoint: str, point: str = "request") -> Fault | None:
-        """Consume one use of the first armed fault that applies to ``endpoint`` at ``point``."""
+    def lease(self, endpoint: str) -> dict[str, Fault]:
+        """For one request at ``endpoint``: one use of the first armed fault per check point that applies.
+
+        Returns ``{point: fault}``; the uses are taken now (a concurrent request cannot get the same one-shot
+        fault). Hand what the request did not use to :meth:`give_back`. Empty, and lock-free, when nothing is armed.
+        """
         if not self._armed:  # fast path, read without the lock: a list's truthiness is atomic
-            return None
+            return _NOTHING
+        leased: dict[str, Fault] = {}
         with self._lock:
-            for fault in self._armed:
-                if fault.applies(endpoint, point):
-                    fault.remaining -= 1
-                    if fault.remaining <= 0:
-                        self._armed.remove(fault)
-                    return Fault(fault.name, 1, fault.delay, fault.endpoint)
-        return None
+            for fault in list(self._armed):
+                point = fault.spec.point
+                if point in leased or not fault.applies(endpoint, point):
+                    continue
+                fault.remaining -= 1
+                if fault.remaining <= 0:
+                    self._armed.remove(fault)
+                leased[point] = Fault(fault.name, 1, fault.delay, fault.endpoint, fault._seq, fault, self._generation)
+        return leased
+
+    def give_back(self, unused: Iterable[Fault]) -> None:
+        """Re-arm leased faults a request did not reach, in their old place (unless cleared in the meantime)."""
+        with self._lock:
+            for lease in unused:
+                source = lease._source
+                if source is None or lease._generation != self._generation:
+                    continue
+                if any(armed is source for armed in self._armed):
+                    source.remaining += 1
+                else:
+                    source.remaining = 1
+                    bisect.insort(self._armed, source, key=lambda f: f._seq)
 
     @property
     def armed(self) -> list[dict[str, object]]:

@@ -1,281 +1,45 @@
-"""The local sandbox's issuer: keys, token minting, and state (environments, apps, users, flows, codes).
+"""The local sandbox's issuer: keys, token minting, and all state behind one lock.
 
-All mutable state sits behind one lock per :class:`Issuer`; every handler reads and writes through the
-methods here, so a class of learners hitting one process at once cannot race each other.
+All mutable state (:mod:`.state`: environments, apps, users, flows, codes, sessions; and here: tokens, refresh
+families) sits behind one lock per :class:`Issuer`; every handler reads and writes through it, so a class of
+learners hitting one process at once cannot race each other.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import secrets
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
+from ..jose import at_hash_of
 from ..secret import Secret
-
-__all__ = [
-    "CODE_LIFETIME",
-    "DEFAULT_CLIENT_ID",
-    "DEFAULT_ENV_ID",
-    "DEFAULT_PASSWORD",
-    "DEFAULT_POST_LOGOUT_REDIRECT_URI",
-    "DEFAULT_REDIRECT_URI",
-    "DEFAULT_USERNAME",
-    "DEFAULT_WORKER_ID",
-    "FLOW_IDLE_TIMEOUT",
-    "LOOPBACK_REDIRECT_URI",
-    "App",
-    "AuthCode",
-    "Environment",
-    "FlowState",
-    "Issuer",
-    "SigningKey",
-    "User",
-]
-
-# Deterministic defaults so notebook outputs are stable (the secret is random unless configured).
-DEFAULT_ENV_ID = "3f1c6a52-8d3e-4b7a-9c0d-5a6e7f8a9b0c"
-DEFAULT_CLIENT_ID = "9d7b3c1e-2f4a-4b6c-8d0e-1a2b3c4d5e6f"
-DEFAULT_WORKER_ID = "5e4d3c2b-1a09-4f8e-b7d6-c5b4a3928170"
-DEFAULT_USER_ID = "c0ffee00-1234-4abc-8def-0123456789ab"
-DEFAULT_USERNAME = "learner"
-DEFAULT_PASSWORD = "Sandbox-Passw0rd!"  # a published training password for the local sandbox only
-DEFAULT_REDIRECT_URI = "https://app.example.com/callback"
-# Registered too, for browser sign-on with a local callback server (pinghelpers login --browser).
-LOOPBACK_REDIRECT_URI = "http://127.0.0.1:8765/callback"
-DEFAULT_POST_LOGOUT_REDIRECT_URI = "https://app.example.com/signed-off"
-DEFAULT_POPULATION_ID = "7c6b5a49-3827-4165-9f4e-3d2c1b0a9f8e"
-
-# Sandbox choices for UNCONFIRMED PingOne behaviour (listed in the README's sandbox section):
-CODE_LIFETIME = 60  # seconds an authorization code stays redeemable (PingFederate's default)
-FLOW_IDLE_TIMEOUT = 15 * 60  # PingOne: flows expire after 15 minutes of inactivity (CONFIRMED)
-ACCESS_TOKEN_LIFETIME = 3600
-ID_TOKEN_LIFETIME = 3600
-REFRESH_TOKEN_LIFETIME = 2592000
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def new_secret() -> str:
-    """A PingOne-shaped client secret: 64 characters (PingOne secrets are at least 64)."""
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_~."
-    return "".join(secrets.choice(alphabet) for _ in range(64))
-
-
-@dataclass
-class SigningKey:
-    """An RSA key with its self-signed certificate, published in the JWKS with kid/use/x5t/x5c."""
-
-    private_key: rsa.RSAPrivateKey
-    kid: str
-    cert_der: bytes
-
-    @classmethod
-    def generate(cls, *, bits: int = 2048) -> SigningKey:
-        key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "PingOne local sandbox signing key")])
-        now = time.time()
-        import datetime as _dt
-
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(_dt.datetime.fromtimestamp(now - 60, tz=_dt.timezone.utc))
-            .not_valid_after(_dt.datetime.fromtimestamp(now + 365 * 86400, tz=_dt.timezone.utc))
-            .sign(key, hashes.SHA256())
-        )
-        der = cert.public_bytes(serialization.Encoding.DER)
-        kid = _b64url(hashlib.sha256(der).digest())[:22]
-        return cls(private_key=key, kid=kid, cert_der=der)
-
-    @classmethod
-    def from_pem(cls, pem: bytes) -> SigningKey:
-        key = serialization.load_pem_private_key(pem, password=None)
-        if not isinstance(key, rsa.RSAPrivateKey):
-            raise ValueError("the sandbox signing key must be RSA")
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "PingOne local sandbox signing key")])
-        import datetime as _dt
-
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(key.public_key())
-            .serial_number(1)
-            .not_valid_before(_dt.datetime(2025, 1, 1, tzinfo=_dt.timezone.utc))
-            .not_valid_after(_dt.datetime(2035, 1, 1, tzinfo=_dt.timezone.utc))
-            .sign(key, hashes.SHA256())
-        )
-        der = cert.public_bytes(serialization.Encoding.DER)
-        return cls(private_key=key, kid=_b64url(hashlib.sha256(der).digest())[:22], cert_der=der)
-
-    def jwk(self) -> dict[str, Any]:
-        """The public JWK (computed once: JWKS requests are frequent and the key never changes)."""
-        cached: dict[str, Any] | None = self.__dict__.get("_jwk")
-        if cached is not None:
-            return cached
-        numbers = self.private_key.public_key().public_numbers()
-        n = numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")
-        e = numbers.e.to_bytes((numbers.e.bit_length() + 7) // 8, "big")
-        jwk = {
-            "kty": "RSA",
-            "kid": self.kid,
-            "use": "sig",
-            "alg": "RS256",
-            "n": _b64url(n),
-            "e": _b64url(e),
-            "x5t": _b64url(hashlib.sha1(self.cert_der).digest()),  # noqa: S324 - x5t is defined as SHA-1
-            "x5c": [base64.b64encode(self.cert_der).decode("ascii")],
-        }
-        self.__dict__["_jwk"] = jwk
-        return jwk
-
-    @property
-    def public_key(self) -> rsa.RSAPublicKey:
-        """The public half, for verifying the tokens this issuer signed."""
-        cached: rsa.RSAPublicKey | None = self.__dict__.get("_public")
-        if cached is None:
-            cached = self.private_key.public_key()
-            self.__dict__["_public"] = cached
-        return cached
-
-
-# PingOne's enumerations for the application fields the sandbox honours (management API "Applications").
-AUTH_METHODS = ("NONE", "CLIENT_SECRET_BASIC", "CLIENT_SECRET_POST", "CLIENT_SECRET_JWT", "PRIVATE_KEY_JWT")
-GRANT_TYPES = (
-    "AUTHORIZATION_CODE",
-    "CIBA",
-    "CLIENT_CREDENTIALS",
-    "DEVICE_CODE",
-    "IMPLICIT",
-    "REFRESH_TOKEN",
-    "TOKEN_EXCHANGE",
+from .keys import SigningKey
+from .state import (
+    ACCESS_TOKEN_LIFETIME,
+    DEFAULT_CLIENT_ID,
+    DEFAULT_ENV_ID,
+    DEFAULT_PASSWORD,
+    DEFAULT_POPULATION_ID,
+    DEFAULT_POST_LOGOUT_REDIRECT_URI,
+    DEFAULT_USER_ID,
+    DEFAULT_USERNAME,
+    DEFAULT_WORKER_ID,
+    FLOW_IDLE_TIMEOUT,
+    ID_TOKEN_LIFETIME,
+    ORG_ID,
+    REFRESH_TOKEN_LIFETIME,
+    App,
+    Environment,
+    User,
+    new_secret,
 )
-PKCE_ENFORCEMENTS = ("OPTIONAL", "REQUIRED", "S256_REQUIRED")
-APP_TYPES = ("CUSTOM_APP", "NATIVE_APP", "SERVICE", "SINGLE_PAGE_APP", "WEB_APP", "WORKER")
-RESPONSE_TYPES = ("CODE", "ID_TOKEN", "TOKEN")
-ORG_ID = "00000000-0000-4000-8000-000000000000"  # the sandbox's one organization
 
-
-@dataclass
-class App:
-    """An application, with the PingOne fields the sandbox honours (names follow the management API)."""
-
-    id: str
-    name: str
-    secret: Secret
-    token_endpoint_auth_method: str = "CLIENT_SECRET_JWT"
-    redirect_uris: list[str] = field(default_factory=lambda: [DEFAULT_REDIRECT_URI, LOOPBACK_REDIRECT_URI])
-    grant_types: list[str] = field(default_factory=lambda: ["AUTHORIZATION_CODE", "REFRESH_TOKEN"])
-    pkce_enforcement: str = "OPTIONAL"  # OPTIONAL | REQUIRED | S256_REQUIRED
-    jwks: dict[str, Any] | None = None  # for PRIVATE_KEY_JWT: {"keys": [public JWKs]}
-    type: str = "WEB_APP"
-    enabled: bool = True
-    post_logout_redirect_uris: list[str] = field(default_factory=list)
-    created_at: float = field(default_factory=time.time)
-    description: str = ""
-    response_types: list[str] = field(default_factory=lambda: ["CODE"])
-    # PingOne default true: presenting an already-rotated refresh token revokes the whole family.
-    refresh_token_replay_protection: bool = True
-    protocol: str = "OPENID_CONNECT"
-    _keys: dict[str, Any] | None = field(default=None, repr=False, compare=False)
-
-    def public_keys(self) -> list[tuple[str | None, Any]]:
-        """The app's JWKS parsed once into ``(kid, key)`` pairs (PRIVATE_KEY_JWT verification)."""
-        jwks = self.jwks or {}
-        cache = self._keys
-        if cache is None or cache.get("source") is not jwks:
-            parsed: list[tuple[str | None, Any]] = []
-            for jwk_dict in jwks.get("keys", []):
-                try:
-                    parsed.append((jwk_dict.get("kid"), jwt.PyJWK.from_dict(jwk_dict).key))
-                except (jwt.PyJWKError, jwt.InvalidKeyError, ValueError, TypeError, KeyError):
-                    continue  # an unusable key verifies nothing; validation reports it at config time
-            cache = {"source": jwks, "keys": parsed}
-            self._keys = cache
-        keys: list[tuple[str | None, Any]] = cache["keys"]
-        return keys
-
-
-@dataclass
-class User:
-    id: str
-    username: str
-    password: Secret | None
-    email: str = ""
-    given_name: str = ""
-    family_name: str = ""
-    population_id: str = DEFAULT_POPULATION_ID
-    enabled: bool = True
-    created_at: float = field(default_factory=time.time)
-    force_password_change: bool = False
-
-
-@dataclass
-class FlowState:
-    id: str
-    app_id: str
-    params: dict[str, str]
-    status: str = "USERNAME_PASSWORD_REQUIRED"
-    user_id: str | None = None
-    session_token: str | None = None
-    created: float = field(default_factory=time.time)
-    touched: float = field(default_factory=time.time)
-    auth_time: int | None = None
-    failed_attempts: int = 0
-
-
-@dataclass
-class AuthCode:
-    code: str
-    app_id: str
-    user_id: str
-    redirect_uri: str
-    scope: str
-    nonce: str | None
-    code_challenge: str | None
-    code_challenge_method: str | None
-    issued: float
-    auth_time: int
-    session_id: str
-    used: bool = False
-    token_ids: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Environment:
-    id: str
-    name: str = "Local sandbox"
-    apps: dict[str, App] = field(default_factory=dict)
-    users: dict[str, User] = field(default_factory=dict)
-    populations: dict[str, dict[str, Any]] = field(default_factory=dict)
-    flows: dict[str, FlowState] = field(default_factory=dict)
-    codes: dict[str, AuthCode] = field(default_factory=dict)
-    sessions: dict[str, dict[str, Any]] = field(default_factory=dict)  # ST cookie value → session
-
-    def user_by_username(self, username: str) -> User | None:
-        # Usernames are few (a class, not a directory); a dict index would have to track renames.
-        for user in self.users.values():
-            if user.username == username:
-                return user
-        return None
-
+__all__ = ["Issuer", "profile_claims"]
 
 # Sweep expired state once this many records were added since the last sweep (amortised O(1) per request).
 _SWEEP_EVERY = 2048
@@ -352,7 +116,7 @@ class Issuer:
         return env
 
     # -- housekeeping -------------------------------------------------------------------------------
-    def _note_added(self) -> None:
+    def note_added(self) -> None:
         """Count new records; every ``_SWEEP_EVERY`` of them, drop what has expired (caller holds the lock)."""
         self._added += 1
         if self._added >= _SWEEP_EVERY:
@@ -396,12 +160,6 @@ class Issuer:
         if verify_exp and float(claims.get("exp", 0)) <= self.now():
             return None
         return claims
-
-    @staticmethod
-    def at_hash(access_token: str) -> str:
-        # OIDC Core §3.1.3.6: left half of the SHA-256 of the access token, base64url.
-        digest = hashlib.sha256(access_token.encode("ascii")).digest()
-        return _b64url(digest[: len(digest) // 2])
 
     def mint_tokens(self, **kwargs: Any) -> dict[str, Any]:
         """Like :meth:`mint`, returning only the token response body."""
@@ -481,7 +239,8 @@ class Issuer:
                 "acr": "Single_Factor",
                 "amr": ["pwd"],
                 "sid": session_id,
-                "at_hash": self.at_hash(access_token),
+                # OIDC Core §3.1.3.6: left half of the SHA-256 of the access token, base64url (RS256 → SHA-256).
+                "at_hash": at_hash_of(access_token, "RS256"),
                 "env": env.id,
                 "org": ORG_ID,
                 "p1.region": "NA",
@@ -518,7 +277,7 @@ class Issuer:
             ids.append(rt)
         with self.lock:
             self.tokens[jti] = record
-            self._note_added()
+            self.note_added()
             if refresh is not None:
                 self.tokens[refresh["jti"]] = refresh
                 self.families.setdefault(refresh["family"], []).extend(ids)

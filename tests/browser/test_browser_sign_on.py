@@ -17,6 +17,7 @@ import requests
 
 from pinghelpers import ConfigurationError, PingOneClient, SignOnError
 from pinghelpers.browser import browser_sign_on, callback_address
+from pinghelpers.local import sandbox_settings
 from pinghelpers.sandbox import DEFAULT_PASSWORD, DEFAULT_USERNAME, Sandbox
 
 from .conftest import SHOTS, browser_kit
@@ -43,7 +44,7 @@ def redirect_uri(sandbox: Sandbox) -> Iterator[str]:
 
 @pytest.fixture
 def client(sandbox: Sandbox, redirect_uri: str) -> Iterator[PingOneClient]:
-    with PingOneClient(sandbox.settings(redirect_uri=redirect_uri)) as c:
+    with PingOneClient(sandbox_settings(sandbox, redirect_uri=redirect_uri)) as c:
         yield c
 
 
@@ -246,7 +247,7 @@ def test_loopback_redirect_uris_give_the_listen_address(uri: str, host: str, por
 
 
 def test_the_default_sandbox_app_registers_the_loopback_redirect(sandbox: Sandbox) -> None:
-    from pinghelpers.sandbox.issuer import LOOPBACK_REDIRECT_URI
+    from pinghelpers.sandbox.state import LOOPBACK_REDIRECT_URI
 
     app = sandbox.issuer.environments[sandbox.env_id].apps[sandbox.client_id]
     assert LOOPBACK_REDIRECT_URI in app.redirect_uris

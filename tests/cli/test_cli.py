@@ -17,6 +17,7 @@ import pytest
 
 from pinghelpers import PingOneClient, Settings, build_client_assertion
 from pinghelpers.cli import main
+from pinghelpers.local import sandbox_settings
 from pinghelpers.sandbox import Sandbox
 
 HERE = Path(__file__).parent
@@ -395,7 +396,7 @@ def test_token_with_private_key_jwt(
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    from pinghelpers.sandbox.issuer import App
+    from pinghelpers.sandbox.state import App
 
     monkeypatch.chdir(tmp_path)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -414,7 +415,7 @@ def test_token_with_private_key_jwt(
             token_endpoint_auth_method="PRIVATE_KEY_JWT",
             jwks={"keys": [public]},
         )
-        with PingOneClient(sb.settings(client_id=app_id, auth_method="none")) as c:
+        with PingOneClient(sandbox_settings(sb, client_id=app_id, auth_method="none")) as c:
             request = c.authorization_request()
             code = c.sign_on(request).code
         args = ["token", "--code", code, "--auth-path", sb.base_url, "--env-id", sb.env_id, "--client-id", app_id]

@@ -16,13 +16,14 @@ from pinghelpers import (
 from pinghelpers.browser import browser_sign_on
 from pinghelpers.sandbox import Sandbox
 from pinghelpers.workbook import Target, connect, log_exposure, scripted_browser
+from pinghelpers.local import sandbox_settings
 
 SECRET = "TEST-ONLY-workbook-secret~with.odd+chars/0123456789abcdefghijklmnopq"
 
 
 @pytest.fixture
 def target(sandbox: Sandbox) -> Target:
-    return Target(settings=sandbox.settings(), sandbox=sandbox)
+    return Target(settings=sandbox_settings(sandbox), sandbox=sandbox)
 
 
 def test_connect_is_the_local_sandbox_when_forced(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from pinghelpers import PingOneClient
+from pinghelpers.local import sandbox_settings
 from pinghelpers.sandbox import Sandbox
-from pinghelpers.sandbox.issuer import App
+from pinghelpers.sandbox.state import App
 from pinghelpers.secret import Secret
 
 from ..conftest import MARKER_SECRET
@@ -40,7 +41,7 @@ def rsandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture
 def rclient(rsandbox: Sandbox) -> Iterator[PingOneClient]:
-    with PingOneClient(rsandbox.settings()) as c:
+    with PingOneClient(sandbox_settings(rsandbox)) as c:
         yield c
 
 

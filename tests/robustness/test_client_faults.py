@@ -29,6 +29,7 @@ from pinghelpers import (
     RequestTimedOut,
     Settings,
 )
+from pinghelpers.local import sandbox_settings
 from pinghelpers.sandbox import Sandbox
 
 from ..conftest import MARKER_SECRET
@@ -195,7 +196,7 @@ def test_huge_body_is_refused_without_reading_it_all(serve: Any, declared: bool)
 # -- the sandbox's injected faults ---------------------------------------------------------------------------------
 @pytest.mark.parametrize(("fault", "status"), [("server_error", 500), ("unavailable", 503)])
 def test_sandbox_fault_on_the_token_request_is_not_retried(rsandbox: Sandbox, fault: str, status: int) -> None:
-    with PingOneClient(rsandbox.settings(), timeout=10) as client:
+    with PingOneClient(sandbox_settings(rsandbox), timeout=10) as client:
         request = client.authorization_request()
         code = client.sign_on(request).code
         rsandbox.faults.inject(fault, count=2)
@@ -211,7 +212,7 @@ def test_sandbox_fault_on_the_token_request_is_not_retried(rsandbox: Sandbox, fa
 
 
 def test_sandbox_slow_answer_times_out(rsandbox: Sandbox) -> None:
-    with PingOneClient(rsandbox.settings(), timeout=TIMEOUT) as client:
+    with PingOneClient(sandbox_settings(rsandbox), timeout=TIMEOUT) as client:
         rsandbox.faults.inject("slow", delay=1.5)
         try:
             with pytest.raises(RequestTimedOut) as info:

@@ -47,6 +47,7 @@ from pinghelpers import (
     inspect_jwt,
     verify_with_secret,
 )
+from pinghelpers.local import sandbox_settings
 from pinghelpers.sandbox import Sandbox
 
 from ..conftest import MARKER_SECRET
@@ -63,7 +64,7 @@ def _count(text: str) -> int:
 
 # -- reprs ----------------------------------------------------------------------------------------------------------
 def test_reprs_are_masked(rsandbox: Sandbox) -> None:
-    settings = rsandbox.settings()
+    settings = sandbox_settings(rsandbox)
     secret = Secret(MARKER_SECRET)
     objects: list[Any] = [
         settings,
@@ -97,7 +98,7 @@ def _picklable(obj: Any) -> bool:
 
 # -- exception texts and logs ------------------------------------------------------------------------------------------
 def test_errors_and_logs_never_contain_the_secret(rsandbox: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
-    settings = rsandbox.settings()
+    settings = sandbox_settings(rsandbox)
     token_url = rsandbox.token_endpoint
     good = build_client_assertion(rsandbox.client_id, MARKER_SECRET, token_url).token
 

@@ -23,6 +23,7 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from pinghelpers import CLIENT_ASSERTION_TYPE, PingOneClient
+from pinghelpers.local import sandbox_settings
 from pinghelpers.sandbox import Sandbox
 
 from ..conftest import MARKER_SECRET
@@ -228,7 +229,7 @@ def test_at_least_fifteen_kinds_are_tried() -> None:
 
 # -- code misuse → invalid_grant --------------------------------------------------------------------------------
 def _other_client(sandbox: Sandbox) -> PingOneClient:
-    return PingOneClient(sandbox.settings(client_id=OTHER_APP_ID, client_secret=OTHER_APP_SECRET))
+    return PingOneClient(sandbox_settings(sandbox, client_id=OTHER_APP_ID, client_secret=OTHER_APP_SECRET))
 
 
 def _misuse_reuse(sb: Sandbox, client: PingOneClient, code: str, verifier: str | None, ctx: Ctx) -> requests.Response:

@@ -11,7 +11,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from pinghelpers.sandbox import Sandbox
-from pinghelpers.sandbox.issuer import Issuer, SigningKey
+from pinghelpers.sandbox.issuer import Issuer
+from pinghelpers.sandbox.keys import SigningKey
 
 from ..conftest import MARKER_SECRET
 from .flow import PASSWORD, Target

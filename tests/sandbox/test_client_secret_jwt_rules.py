@@ -83,6 +83,17 @@ def test_aud_token_endpoint_or_issuer_accepted(sandbox: Sandbox, client: PingOne
     assert _post(sandbox, client, {"aud": aud}).status_code == 200
 
 
+def test_aud_refusal_lists_the_one_shared_list(sandbox: Sandbox, client: PingOneClient) -> None:
+    """The sandbox names the accepted audiences from rules.accepted_audiences — each once, as the client sees them."""
+    from pinghelpers.rules import accepted_audiences
+
+    r = _post(sandbox, client, {"aud": sandbox.token_endpoint + "/"})
+    _refused(r, "aud-accepted")
+    expected = accepted_audiences(sandbox.issuer_url, called=sandbox.token_endpoint)
+    assert f"accepted: {', '.join(expected)} (close:" in r.json()["error_description"]
+    assert expected == (sandbox.token_endpoint, sandbox.issuer_url)
+
+
 @pytest.mark.parametrize("aud", ["https://auth.pingone.com/x/as/token", "{token}/", "{token_https}"])
 def test_aud_accepted(sandbox: Sandbox, client: PingOneClient, aud: str) -> None:
     value = aud.format(token=sandbox.token_endpoint, token_https=sandbox.token_endpoint.replace("http://", "https://"))

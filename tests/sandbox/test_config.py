@@ -15,9 +15,10 @@ import requests
 
 from pinghelpers import ConfigurationError
 from pinghelpers.cli import main
+from pinghelpers.local import sandbox_settings
 from pinghelpers.sandbox import Sandbox
 from pinghelpers.sandbox.config import load_config
-from pinghelpers.sandbox.issuer import DEFAULT_ENV_ID, DEFAULT_WORKER_ID
+from pinghelpers.sandbox.state import DEFAULT_ENV_ID, DEFAULT_WORKER_ID
 
 from .flow import PASSWORD, Target, code_for, exchange
 
@@ -55,7 +56,7 @@ def test_config_seeds_fixed_credentials() -> None:
         t = Target(sb.base_url, sb.env_id, sb.client_id, CLASS_SECRET, sb.redirect_uri)
         code, verifier = code_for(t, username="student01")
         assert exchange(t, code, verifier).status_code == 200
-        settings = sb.settings()
+        settings = sandbox_settings(sb)
         assert settings.env_id == sb.env_id and settings.username == "student01"
 
 
@@ -165,6 +166,6 @@ def test_cli_allow_remote_prints_a_warning(monkeypatch: pytest.MonkeyPatch, caps
 def test_config_without_users_still_gives_settings() -> None:
     # A trainer may create the users later through the management API.
     with Sandbox(config={"environments": [{"applications": [{"name": "Only an app"}]}]}) as sb:
-        settings = sb.settings()
+        settings = sandbox_settings(sb)
         assert settings.username is None and settings.password is None
         assert settings.client_id == sb.client_id and settings.admin_client_id == DEFAULT_WORKER_ID

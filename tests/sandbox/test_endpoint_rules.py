@@ -50,6 +50,22 @@ def test_discovery_document(sandbox: Sandbox) -> None:
     assert doc["response_modes_supported"] == ["pi.flow", "query", "fragment", "form_post"]
 
 
+def test_discovery_advertises_only_endpoints_that_answer(sandbox: Sandbox) -> None:
+    """OpenID Connect Discovery 1.0 §3: an advertised endpoint is one the client can call — not a 404."""
+    doc = requests.get(f"{sandbox.issuer_url}/.well-known/openid-configuration", timeout=10).json()
+    urls = {k: v for k, v in doc.items() if k.endswith(("_endpoint", "_uri")) and isinstance(v, str)}
+    assert "token_endpoint" in urls and "jwks_uri" in urls
+    for key, url in urls.items():
+        for method in ("GET", "POST"):
+            r = requests.request(method, url, timeout=10, allow_redirects=False)
+            assert r.status_code != 404, f"{key} is advertised but not routed ({method} {url} → 404)"
+            if r.status_code != 405:
+                break  # routed (405 only says: the other method)
+        else:
+            raise AssertionError(f"{key} answers neither GET nor POST")
+    assert "pushed_authorization_request_endpoint" not in doc and "device_authorization_endpoint" not in doc
+
+
 def test_jwks_has_kid_use_x5t(sandbox: Sandbox) -> None:
     (key,) = requests.get(f"{sandbox.issuer_url}/jwks", timeout=10).json()["keys"]
     assert key["kty"] == "RSA" and key["use"] == "sig" and key["kid"]

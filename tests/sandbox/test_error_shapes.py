@@ -13,7 +13,8 @@ from werkzeug.wrappers import Request, Response
 
 from pinghelpers.sandbox import Sandbox
 from pinghelpers.sandbox.app import MAX_BODY_BYTES
-from pinghelpers.sandbox.issuer import Issuer, SigningKey
+from pinghelpers.sandbox.issuer import Issuer
+from pinghelpers.sandbox.keys import SigningKey
 
 from ..conftest import MARKER_SECRET
 from .conftest import default_target

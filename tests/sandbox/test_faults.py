@@ -14,7 +14,8 @@ import requests
 from werkzeug.test import Client
 
 from pinghelpers.sandbox import FAULTS, Sandbox
-from pinghelpers.sandbox.issuer import Issuer, SigningKey
+from pinghelpers.sandbox.issuer import Issuer
+from pinghelpers.sandbox.keys import SigningKey
 
 from ..conftest import MARKER_SECRET
 from .conftest import default_target
@@ -190,3 +191,30 @@ def _arm(sb: Sandbox, via: str, fault: str, **extra: float) -> None:
     else:
         r = _arm_http(sb, fault, **extra)
         assert r.status_code == 200 and r.json()["armed"][-1]["fault"] == fault
+
+
+def test_a_leased_fault_the_request_did_not_reach_goes_back_in_its_place() -> None:
+    """The dispatch leases what applies to a request; the checks it never reached re-arm theirs, in order."""
+    from pinghelpers.sandbox.faults import FaultSwitch
+
+    switch = FaultSwitch()
+    switch.inject("expired_code")
+    switch.inject("clock_skew", count=2)
+    switch.inject("server_error")
+    leased = switch.lease("token")  # one per check point: request, authorization_code, client_assertion
+    assert {p: f.name for p, f in leased.items()} == {
+        "authorization_code": "expired_code",
+        "client_assertion": "clock_skew",
+        "request": "server_error",
+    }
+    assert switch.armed == [{"fault": "clock_skew", "remaining": 1, "endpoint": "any", "delay": 3.0}]
+    assert switch.lease("token").keys() == {"client_assertion"}, "a lease is taken: no one else gets it"
+    used = leased.pop("client_assertion")  # the check that ran keeps its fault; the others go back
+    assert used.name == "clock_skew"
+    switch.give_back(leased.values())
+    assert [f["fault"] for f in switch.armed] == ["expired_code", "server_error"]
+    again = switch.lease("jwks")
+    assert again.keys() == {"request"}, "token-only faults do not apply to other endpoints"
+    switch.clear()
+    switch.give_back(again.values())
+    assert switch.armed == [], "a lease from before clear() is not re-armed"

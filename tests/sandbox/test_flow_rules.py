@@ -6,7 +6,7 @@ import jwt
 import requests
 
 from pinghelpers.sandbox import Sandbox
-from pinghelpers.sandbox.app import MAX_FAILED_PASSWORDS
+from pinghelpers.sandbox.flows import MAX_FAILED_PASSWORDS
 
 from .conftest import FakeClock, default_target
 from .flow import (

@@ -6,7 +6,8 @@ from werkzeug.test import Client
 
 from pinghelpers.sandbox.app import SandboxApp
 from pinghelpers.sandbox.errors import json_response
-from pinghelpers.sandbox.issuer import Issuer, SigningKey
+from pinghelpers.sandbox.issuer import Issuer
+from pinghelpers.sandbox.keys import SigningKey
 
 
 def test_route_cache_keeps_404_405_and_sees_new_routes(signing_key: SigningKey) -> None:
@@ -19,7 +20,7 @@ def test_route_cache_keeps_404_405_and_sees_new_routes(signing_key: SigningKey) 
         assert client.post("/__sandbox/health").status_code == 405  # a cached GET does not let POST in
         assert client.get("/__sandbox/nowhere").status_code == 404
     assert app._routes  # the health GET was cached
-    app.register("/__sandbox/nowhere", "nowhere", ("GET",), lambda request, fault=None: json_response({"ok": 1}))
+    app.register("/__sandbox/nowhere", "nowhere", ("GET",), lambda ctx: json_response({"ok": 1}))
     assert not app._routes  # a new route empties the cache
     response = client.get("/__sandbox/nowhere")
     assert response.status_code == 200 and response.get_json() == {"ok": 1}

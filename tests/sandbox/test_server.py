@@ -8,12 +8,13 @@ import pytest
 import requests
 
 from pinghelpers import PingOneClient
+from pinghelpers.local import sandbox_settings
 from pinghelpers.sandbox import Sandbox
 
 
 def test_register_redirect_uri_is_exact_and_idempotent(sandbox: Sandbox) -> None:
     uri = "http://127.0.0.1:59999/callback"
-    with PingOneClient(sandbox.settings(redirect_uri=uri)) as client:
+    with PingOneClient(sandbox_settings(sandbox, redirect_uri=uri)) as client:
         before = requests.get(client.authorization_request().url, allow_redirects=False, timeout=10)
         assert before.status_code == 400 and before.json()["code"] == "INVALID_DATA"
         sandbox.register_redirect_uri(uri)

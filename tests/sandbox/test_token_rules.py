@@ -116,6 +116,10 @@ def test_code_bound_to_pkce_challenge(sandbox: Sandbox) -> None:
     assert "code_verifier" in body["error_description"]
     code, _ = code_for(t)
     oauth_error(exchange(t, code, None), 400, "invalid_grant")  # challenged, but no verifier
+    code, _ = code_for(t)
+    # RFC 7636 §4.1: a verifier is ASCII; a non-ASCII one matches no challenge (it was a 500 before).
+    body = oauth_error(exchange(t, code, "é" * 43), 400, "invalid_grant")
+    assert "code_verifier does not match" in body["error_description"]
 
 
 def test_code_verifier_without_challenge_refused(sandbox: Sandbox) -> None:

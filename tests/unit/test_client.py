@@ -34,8 +34,9 @@ from pinghelpers import (
     code_from,
     pkce_pair,
 )
+from pinghelpers.local import sandbox_settings
 from pinghelpers.sandbox import Sandbox
-from pinghelpers.sandbox.issuer import App
+from pinghelpers.sandbox.state import App
 
 from ..conftest import MARKER_SECRET
 
@@ -137,7 +138,7 @@ def test_wrong_password_is_a_sign_on_error(client: PingOneClient) -> None:
 
 
 def test_wrong_secret_is_explained_with_the_signature_rule(sandbox: Sandbox) -> None:
-    settings = sandbox.settings(client_secret="TEST-ONLY-not-the-secret-" + "y" * 40)
+    settings = sandbox_settings(sandbox, client_secret="TEST-ONLY-not-the-secret-" + "y" * 40)
     with PingOneClient(settings) as c:
         request = c.authorization_request()
         code = c.sign_on(request).code
@@ -190,7 +191,7 @@ def multi_sandbox() -> Iterator[tuple[Sandbox, Any]]:
 def test_each_auth_method_exchanges_a_code(multi_sandbox: tuple[Sandbox, Any], app_id: str, method: str) -> None:
     sb, key = multi_sandbox
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    settings = sb.settings(client_id=app_id, auth_method=method)
+    settings = sandbox_settings(sb, client_id=app_id, auth_method=method)
     with PingOneClient(settings, private_key=pem, kid="test-key-1") as c:
         expected = {
             "client_secret_jwt": ClientSecretJWT,
@@ -208,7 +209,7 @@ def test_each_auth_method_exchanges_a_code(multi_sandbox: tuple[Sandbox, Any], a
 
 def test_basic_against_a_jwt_app_is_unsupported_method(multi_sandbox: tuple[Sandbox, Any]) -> None:
     sb, _ = multi_sandbox
-    with PingOneClient(sb.settings()) as c:
+    with PingOneClient(sandbox_settings(sb)) as c:
         request = c.authorization_request()
         code = c.sign_on(request).code
         result = c.exchange_code(
@@ -336,8 +337,8 @@ def test_a_token_post_is_never_retried(failing_server: _Counting) -> None:
 
 
 def test_client_credentials_for_the_worker_app(sandbox: Sandbox) -> None:
-    settings = sandbox.settings(
-        client_id=sandbox.worker_id, client_secret=sandbox.worker_secret, auth_method="client_secret_basic"
+    settings = sandbox_settings(
+        sandbox, client_id=sandbox.worker_id, client_secret=sandbox.worker_secret, auth_method="client_secret_basic"
     )
     with PingOneClient(settings) as worker:
         assert isinstance(worker.auth, ClientSecretBasic)

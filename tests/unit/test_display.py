@@ -26,6 +26,7 @@ from pinghelpers.display import (
     timeline_html,
     token_response_html,
 )
+from pinghelpers.local import sandbox_settings
 from pinghelpers.sandbox import Sandbox
 
 NOW = 1_800_000_000
@@ -132,7 +133,7 @@ def local() -> Iterator[Sandbox]:
 
 
 def test_target_form_hides_the_secret_and_checks_settings(local: Sandbox) -> None:
-    form = TargetForm(local.settings())
+    form = TargetForm(sandbox_settings(local))
     text = repr(form) + repr(form.widget) + str(form._repr_mimebundle_().get("text/plain", ""))
     assert SECRET not in text
     form.button.click()
@@ -142,7 +143,7 @@ def test_target_form_hides_the_secret_and_checks_settings(local: Sandbox) -> Non
 
 
 def test_target_form_explains_a_bad_environment_id(local: Sandbox) -> None:
-    form = TargetForm(local.settings())
+    form = TargetForm(sandbox_settings(local))
     form.where.value, form.env_id.value = "EU", "not-a-uuid"
     form.button.click()
     assert form.result is None and form.error is not None
@@ -160,7 +161,7 @@ def test_target_form_builds_region_urls_without_a_request() -> None:
 def test_sign_on_form_completes_the_flow_and_reports_a_wrong_password(local: Sandbox) -> None:
     from pinghelpers import PingOneClient
 
-    settings = local.settings()
+    settings = sandbox_settings(local)
     with PingOneClient(settings) as client:
         flow = client.start_authorization(client.authorization_request())
         wrong = SignOnForm(client, flow, username=settings.username or "", password="not-the-password")

@@ -18,6 +18,7 @@ from pinghelpers import (
     explain,
 )
 from pinghelpers.http import error_from_response
+from pinghelpers.local import sandbox_settings
 from pinghelpers.sandbox import Sandbox
 
 from ..conftest import MARKER_SECRET
@@ -160,7 +161,7 @@ def test_explanations_against_the_sandbox_faults(sandbox: Sandbox) -> None:
     # Each one-shot fault makes the next token request fail for one reason; explain() must rank it first.
     expected = {"wrong_audience": "aud", "rotated_secret": "secret", "clock_skew": "clock"}
     for fault, words in expected.items():
-        with PingOneClient(sandbox.settings()) as c:
+        with PingOneClient(sandbox_settings(sandbox)) as c:
             request = c.authorization_request()
             code = c.sign_on(request).code
             sandbox.faults.inject(fault)

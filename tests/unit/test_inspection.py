@@ -20,6 +20,7 @@ from pinghelpers import (
     verify_with_secret,
 )
 from pinghelpers.inspection import at_hash, describe_time, validate_id_token
+from pinghelpers.local import sandbox_settings
 from pinghelpers.sandbox import Sandbox
 
 from ..conftest import MARKER_SECRET
@@ -29,7 +30,7 @@ AUD = "https://auth.pingone.com/3f1c6a52-8d3e-4b7a-9c0d-5a6e7f8a9b0c/as/token"
 
 @pytest.fixture(scope="module")
 def flow(sandbox: Sandbox) -> Iterator[tuple[PingOneClient, TokenResponse, str]]:
-    with PingOneClient(sandbox.settings()) as c:
+    with PingOneClient(sandbox_settings(sandbox)) as c:
         request = c.authorization_request()
         tokens = c.exchange_code(c.sign_on(request).code, code_verifier=request.code_verifier)
         yield c, tokens, str(request.nonce)

@@ -16,6 +16,7 @@ import requests
 from pinghelpers import ConfigurationError, Endpoints, PingOneClient, Settings, check_assertion, explain
 from pinghelpers.endpoints import clear_discovery_cache
 from pinghelpers.http import error_from_response
+from pinghelpers.local import sandbox_settings
 from pinghelpers.sandbox import Sandbox
 from pinghelpers.workbook import Target
 
@@ -153,7 +154,7 @@ def test_worker_token_of_another_environment_is_not_asked_of_the_target_custom_d
 def test_resume_without_the_st_cookie_is_explained_as_a_lost_session(sandbox: Sandbox) -> None:
     from pinghelpers import PlatformError
 
-    settings = sandbox.settings()
+    settings = sandbox_settings(sandbox)
     with PingOneClient(settings) as signer, PingOneClient(settings) as other:
         request = signer.authorization_request()
         flow = signer.start_authorization(request)
@@ -245,7 +246,7 @@ def test_a_429_request_limited_is_explained_as_the_rate_limit() -> None:
 
 
 def test_a_pi_flow_sign_on_without_redirect_uri_exchanges_its_code(sandbox: Sandbox) -> None:
-    settings = sandbox.settings().replace(redirect_uri=None)
+    settings = sandbox_settings(sandbox).replace(redirect_uri=None)
     with PingOneClient(settings) as client:
         request = client.authorization_request(response_mode="pi.flow")
         assert "redirect_uri" not in request.params
@@ -257,7 +258,7 @@ def test_a_pi_flow_sign_on_without_redirect_uri_exchanges_its_code(sandbox: Sand
 
 
 def test_exchange_code_with_a_sign_on_result_uses_its_redirect_uri_and_verifier(sandbox: Sandbox) -> None:
-    with PingOneClient(sandbox.settings()) as client:
+    with PingOneClient(sandbox_settings(sandbox)) as client:
         request = client.authorization_request()
         tokens = client.exchange_code(client.sign_on(request))
     assert tokens.ok and tokens.id_token

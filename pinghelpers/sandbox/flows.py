@@ -1,0 +1,214 @@
+"""The flows API and resume: ``/{envID}/flows/{flowID}`` and ``/{envID}/as/resume?flowId=``.
+
+PingOne's sign-on is a *flow*: ``/as/authorize`` starts one (status ``USERNAME_PASSWORD_REQUIRED``), the
+``usernamePassword.check`` action (``Content-Type: application/vnd.pingidentity.usernamePassword.check+json``)
+completes it and sets the ``ST`` session cookie, and ``/as/resume`` turns a completed flow into the
+authorization code. The hosted sign-on page (:mod:`.signon`) drives the same flow with a form.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from werkzeug.wrappers import Response
+
+from ..jose import constant_time_equals
+from .context import NO_STORE, Context, Route, iso, with_query
+from .errors import detail_error, invalid_data, json_response, platform_error
+from .state import FLOW_IDLE_TIMEOUT, AuthCode, FlowState
+
+__all__ = [
+    "MAX_FAILED_PASSWORDS",
+    "ROUTES",
+    "USERNAME_PASSWORD_CHECK",
+    "check_password",
+    "flow_json",
+    "flows",
+    "live_flow",
+    "resume",
+]
+
+USERNAME_PASSWORD_CHECK = "application/vnd.pingidentity.usernamePassword.check+json"
+# PingOne reports failuresRemaining (4 after the first miss); the sandbox fails the *flow* after 5 misses and
+# never locks the account, because a whole class may share one training user.
+MAX_FAILED_PASSWORDS = 5
+
+
+def live_flow(ctx: Context, flow_id: str) -> FlowState:
+    """The flow, touched now — or 404 if unknown or idle for more than 15 minutes (PingOne, CONFIRMED)."""
+    env = ctx.env
+    with ctx.issuer.lock:
+        flow = env.flows.get(flow_id)
+        now = ctx.issuer.now()
+        if flow is None or now - flow.touched > FLOW_IDLE_TIMEOUT:
+            if flow is not None:
+                del env.flows[flow_id]
+            raise platform_error(404, "NOT_FOUND", "The requested resource was not found.")
+        flow.touched = now
+        return flow
+
+
+def flow_json(ctx: Context, flow: FlowState) -> dict[str, Any]:
+    """The flow resource as PingOne's flows API returns it (``_links`` by status, ``resumeUrl``, timestamps)."""
+    env = ctx.env
+    flow_url = f"{ctx.base_url}/{env.id}/flows/{flow.id}"
+    links: dict[str, Any] = {"self": {"href": flow_url}}
+    if flow.status == "USERNAME_PASSWORD_REQUIRED":
+        links["usernamePassword.check"] = {"href": flow_url}
+    app = env.apps.get(flow.app_id)
+    data: dict[str, Any] = {
+        "_links": links,
+        "id": flow.id,
+        "environment": {"id": env.id},
+        "application": {"id": flow.app_id, "name": app.name if app else ""},
+        "status": flow.status,
+        "resumeUrl": f"{ctx.issuer_url}/resume?flowId={flow.id}",
+        "createdAt": iso(flow.created),
+        "expiresAt": iso(flow.touched + FLOW_IDLE_TIMEOUT),
+    }
+    if flow.status == "USERNAME_PASSWORD_REQUIRED":
+        data["_embedded"] = {"passwordPolicy": {"length": {"min": 8, "max": 255}}}
+    elif flow.user_id:
+        user = env.users.get(flow.user_id)
+        data["_embedded"] = {"user": {"id": flow.user_id, "username": user.username if user else ""}}
+    if flow.status == "FAILED":
+        data["error"] = {
+            "code": "INVALID_CREDENTIALS",
+            "message": f"Sign-on failed {MAX_FAILED_PASSWORDS} times; start a new authorization request.",
+        }
+    return data
+
+
+def flows(ctx: Context, *, flow_id: str) -> Response:
+    """``/{envID}/flows/{flowID}``: GET the flow; POST an action chosen by Content-Type."""
+    request = ctx.request
+    flow = live_flow(ctx, flow_id)
+    if request.method == "GET":
+        return json_response(flow_json(ctx, flow), headers=dict(NO_STORE))
+    ctype = (request.mimetype or "").lower()
+    if ctype != USERNAME_PASSWORD_CHECK.lower():
+        raise detail_error(
+            415,
+            "INVALID_REQUEST",
+            "INVALID_VALUE",
+            "Content-Type",
+            f"Unsupported flow action {ctype or '(none)'}; the local sandbox supports {USERNAME_PASSWORD_CHECK}",
+        )
+    if flow.status != "USERNAME_PASSWORD_REQUIRED":
+        raise detail_error(
+            400,
+            "REQUEST_FAILED",
+            "INVALID_VALUE",
+            "status",
+            f"The flow is in status {flow.status}; usernamePassword.check is not allowed",
+        )
+    try:
+        body = json.loads(request.get_data(as_text=True) or "")
+    except ValueError:
+        body = None
+    if (
+        not isinstance(body, dict)
+        or not isinstance(body.get("username"), str)
+        or not isinstance(body.get("password"), str)
+    ):
+        raise invalid_data(
+            "username/password",
+            "A JSON body with string fields username and password is required.",
+            code="REQUIRED_VALUE",
+        )
+    return check_password(ctx, flow, body["username"], body["password"])
+
+
+def check_password(ctx: Context, flow: FlowState, username: str, password: str) -> Response:
+    """``usernamePassword.check``: COMPLETED + an ``ST`` session cookie, or PingOne's wrong-password answer."""
+    env = ctx.env
+    with ctx.issuer.lock:  # the management API may be adding users right now
+        user = env.user_by_username(username)
+    if user is not None and user.enabled and user.password is None:
+        raise invalid_data("password", "The user has no password; set one first.", code="NO_PASSWORD")
+    ok = (
+        user is not None
+        and user.enabled
+        and user.password is not None
+        and constant_time_equals(user.password.reveal(), password)
+    )
+    if not ok:
+        with ctx.issuer.lock:
+            flow.failed_attempts += 1
+            remaining = max(0, MAX_FAILED_PASSWORDS - flow.failed_attempts)
+            if remaining == 0:
+                flow.status = "FAILED"
+        # PingOne (observed in Ping's SDK fixtures): 400 INVALID_DATA, detail INVALID_VALUE on password,
+        # innerError.failuresRemaining. An unknown username gets the same answer (no user enumeration).
+        raise detail_error(
+            400,
+            "INVALID_DATA",
+            "INVALID_VALUE",
+            "password",
+            "The provided password did not match provisioned password",
+            inner={"failuresRemaining": remaining},
+        )
+    assert user is not None
+    st = str(uuid.uuid4())
+    with ctx.issuer.lock:
+        flow.status = "COMPLETED"
+        flow.user_id = user.id
+        flow.session_token = st
+        flow.auth_time = int(ctx.issuer.now())
+        env.sessions[st] = {"user_id": user.id, "auth_time": flow.auth_time, "sid": str(uuid.uuid4())}
+    response = json_response(flow_json(ctx, flow), headers=dict(NO_STORE))
+    # PingOne: "set-cookie: ST=<uuid>; Path=/<envID>; … HttpOnly" on a successful usernamePassword.check.
+    response.set_cookie("ST", st, path=f"/{env.id}", httponly=True, samesite="Lax")
+    return response
+
+
+def resume(ctx: Context) -> Response:
+    """``/as/resume?flowId=``: a COMPLETED flow plus its ``ST`` cookie → the authorization code."""
+    env = ctx.env
+    request = ctx.request
+    flow = live_flow(ctx, request.args.get("flowId", ""))
+    st = request.cookies.get("ST")
+    if flow.status != "COMPLETED" or not st or st != flow.session_token:
+        raise detail_error(
+            401,
+            "ACCESS_FAILED",
+            "INVALID_TOKEN",
+            "Authentication Credentials",
+            "The authorization token is either missing or invalid, or it has expired.",
+        )
+    params = flow.params
+    code = str(uuid.uuid4())
+    with ctx.issuer.lock:
+        session = env.sessions.get(st) or {}
+        record = AuthCode(
+            code=code,
+            app_id=flow.app_id,
+            user_id=str(flow.user_id),
+            redirect_uri=params.get("redirect_uri", ""),
+            scope=params.get("scope", "openid"),
+            nonce=params.get("nonce"),
+            code_challenge=params.get("code_challenge"),
+            code_challenge_method=params.get(
+                "code_challenge_method", "plain" if params.get("code_challenge") else None
+            ),
+            issued=ctx.issuer.now(),
+            auth_time=int(flow.auth_time or ctx.issuer.now()),
+            session_id=str(session.get("sid", uuid.uuid4())),
+        )
+        env.codes[code] = record
+        env.flows.pop(flow.id, None)  # a flow resumes once
+        ctx.issuer.note_added()
+    query = {"code": code}
+    if params.get("state"):
+        query["state"] = params["state"]
+    if params.get("response_mode") == "pi.flow":
+        return json_response({"id": flow.id, "status": "COMPLETED", "authorizeResponse": query}, headers=dict(NO_STORE))
+    return Response(status=302, headers={"Location": with_query(record.redirect_uri, query), **NO_STORE})
+
+
+ROUTES: tuple[Route, ...] = (
+    ("/<env_id>/flows/<flow_id>", "flows", ("GET", "POST"), flows),
+    ("/<env_id>/as/resume", "resume", ("GET",), resume),
+)

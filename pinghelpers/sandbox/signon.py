@@ -1,0 +1,168 @@
+"""Authorize and the hosted sign-on page: ``/{envID}/as/authorize`` and ``/{envID}/signon/?flowId=``.
+
+``/as/authorize`` checks the client, the ``redirect_uri`` and the request's parameters (PKCE by the app's
+``pkceEnforcement``, ``prompt``, ``response_mode``), then starts a sign-on flow (:mod:`.flows`): a 302 to the
+hosted page, or — with PingOne's ``response_mode=pi.flow`` — the flow itself as JSON. The hosted page is a
+minimal form a real browser can sign on with; it drives the same flow as the flows API.
+"""
+
+from __future__ import annotations
+
+import uuid
+from html import escape
+from urllib.parse import urlencode
+
+from werkzeug.wrappers import Response
+
+from .context import NO_STORE, Context, Route, with_query
+from .errors import SandboxError, invalid_data, json_response
+from .flows import check_password, flow_json, live_flow
+from .state import FlowState
+
+__all__ = ["ROUTES", "authorize", "signon_page"]
+
+
+def authorize(ctx: Context) -> Response:
+    """``/as/authorize``: validate the client and redirect_uri, then start a sign-on flow.
+
+    Errors that cannot be trusted to a redirect (unknown client, unregistered redirect_uri) are shown, not
+    redirected — RFC 6749 §4.1.2.1; PingOne answers them with its platform ``INVALID_DATA`` error. The
+    rest go back to the redirect_uri as ``?error=…&error_description=…&state=…``.
+    """
+    env = ctx.env
+    request = ctx.request
+    params = ctx.params()
+    app = env.apps.get(params.get("client_id", ""))
+    if app is None or not app.enabled:
+        raise invalid_data("client_id", "The client_id is not a known, enabled application of this environment.")
+    response_mode = params.get("response_mode", "query")
+    redirect_uri = params.get("redirect_uri")
+    if redirect_uri is not None and redirect_uri not in app.redirect_uris:
+        # PingOne: exact match against the app's redirectUris (no wildcards unless the app allows them).
+        raise invalid_data("redirect_uri", "Redirect URI mismatch: it must exactly match one of the app's URIs.")
+    if redirect_uri is None and response_mode != "pi.flow":
+        # Only response_mode=pi.flow may omit redirect_uri (there is no redirect).
+        raise invalid_data("redirect_uri", "redirect_uri is required.", code="REQUIRED_VALUE")
+
+    def redirect_error(error: str, description: str) -> Response:
+        if response_mode == "pi.flow" or not redirect_uri:
+            raise invalid_data(error, description)
+        query = {"error": error, "error_description": description}
+        if params.get("state"):
+            query["state"] = params["state"]
+        return Response(status=302, headers={"Location": with_query(redirect_uri, query), **NO_STORE})
+
+    if response_mode not in ("query", "pi.flow"):
+        return redirect_error("invalid_request", "response_mode must be query or pi.flow in the local sandbox")
+    if params.get("response_type") != "code":
+        return redirect_error("unsupported_response_type", "response_type must be code")
+    if "AUTHORIZATION_CODE" not in app.grant_types:
+        return redirect_error("unauthorized_client", "The application does not allow the authorization_code grant")
+    challenge = params.get("code_challenge")
+    method = params.get("code_challenge_method", "plain" if challenge else None)
+    # PingOne pkceEnforcement: REQUIRED / S256_REQUIRED demand a code_challenge. Sandbox choice: a public
+    # client (tokenEndpointAuthMethod NONE) must always use PKCE — nothing else binds its code to it.
+    if challenge is None and (
+        app.pkce_enforcement in ("REQUIRED", "S256_REQUIRED") or app.token_endpoint_auth_method == "NONE"
+    ):
+        why = (
+            f"pkceEnforcement {app.pkce_enforcement}"
+            if app.pkce_enforcement != "OPTIONAL"
+            else "a public client (tokenEndpointAuthMethod NONE) must use PKCE"
+        )
+        return redirect_error("invalid_request", f"code_challenge is required ({why})")
+    if challenge is not None:
+        if method not in ("plain", "S256"):
+            return redirect_error("invalid_request", "code_challenge_method must be plain or S256")
+        if app.pkce_enforcement == "S256_REQUIRED" and method != "S256":
+            return redirect_error(
+                "invalid_request", "code_challenge_method must be S256 (pkceEnforcement S256_REQUIRED)"
+            )
+        if not 43 <= len(challenge) <= 128:
+            return redirect_error("invalid_request", "code_challenge must be 43-128 characters (RFC 7636 §4.2)")
+    now = ctx.issuer.now()
+    flow = FlowState(id=str(uuid.uuid4()), app_id=app.id, params=params, created=now, touched=now)
+    # An existing session (ST cookie) skips the password step, unless prompt=login asks to sign on again.
+    st = request.cookies.get("ST")
+    prompt = params.get("prompt", "").split()
+    with ctx.issuer.lock:
+        session = env.sessions.get(st) if st else None
+        if session and "login" not in prompt:
+            flow.status = "COMPLETED"
+            flow.user_id = session["user_id"]
+            flow.session_token = st
+            flow.auth_time = session["auth_time"]
+        env.flows[flow.id] = flow
+        ctx.issuer.note_added()
+    if "none" in prompt and flow.status != "COMPLETED":
+        # OIDC Core §3.1.2.6: prompt=none and no session → login_required, without any UI.
+        with ctx.issuer.lock:
+            env.flows.pop(flow.id, None)
+        return redirect_error("login_required", "prompt=none was given but the user is not signed on")
+    if response_mode == "pi.flow":
+        return json_response(flow_json(ctx, flow), headers=dict(NO_STORE))
+    location = f"{ctx.base_url}/{ctx.env_id}/signon/?{urlencode({'flowId': flow.id})}"
+    return Response(status=302, headers={"Location": location, **NO_STORE})
+
+
+def signon_page(ctx: Context) -> Response:
+    """The minimal hosted sign-on page the authorize 302 points to (a real browser can sign on here)."""
+    env = ctx.env
+    request = ctx.request
+    flow_id = request.args.get("flowId", "")
+    flow = live_flow(ctx, flow_id)
+    error = ""
+    resume = f"{ctx.issuer_url}/resume?flowId={flow_id}"
+    if request.method == "POST" and flow.status == "USERNAME_PASSWORD_REQUIRED":
+        try:
+            response = check_password(ctx, flow, request.form.get("username", ""), request.form.get("password", ""))
+        except SandboxError:
+            error = "Invalid username or password."
+        else:
+            redirect = Response(status=302, headers={"Location": resume, **NO_STORE})
+            for value in response.headers.getlist("Set-Cookie"):
+                redirect.headers.add("Set-Cookie", value)
+            return redirect
+    if flow.status == "COMPLETED":
+        return Response(status=302, headers={"Location": resume, **NO_STORE})
+    if flow.status == "FAILED":
+        error = "Too many failed attempts. Start the sign-on again."
+    app = env.apps.get(flow.app_id)
+    page = _SIGNON_PAGE.format(
+        app=escape(app.name if app else ""),
+        action=escape(f"{ctx.base_url}/{ctx.env_id}/signon/?{urlencode({'flowId': flow_id})}"),
+        # login_hint pre-fills the username (OIDC Core §3.1.2.1).
+        hint=escape(request.form.get("username", "") or flow.params.get("login_hint", "")),
+        error=f"<p class='error' role='alert'>{escape(error)}</p>" if error else "",
+    )
+    return Response(
+        page,
+        status=200 if not error else 400,
+        mimetype="text/html",
+        headers={"X-Frame-Options": "DENY", **NO_STORE},
+    )
+
+
+_SIGNON_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sign On — PingOne local sandbox</title>
+<style>
+body{{font-family:system-ui,sans-serif;background:#f4f6f8;margin:0}}
+.banner{{background:#b4530a;color:#fff;padding:.4em 1em;font-weight:bold}}
+main{{max-width:22em;margin:3em auto;background:#fff;padding:2em;border-radius:8px;box-shadow:0 1px 4px #0002}}
+label{{display:block;margin-top:1em}} input{{width:100%;padding:.5em;box-sizing:border-box}}
+button{{margin-top:1.5em;width:100%;padding:.6em;background:#0d4a8f;color:#fff;border:0;border-radius:4px}}
+.error{{color:#b00020}}
+</style></head>
+<body><div class="banner">LOCAL SANDBOX — an offline stand-in for PingOne on this machine</div>
+<main><h1>Sign On</h1><p>to <b>{app}</b></p>{error}
+<form method="post" action="{action}">
+<label>Username <input name="username" id="username" autocomplete="username" value="{hint}" required></label>
+<label>Password <input name="password" id="password" type="password" autocomplete="current-password" required></label>
+<button type="submit" id="signOnButton">Sign On</button>
+</form></main></body></html>"""
+
+
+ROUTES: tuple[Route, ...] = (
+    ("/<env_id>/as/authorize", "authorize", ("GET", "POST"), authorize),
+    ("/<env_id>/signon/", "signon", ("GET", "POST"), signon_page),
+)

@@ -1,0 +1,193 @@
+"""The local sandbox's state, as data: environments, applications, users, flows, codes — and the seeded defaults.
+
+Field names follow PingOne's management API ("Applications", "Users"); the enumerations are PingOne's. The
+:class:`~.issuer.Issuer` owns one lock over all of it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+
+from ..secret import Secret
+
+__all__ = [
+    "ACCESS_TOKEN_LIFETIME",
+    "APP_TYPES",
+    "AUTH_METHODS",
+    "CODE_LIFETIME",
+    "DEFAULT_CLIENT_ID",
+    "DEFAULT_ENV_ID",
+    "DEFAULT_PASSWORD",
+    "DEFAULT_POPULATION_ID",
+    "DEFAULT_POST_LOGOUT_REDIRECT_URI",
+    "DEFAULT_REDIRECT_URI",
+    "DEFAULT_USERNAME",
+    "DEFAULT_USER_ID",
+    "DEFAULT_WORKER_ID",
+    "FLOW_IDLE_TIMEOUT",
+    "GRANT_TYPES",
+    "ID_TOKEN_LIFETIME",
+    "LOOPBACK_REDIRECT_URI",
+    "ORG_ID",
+    "PKCE_ENFORCEMENTS",
+    "REFRESH_TOKEN_LIFETIME",
+    "RESPONSE_TYPES",
+    "App",
+    "AuthCode",
+    "Environment",
+    "FlowState",
+    "User",
+    "new_secret",
+]
+
+# Deterministic defaults so notebook outputs are stable (the secret is random unless configured).
+DEFAULT_ENV_ID = "3f1c6a52-8d3e-4b7a-9c0d-5a6e7f8a9b0c"
+DEFAULT_CLIENT_ID = "9d7b3c1e-2f4a-4b6c-8d0e-1a2b3c4d5e6f"
+DEFAULT_WORKER_ID = "5e4d3c2b-1a09-4f8e-b7d6-c5b4a3928170"
+DEFAULT_USER_ID = "c0ffee00-1234-4abc-8def-0123456789ab"
+DEFAULT_USERNAME = "learner"
+DEFAULT_PASSWORD = "Sandbox-Passw0rd!"  # a published training password for the local sandbox only
+DEFAULT_REDIRECT_URI = "https://app.example.com/callback"
+# Registered too, for browser sign-on with a local callback server (pinghelpers login --browser).
+LOOPBACK_REDIRECT_URI = "http://127.0.0.1:8765/callback"
+DEFAULT_POST_LOGOUT_REDIRECT_URI = "https://app.example.com/signed-off"
+DEFAULT_POPULATION_ID = "7c6b5a49-3827-4165-9f4e-3d2c1b0a9f8e"
+
+# Sandbox choices for UNCONFIRMED PingOne behaviour (listed in the README's sandbox section):
+CODE_LIFETIME = 60  # seconds an authorization code stays redeemable (PingFederate's default)
+FLOW_IDLE_TIMEOUT = 15 * 60  # PingOne: flows expire after 15 minutes of inactivity (CONFIRMED)
+ACCESS_TOKEN_LIFETIME = 3600
+ID_TOKEN_LIFETIME = 3600
+REFRESH_TOKEN_LIFETIME = 2592000
+
+
+def new_secret() -> str:
+    """A PingOne-shaped client secret: 64 characters (PingOne secrets are at least 64)."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_~."
+    return "".join(secrets.choice(alphabet) for _ in range(64))
+
+
+# PingOne's enumerations for the application fields the sandbox honours (management API "Applications").
+AUTH_METHODS = ("NONE", "CLIENT_SECRET_BASIC", "CLIENT_SECRET_POST", "CLIENT_SECRET_JWT", "PRIVATE_KEY_JWT")
+GRANT_TYPES = (
+    "AUTHORIZATION_CODE",
+    "CIBA",
+    "CLIENT_CREDENTIALS",
+    "DEVICE_CODE",
+    "IMPLICIT",
+    "REFRESH_TOKEN",
+    "TOKEN_EXCHANGE",
+)
+PKCE_ENFORCEMENTS = ("OPTIONAL", "REQUIRED", "S256_REQUIRED")
+APP_TYPES = ("CUSTOM_APP", "NATIVE_APP", "SERVICE", "SINGLE_PAGE_APP", "WEB_APP", "WORKER")
+RESPONSE_TYPES = ("CODE", "ID_TOKEN", "TOKEN")
+ORG_ID = "00000000-0000-4000-8000-000000000000"  # the sandbox's one organization
+
+
+@dataclass
+class App:
+    """An application, with the PingOne fields the sandbox honours (names follow the management API)."""
+
+    id: str
+    name: str
+    secret: Secret
+    token_endpoint_auth_method: str = "CLIENT_SECRET_JWT"
+    redirect_uris: list[str] = field(default_factory=lambda: [DEFAULT_REDIRECT_URI, LOOPBACK_REDIRECT_URI])
+    grant_types: list[str] = field(default_factory=lambda: ["AUTHORIZATION_CODE", "REFRESH_TOKEN"])
+    pkce_enforcement: str = "OPTIONAL"  # OPTIONAL | REQUIRED | S256_REQUIRED
+    jwks: dict[str, Any] | None = None  # for PRIVATE_KEY_JWT: {"keys": [public JWKs]}
+    type: str = "WEB_APP"
+    enabled: bool = True
+    post_logout_redirect_uris: list[str] = field(default_factory=list)
+    created_at: float = field(default_factory=time.time)
+    description: str = ""
+    response_types: list[str] = field(default_factory=lambda: ["CODE"])
+    # PingOne default true: presenting an already-rotated refresh token revokes the whole family.
+    refresh_token_replay_protection: bool = True
+    protocol: str = "OPENID_CONNECT"
+    _keys: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+
+    def public_keys(self) -> list[tuple[str | None, Any]]:
+        """The app's JWKS parsed once into ``(kid, key)`` pairs (PRIVATE_KEY_JWT verification)."""
+        jwks = self.jwks or {}
+        cache = self._keys
+        if cache is None or cache.get("source") is not jwks:
+            parsed: list[tuple[str | None, Any]] = []
+            for jwk_dict in jwks.get("keys", []):
+                try:
+                    parsed.append((jwk_dict.get("kid"), jwt.PyJWK.from_dict(jwk_dict).key))
+                except (jwt.PyJWKError, jwt.InvalidKeyError, ValueError, TypeError, KeyError):
+                    continue  # an unusable key verifies nothing; validation reports it at config time
+            cache = {"source": jwks, "keys": parsed}
+            self._keys = cache
+        keys: list[tuple[str | None, Any]] = cache["keys"]
+        return keys
+
+
+@dataclass
+class User:
+    id: str
+    username: str
+    password: Secret | None
+    email: str = ""
+    given_name: str = ""
+    family_name: str = ""
+    population_id: str = DEFAULT_POPULATION_ID
+    enabled: bool = True
+    created_at: float = field(default_factory=time.time)
+    force_password_change: bool = False
+
+
+@dataclass
+class FlowState:
+    id: str
+    app_id: str
+    params: dict[str, str]
+    status: str = "USERNAME_PASSWORD_REQUIRED"
+    user_id: str | None = None
+    session_token: str | None = None
+    created: float = field(default_factory=time.time)
+    touched: float = field(default_factory=time.time)
+    auth_time: int | None = None
+    failed_attempts: int = 0
+
+
+@dataclass
+class AuthCode:
+    code: str
+    app_id: str
+    user_id: str
+    redirect_uri: str
+    scope: str
+    nonce: str | None
+    code_challenge: str | None
+    code_challenge_method: str | None
+    issued: float
+    auth_time: int
+    session_id: str
+    used: bool = False
+    token_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Environment:
+    id: str
+    name: str = "Local sandbox"
+    apps: dict[str, App] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+    populations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    flows: dict[str, FlowState] = field(default_factory=dict)
+    codes: dict[str, AuthCode] = field(default_factory=dict)
+    sessions: dict[str, dict[str, Any]] = field(default_factory=dict)  # ST cookie value → session
+
+    def user_by_username(self, username: str) -> User | None:
+        # Usernames are few (a class, not a directory); a dict index would have to track renames.
+        for user in self.users.values():
+            if user.username == username:
+                return user
+        return None

@@ -1,0 +1,193 @@
+"""The token endpoint, ``POST /{envID}/as/token``: client authentication, then the grant asked for.
+
+Grants: ``authorization_code`` (RFC 6749 §4.1.3, PKCE RFC 7636 §4.6), ``refresh_token`` (RFC 6749 §6, with
+rotation and PingOne's refresh-token replay protection) and ``client_credentials`` (RFC 6749 §4.4) — each only
+when the app's ``grantTypes`` allow it. The ``expired_code`` fault breaks the code check (from the context).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from werkzeug.wrappers import Response
+
+from ..jose import constant_time_equals, pkce_s256
+from .client_auth import authenticate_client
+from .context import NO_STORE, Context, Route
+from .errors import json_response, oauth_error
+from .state import CODE_LIFETIME, App
+
+__all__ = ["GRANTS", "ROUTES", "token"]
+
+
+def token(ctx: Context) -> Response:
+    """``/as/token``: authenticate the client, then run the grant it asks for (if the app allows it)."""
+    form = ctx.form()
+    app = authenticate_client(ctx, form)
+    grant = form.get("grant_type")
+    handler = GRANTS.get(grant or "")
+    if handler is not None:
+        return handler(ctx, app, form)
+    if not grant:
+        raise oauth_error(400, "invalid_request", "grant_type is required")
+    raise oauth_error(400, "unsupported_grant_type", f"Unsupported grant type {grant}")
+
+
+def _tokens_response(body: dict[str, Any]) -> Response:
+    # RFC 6749 §5.1: token responses are never cached.
+    return json_response(body, headers=dict(NO_STORE))
+
+
+def _grant_authorization_code(ctx: Context, app: App, form: dict[str, str]) -> Response:
+    """RFC 6749 §4.1.3: a code, once, by the client and ``redirect_uri`` it was issued to, PKCE checked."""
+    env = ctx.env
+    if "AUTHORIZATION_CODE" not in app.grant_types:
+        raise oauth_error(400, "unauthorized_client", "The application does not allow authorization_code")
+    code_value = form.get("code")
+    if not code_value:
+        raise oauth_error(400, "invalid_request", "code is required")
+    with ctx.issuer.lock:
+        record = env.codes.get(code_value)
+        if record is None:
+            raise oauth_error(400, "invalid_grant", "The authorization code is invalid or has expired")
+        if record.used:
+            # RFC 6749 §4.1.2: a reused code is refused and the tokens issued from it are revoked.
+            ctx.issuer.revoke_ids(record.token_ids)
+            raise oauth_error(
+                400,
+                "invalid_grant",
+                "The authorization code was already used; tokens issued from it are revoked",
+            )
+        record.used = True  # burn it now, even if a later check fails: codes are single-use
+    # RFC 6749 §4.1.3: the code is bound to the client it was issued to …
+    if record.app_id != app.id:
+        raise oauth_error(400, "invalid_grant", "The authorization code was issued to another client")
+    # … lives briefly (sandbox choice: CODE_LIFETIME = 60 s) …
+    expired = ctx.issuer.now() - record.issued > CODE_LIFETIME
+    if expired or ctx.fault("authorization_code") is not None:
+        raise oauth_error(400, "invalid_grant", "The authorization code is invalid or has expired")
+    # … and to the redirect_uri of the authorization request, exactly.
+    if form.get("redirect_uri", "") != record.redirect_uri:
+        raise oauth_error(400, "invalid_grant", "redirect_uri does not match the authorization request")
+    # RFC 7636 §4.6: the verifier, transformed by the method, must equal the stored challenge.
+    if record.code_challenge is not None:
+        verifier = form.get("code_verifier")
+        if not verifier:
+            raise oauth_error(400, "invalid_grant", "code_verifier is required (PKCE)")
+        # RFC 7636 §4.1: a verifier is ASCII (unreserved characters); anything else matches no challenge.
+        computed = (
+            verifier
+            if record.code_challenge_method == "plain"
+            else (pkce_s256(verifier) if verifier.isascii() else None)
+        )
+        if computed is None or not constant_time_equals(computed, record.code_challenge):
+            raise oauth_error(400, "invalid_grant", "code_verifier does not match the code_challenge (PKCE)")
+    elif form.get("code_verifier"):
+        raise oauth_error(
+            400, "invalid_grant", "code_verifier sent but the authorization request had no code_challenge"
+        )
+    user = env.users.get(record.user_id)
+    if user is None or not user.enabled:
+        raise oauth_error(400, "invalid_grant", "The user is no longer active")
+    body, ids = ctx.issuer.mint(
+        issuer_url=ctx.issuer_url,
+        env=env,
+        app=app,
+        user=user,
+        scope=record.scope,
+        nonce=record.nonce,
+        auth_time=record.auth_time,
+        session_id=record.session_id,
+        # Sandbox choice: a refresh token only for apps with the REFRESH_TOKEN grant (offline_access alone
+        # would hand out a token the app may not redeem).
+        with_refresh="REFRESH_TOKEN" in app.grant_types,
+        api_audience=ctx.base_url,
+    )
+    with ctx.issuer.lock:
+        record.token_ids.extend(ids)
+    return _tokens_response(body)
+
+
+def _grant_refresh_token(ctx: Context, app: App, form: dict[str, str]) -> Response:
+    """RFC 6749 §6: new tokens for a live refresh token, which is rotated out (replay revokes its family)."""
+    env = ctx.env
+    if "REFRESH_TOKEN" not in app.grant_types:
+        raise oauth_error(400, "unauthorized_client", "The application does not allow refresh_token")
+    value = form.get("refresh_token")
+    if not value:
+        raise oauth_error(400, "invalid_request", "refresh_token is required")
+    with ctx.issuer.lock:
+        record = ctx.issuer.tokens.get(value)
+        if record is None or record.get("type") != "refresh_token" or record.get("env") != env.id:
+            raise oauth_error(400, "invalid_grant", "The refresh token is invalid or has expired")
+        if record["client_id"] != app.id:
+            raise oauth_error(400, "invalid_grant", "The refresh token was issued to another client")
+        if record.get("rotated"):
+            # PingOne additionalRefreshTokenReplayProtectionEnabled (default true): presenting a refresh
+            # token that was already exchanged revokes it and every token descended from it.
+            if app.refresh_token_replay_protection:
+                ctx.issuer.revoke_family(str(record["family"]))
+            raise oauth_error(
+                400,
+                "invalid_grant",
+                "The refresh token was already used (rotation); its token family is revoked",
+            )
+        if not ctx.issuer.is_live(record, ctx.issuer.now()):
+            raise oauth_error(400, "invalid_grant", "The refresh token is invalid or has expired")
+        record["rotated"] = True  # rotation: every exchange returns a new refresh token
+        record["active"] = False
+    granted = str(record["scope"]).split()
+    requested = form.get("scope")
+    if requested is not None:
+        extra = sorted(set(requested.split()) - set(granted))
+        if extra:
+            # RFC 6749 §6: a refresh may narrow the scope, never widen it.
+            raise oauth_error(400, "invalid_scope", f"Scopes not granted originally: {' '.join(extra)}")
+        granted = [s for s in granted if s in requested.split()]
+    user = env.users.get(str(record["sub"]))
+    if user is None or not user.enabled:
+        raise oauth_error(400, "invalid_grant", "The user is no longer active")
+    body, _ids = ctx.issuer.mint(
+        issuer_url=ctx.issuer_url,
+        env=env,
+        app=app,
+        user=user,
+        scope=" ".join(granted),
+        auth_time=record.get("auth_time"),
+        session_id=record.get("session_id"),
+        with_refresh=True,
+        refresh_family=str(record["family"]),
+        api_audience=ctx.base_url,
+    )
+    return _tokens_response(body)
+
+
+def _grant_client_credentials(ctx: Context, app: App, form: dict[str, str]) -> Response:
+    """RFC 6749 §4.4: a token for the app itself — no user, so no ID token and no refresh token."""
+    env = ctx.env
+    if "CLIENT_CREDENTIALS" not in app.grant_types or app.token_endpoint_auth_method == "NONE":
+        raise oauth_error(400, "unauthorized_client", "The application does not allow client_credentials")
+    scope = form.get("scope", "")
+    if "openid" in scope.split():
+        # No user, so no ID token: PingOne does not mix openid with client_credentials.
+        raise oauth_error(400, "invalid_scope", "openid cannot be requested with client_credentials")
+    body, _ids = ctx.issuer.mint(
+        issuer_url=ctx.issuer_url,
+        env=env,
+        app=app,
+        user=None,
+        scope=scope,
+        api_audience=ctx.base_url,
+    )
+    return _tokens_response(body)
+
+
+# grant_type → its handler (RFC 6749 §4.1.3, §6, §4.4).
+GRANTS: dict[str, Callable[[Context, App, dict[str, str]], Response]] = {
+    "authorization_code": _grant_authorization_code,
+    "refresh_token": _grant_refresh_token,
+    "client_credentials": _grant_client_credentials,
+}
+
+ROUTES: tuple[Route, ...] = (("/<env_id>/as/token", "token", ("POST",), token),)
