@@ -31,6 +31,7 @@ from .endpoints import Endpoints
 from .errors import ConfigurationError, InvalidResponse, PingOneAPIError, SignOnError
 from .http import DEFAULT_TIMEOUT, error_from_response, new_session, parse_json, send, send_prepared
 from .inspection import DecodedJWT, decode_unverified
+from .rules import USERNAME_PASSWORD_CHECK
 from .secret import Secret
 from .settings import Settings
 from .snippets import RequestSnippet, snippet
@@ -47,9 +48,6 @@ __all__ = [
     "code_from",
     "pkce_pair",
 ]
-
-USERNAME_PASSWORD_CHECK = "application/vnd.pingidentity.usernamePassword.check+json"
-
 
 def _random_value(nbytes: int) -> str:
     """``secrets.token_urlsafe`` that never starts with ``-``: these values get pasted into shells and CLI

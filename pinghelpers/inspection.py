@@ -14,7 +14,6 @@ import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from html import escape
 from typing import Any
 
@@ -23,6 +22,7 @@ import jwt
 from .errors import TokenValidationError
 from .rules import decode_compact
 from .secret import Secret
+from .timefmt import describe_time
 
 __all__ = [
     "ClaimCheck",
@@ -42,25 +42,6 @@ __all__ = [
 _TIME_CLAIMS = ("iat", "nbf", "exp", "auth_time")
 _JWKS_CLIENTS: dict[str, Any] = {}
 
-
-def describe_time(value: Any, *, now: float | None = None) -> str:
-    """``1767225600`` → ``'2026-01-01 00:00:00 UTC (in 5m00s)'``; non-numbers are shown as they are."""
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        return repr(value)
-    ref = time.time() if now is None else now
-    try:
-        stamp = datetime.fromtimestamp(float(value), tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-    except (OverflowError, OSError, ValueError):
-        return f"{value} (out of range)"
-    delta = round(float(value) - ref)
-    mag = abs(delta)
-    text = (
-        f"{mag // 3600}h{(mag % 3600) // 60:02d}m"
-        if mag >= 3600
-        else (f"{mag // 60}m{mag % 60:02d}s" if mag >= 60 else f"{mag}s")
-    )
-    rel = "now" if delta == 0 else (f"in {text}" if delta > 0 else f"{text} ago")
-    return f"{stamp} ({rel})"
 
 
 @dataclass(frozen=True)
