@@ -19,11 +19,12 @@ import jwt
 
 from .errors import AssertionBuildError
 from .rules import (
-    HMAC_ALGORITHMS,
     MAX_ASSERTION_LIFETIME,
+    METHOD_CLIENT_SECRET_JWT,
+    METHOD_PRIVATE_KEY_JWT,
     MIN_HMAC_KEY_BYTES,
-    PRIVATE_KEY_ALGORITHMS,
     RULES,
+    allowed_algorithms,
 )
 from .secret import Secret
 
@@ -62,6 +63,10 @@ class ClientAssertion:
             f"<span style='color:#cf222e'>{escape(h)}</span>.<span style='color:#8250df'>{escape(p)}</span>."
             f"<span style='color:#0969da'>{escape(s)}</span></div>"
         )
+
+
+def _one_of(names: tuple[str, ...]) -> str:
+    return f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def _now(now: float | None) -> int:
@@ -153,11 +158,12 @@ def build_client_assertion(
     >>> a.header
     {'typ': 'JWT', 'alg': 'HS256'}
     """
-    if algorithm not in HMAC_ALGORITHMS:
+    allowed = allowed_algorithms(METHOD_CLIENT_SECRET_JWT)
+    if algorithm not in allowed:
         raise AssertionBuildError(
-            f"algorithm {algorithm!r} is not allowed for CLIENT_SECRET_JWT",
+            f"algorithm {algorithm!r} is not allowed for {METHOD_CLIENT_SECRET_JWT}",
             rule=RULES["alg-allowed"].text,
-            fix="use HS256, HS384 or HS512",
+            fix=f"use {_one_of(allowed)}",
         )
     key = client_secret.reveal() if isinstance(client_secret, Secret) else client_secret
     if not isinstance(key, str) or not key:
@@ -207,16 +213,19 @@ def build_private_key_assertion(
     extra_claims: Mapping[str, Any] | None = None,
     enforce_pingone: bool = True,
 ) -> ClientAssertion:
-    """Build a PRIVATE_KEY_JWT assertion signed with an RSA (or EC) private key (PEM or key object).
+    """Build a PRIVATE_KEY_JWT assertion signed with an RSA private key (PEM or key object).
 
-    ``kid`` should name a key in the application's JWKS.
+    ``kid`` should name a key in the application's JWKS. The algorithms are PingOne's (``rules``: RS256, RS384,
+    RS512); ``enforce_pingone=False`` also signs other asymmetric ones (ES256 with an EC key …) to show the
+    checklist refusing them. An HMAC algorithm is never a private-key assertion.
     """
-    allowed = (*PRIVATE_KEY_ALGORITHMS, "ES256", "ES384", "ES512")
-    if algorithm not in allowed:
+    allowed = allowed_algorithms(METHOD_PRIVATE_KEY_JWT)
+    symmetric = algorithm.upper().startswith("HS") or algorithm.lower() == "none"
+    if algorithm not in allowed and (enforce_pingone or symmetric):
         raise AssertionBuildError(
-            f"algorithm {algorithm!r} is not allowed for PRIVATE_KEY_JWT",
+            f"algorithm {algorithm!r} is not allowed for {METHOD_PRIVATE_KEY_JWT}",
             rule=RULES["alg-allowed"].text,
-            fix="use RS256, RS384 or RS512",
+            fix=f"use {_one_of(allowed)}",
         )
     _check_lifetime(lifetime, enforce_pingone=enforce_pingone)
     claims = _base_claims(

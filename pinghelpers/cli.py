@@ -27,6 +27,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from .rules import AUTH_METHODS, METHOD_CLIENT_SECRET_JWT, METHOD_PRIVATE_KEY_JWT, allowed_algorithms, auth_method
+
 __all__ = ["main"]
 
 _EPILOG = """\
@@ -197,8 +199,8 @@ def _settings_from_args(args: argparse.Namespace, *, need_secret: bool) -> Any:
         )
     if not base.get("client_id"):
         raise _CliError("no client ID: pass --client-id (or set PINGONE_CLIENT_ID)")
-    method = base.get("auth_method", "client_secret_jwt")
-    if need_secret and method in ("client_secret_jwt", "client_secret_basic", "client_secret_post"):
+    method = auth_method(base.get("auth_method") or METHOD_CLIENT_SECRET_JWT)
+    if need_secret and method.needs_secret:
         if not base.get("client_secret"):
             base["client_secret"] = _prompt_secret("PINGONE_CLIENT_SECRET", "client secret")
     base["source"] = "command line"
@@ -206,7 +208,8 @@ def _settings_from_args(args: argparse.Namespace, *, need_secret: bool) -> Any:
 
 
 def _private_key(args: argparse.Namespace) -> bytes | None:
-    if getattr(args, "auth_method", None) != "private_key_jwt":
+    chosen = getattr(args, "auth_method", None)
+    if not chosen or auth_method(chosen).name != METHOD_PRIVATE_KEY_JWT:
         return None
     if not args.private_key:
         raise _CliError("--auth private_key_jwt needs --private-key FILE (a PEM private key)")
@@ -254,7 +257,7 @@ def _cmd_assertion(args: argparse.Namespace) -> int:
 
 def _cmd_inspect(args: argparse.Namespace) -> int:
     from .inspection import decode_unverified, inspect_jwt, validate_id_token
-    from .rules import METHOD_PRIVATE_KEY_JWT, check_assertion
+    from .rules import check_assertion
 
     token = (sys.stdin.read() if args.token == "-" else args.token).strip()
     if "://" in token and "client_assertion=" in token:
@@ -290,7 +293,7 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
             client_id=client_id,
             audiences=audiences,
             secret=secret,
-            method="CLIENT_SECRET_JWT" if alg.startswith("HS") or not alg else METHOD_PRIVATE_KEY_JWT,
+            method=METHOD_CLIENT_SECRET_JWT if alg.startswith("HS") or not alg else METHOD_PRIVATE_KEY_JWT,
             assertion_type=None,
         )
         print("\nPingOne client-assertion checklist:")
@@ -467,7 +470,9 @@ example:
     p.add_argument(
         "--audience", required=True, help="the token endpoint URL, e.g. https://auth.pingone.com/ENV/as/token"
     )
-    p.add_argument("--alg", default="HS256", choices=["HS256", "HS384", "HS512"], help="HMAC (default HS256)")
+    p.add_argument(
+        "--alg", default="HS256", choices=allowed_algorithms(METHOD_CLIENT_SECRET_JWT), help="HMAC (default HS256)"
+    )
     p.add_argument("--lifetime", type=int, default=300, help="seconds until exp (default 300, max 3600)")
     p.add_argument("--jti", action="store_true", help="add a random jti (PingOne ignores it; others need it)")
     p.add_argument("--iat", action="store_true", help="add iat = now")
@@ -577,10 +582,12 @@ def _add_client_options(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--auth",
         dest="auth_method",
-        choices=["client_secret_jwt", "client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+        choices=[m.key for m in AUTH_METHODS],
         help="client authentication, as the app's tokenEndpointAuthMethod (default client_secret_jwt)",
     )
-    g.add_argument("--alg", dest="assertion_alg", choices=["HS256", "HS384", "HS512"], help="assertion HMAC")
+    g.add_argument(
+        "--alg", dest="assertion_alg", choices=allowed_algorithms(METHOD_CLIENT_SECRET_JWT), help="assertion HMAC"
+    )
     g.add_argument("--private-key", metavar="PEM", help="private key file for private_key_jwt")
     g.add_argument("--kid", help="key id (kid) for private_key_jwt")
     g.add_argument("--timeout", type=float, default=10.0, help="seconds per HTTP call (default 10)")

@@ -31,7 +31,7 @@ from .endpoints import Endpoints
 from .errors import ConfigurationError, InvalidResponse, PingOneAPIError, SignOnError
 from .http import DEFAULT_TIMEOUT, error_from_response, new_session, parse_json, send, send_prepared
 from .inspection import DecodedJWT, decode_unverified
-from .rules import USERNAME_PASSWORD_CHECK
+from .rules import METHOD_CLIENT_SECRET_JWT, USERNAME_PASSWORD_CHECK, auth_method
 from .secret import Secret
 from .settings import Settings
 from .snippets import RequestSnippet, snippet
@@ -48,6 +48,7 @@ __all__ = [
     "code_from",
     "pkce_pair",
 ]
+
 
 def _random_value(nbytes: int) -> str:
     """``secrets.token_urlsafe`` that never starts with ``-``: these values get pasted into shells and CLI
@@ -263,9 +264,10 @@ class PingOneClient:
             return self._auth
         self.settings.require("client_id")
         options: dict[str, Any] = {}
-        if self.settings.auth_method == "client_secret_jwt":
+        secret_jwt = auth_method(self.settings.auth_method).name == METHOD_CLIENT_SECRET_JWT
+        if secret_jwt:
             options["algorithm"] = self.settings.assertion_alg
-        if self.settings.auth_method == "client_secret_jwt" and not self.is_pingone:
+        if secret_jwt and not self.is_pingone:
             # PingOne ignores jti/iat, but many other providers (Authlib, Keycloak, …) require a jti to
             # detect replays (RFC 7523 §3 (7)); send both when the issuer is not PingOne.
             options.update(jti=True, include_iat=True)

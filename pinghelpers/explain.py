@@ -26,7 +26,7 @@ from .errors import (
     SignOnError,
     TokenValidationError,
 )
-from .rules import RULES, check_assertion
+from .rules import HMAC_ALGORITHMS, METHOD_CLIENT_SECRET_JWT, RULES, auth_method, check_assertion
 
 __all__ = ["CLOCK_SKEW_TOLERANCE", "Cause", "Explanation", "clock_skew", "explain", "fix_for"]
 
@@ -95,12 +95,13 @@ _CLOCK = Cause(
     "assertion",
 )
 _ISS_SUB = Cause(0.3, "iss/sub are not the client ID", RULES["iss-is-client-id"].fix)
-_ALG = Cause(0.25, "the assertion is not signed HS256/HS384/HS512", RULES["alg-allowed"].fix)
+_ALG = Cause(0.25, f"the assertion is not signed {'/'.join(HMAC_ALGORITHMS)}", RULES["alg-allowed"].fix)
 _WRONG_METHOD = Cause(
     0.2,
-    "the application is not configured for CLIENT_SECRET_JWT (tokenEndpointAuthMethod), or the request used "
-    "another method",
-    "set the app's Token Endpoint Authentication Method to Client Secret JWT, or use the method it has",
+    f"the application is not configured for {METHOD_CLIENT_SECRET_JWT} (tokenEndpointAuthMethod), or the request "
+    "used another method",
+    f"set the app's Token Endpoint Authentication Method to {auth_method(METHOD_CLIENT_SECRET_JWT).label}, or use "
+    "the method it has",
 )
 _GENERIC_INVALID_CLIENT = (_SECRET_WRONG, _AUD_WRONG, _EXPIRED, _CLOCK, _ISS_SUB, _ALG, _WRONG_METHOD)
 

@@ -43,7 +43,6 @@ _TIME_CLAIMS = ("iat", "nbf", "exp", "auth_time")
 _JWKS_CLIENTS: dict[str, Any] = {}
 
 
-
 @dataclass(frozen=True)
 class DecodedJWT:
     """A JWT split into its parts. ``verified`` says whether the signature was checked and held."""

@@ -140,6 +140,7 @@ def allowed_algorithms(method: str | AuthMethod) -> tuple[str, ...]:
     """
     return (method if isinstance(method, AuthMethod) else auth_method(method)).algorithms
 
+
 _PINGONE_CSJ = "PingOne: Create a client secret JWT"
 _PINGONE_PKJ = "PingOne: Create a private key JWT"
 
@@ -350,7 +351,6 @@ def _is_number(value: Any) -> bool:
         return math.isfinite(value)
     except OverflowError:
         return False
-
 
 
 SignatureVerifier = Callable[[str, dict[str, Any]], bool]

@@ -56,12 +56,10 @@ from .endpoints import (
     validate_env_id,
 )
 from .errors import ConfigurationError
-from .rules import MIN_HMAC_KEY_BYTES, RULES
+from .rules import METHOD_CLIENT_SECRET_JWT, MIN_HMAC_KEY_BYTES, RULES, allowed_algorithms, auth_method
 from .secret import Secret
 
-__all__ = ["AUTH_METHODS", "ENV_VARS", "Settings", "find_dotenv"]
-
-AUTH_METHODS = ("client_secret_jwt", "client_secret_basic", "client_secret_post", "private_key_jwt", "none")
+__all__ = ["ENV_VARS", "Settings", "find_dotenv"]
 
 ENV_VARS: dict[str, str] = {
     "region": "PINGONE_REGION",
@@ -160,7 +158,7 @@ class Settings:
                     fix="paste the value from the PingOne admin console, or unset the variable",
                 )
         alg = (self.assertion_alg or "HS256").strip().upper()
-        if alg not in MIN_HMAC_KEY_BYTES:
+        if alg not in allowed_algorithms(METHOD_CLIENT_SECRET_JWT):
             raise ConfigurationError(
                 f"unknown client assertion algorithm {self.assertion_alg!r}; CLIENT_SECRET_JWT uses HS256, HS384 "
                 "or HS512",
@@ -169,15 +167,10 @@ class Settings:
                 fix="use HS256 (the default)",
             )
         object.__setattr__(self, "assertion_alg", alg)
-        method = (self.auth_method or "client_secret_jwt").strip().lower()
-        if method not in AUTH_METHODS:
-            raise ConfigurationError(
-                f"unknown client authentication method {self.auth_method!r}; choose one of {', '.join(AUTH_METHODS)}",
-                setting="PINGONE_AUTH_METHOD",
-                fix="use the method your app's tokenEndpointAuthMethod is set to, in lower case",
-            )
-        object.__setattr__(self, "auth_method", method)
-        if self.client_secret is not None and method == "client_secret_jwt":
+        # rules.auth_method knows every spelling (CLIENT_SECRET_JWT, client_secret_jwt); keep the lower-case one.
+        method = auth_method(self.auth_method or "client_secret_jwt")
+        object.__setattr__(self, "auth_method", method.key)
+        if self.client_secret is not None and method.name == METHOD_CLIENT_SECRET_JWT:
             needed = MIN_HMAC_KEY_BYTES[alg]
             have = len(self.client_secret.reveal().encode("utf-8"))
             if have < needed:
