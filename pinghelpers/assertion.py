@@ -18,6 +18,7 @@ from typing import Any
 import jwt
 
 from .errors import AssertionBuildError
+from .jose import split_compact
 from .rules import (
     MAX_ASSERTION_LIFETIME,
     METHOD_CLIENT_SECRET_JWT,
@@ -50,8 +51,7 @@ class ClientAssertion:
 
     @property
     def parts(self) -> tuple[str, str, str]:
-        h, p, s = self.token.split(".")
-        return h, p, s
+        return split_compact(self.token)
 
     def __repr__(self) -> str:
         return f"ClientAssertion(header={dict(self.header)!r}, claims={dict(self.claims)!r})"

@@ -13,8 +13,6 @@ resends a token POST: an authorization code is single-use.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -28,9 +26,10 @@ from requests.auth import AuthBase
 from .assertion import ClientAssertion
 from .auth import auth_for_method
 from .endpoints import Endpoints
-from .errors import ConfigurationError, InvalidResponse, PingOneAPIError, SignOnError
+from .errors import ConfigurationError, InvalidResponse, PingOneAPIError, SignOnError, TokenValidationError
 from .http import DEFAULT_TIMEOUT, error_from_response, new_session, parse_json, send, send_prepared
 from .inspection import DecodedJWT, decode_unverified
+from .jose import pkce_s256
 from .rules import METHOD_CLIENT_SECRET_JWT, USERNAME_PASSWORD_CHECK, auth_method
 from .secret import Secret
 from .settings import Settings
@@ -66,8 +65,7 @@ def pkce_pair(verifier: str | None = None) -> tuple[str, str]:
     'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'
     """
     v = verifier or _random_value(48)  # 64 chars, within RFC 7636's 43–128
-    digest = hashlib.sha256(v.encode("ascii")).digest()
-    return v, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    return v, pkce_s256(v)
 
 
 def code_from(code_or_url: str, *, expected_state: str | None = None) -> str:
@@ -499,10 +497,10 @@ class PingOneClient:
         if decode and result.ok:
             for name in ("access_token", "id_token"):
                 token = result._get(name)
-                if token and token.count(".") == 2:
+                if token:
                     try:
                         result.decoded[name] = decode_unverified(token)
-                    except Exception:  # noqa: S112 - opaque tokens are fine; nothing to decode
+                    except TokenValidationError:  # an opaque token is fine: nothing to decode
                         continue
         if check:
             result.raise_for_error()

@@ -7,7 +7,6 @@ was checked; :func:`verify_with_secret` / :func:`verify_with_jwks` check the sig
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -20,7 +19,7 @@ from typing import Any
 import jwt
 
 from .errors import TokenValidationError
-from .rules import decode_compact
+from .jose import at_hash_of, b64url_encode, decode_compact, split_compact
 from .secret import Secret
 from .timefmt import describe_time
 
@@ -57,8 +56,7 @@ class DecodedJWT:
 
     @property
     def parts(self) -> tuple[str, str, str]:
-        h, p, s = self.token.split(".")
-        return h, p, s
+        return split_compact(self.token)
 
     def times(self, *, now: float | None = None) -> dict[str, str]:
         return {k: describe_time(self.claims[k], now=now) for k in _TIME_CLAIMS if k in self.claims}
@@ -345,20 +343,18 @@ def hmac_walkthrough(token: str, secret: Secret | str | bytes) -> HmacWalkthroug
         )
     key = secret if isinstance(secret, bytes) else (secret.reveal() if isinstance(secret, Secret) else secret).encode()
     digest = hmac.new(key, signing_input, digests[alg]).digest()
-    b64 = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    b64 = b64url_encode(digest)
     return HmacWalkthrough(
         algorithm=alg,
         signing_input=signing_input.decode("ascii"),
         key_bytes=len(key),
         digest_hex=digest.hex(),
         signature_b64url=b64,
-        jwt_signature=token.strip().split(".")[2],
+        jwt_signature=split_compact(token.strip())[2],
     )
 
 
 # -- ID token validation (OpenID Connect Core 1.0 §3.1.3.7) -----------------------------------------------
-
-_AT_HASH_DIGESTS = {"256": hashlib.sha256, "384": hashlib.sha384, "512": hashlib.sha512}
 
 
 def at_hash(access_token: str, alg: str = "RS256") -> str:
@@ -370,13 +366,12 @@ def at_hash(access_token: str, alg: str = "RS256") -> str:
     >>> at_hash("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y")   # OIDC Core §A.3's example
     '77QmUPtjPfzWtF2AnpK9RQ'
     """
-    digest_name = alg[-3:]
-    if digest_name not in _AT_HASH_DIGESTS:
+    try:
+        return at_hash_of(access_token, alg)
+    except ValueError:
         raise TokenValidationError(
             f"cannot compute at_hash for alg {alg!r}", claim="at_hash", fix="the ID token's alg must be RS/ES/PS/HS*"
-        )
-    digest = _AT_HASH_DIGESTS[digest_name](access_token.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode("ascii")
+        ) from None
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from html import escape
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from .jose import split_compact
+
 __all__ = ["RequestSnippet", "mask_form", "snippet"]
 
 _SECRET_FIELDS = {"client_secret", "password", "refresh_token", "code_verifier"}
@@ -21,10 +23,11 @@ _MASK = "********"
 
 
 def _mask_assertion(value: str) -> str:
-    parts = value.split(".")
-    if len(parts) == 3:
-        return f"{parts[0]}.{parts[1]}.{_MASK}"
-    return _MASK
+    try:
+        header, payload, _ = split_compact(value)
+    except ValueError:
+        return _MASK
+    return f"{header}.{payload}.{_MASK}"
 
 
 def mask_form(fields: Mapping[str, str] | list[tuple[str, str]], *, reveal: bool = False) -> list[tuple[str, str]]:

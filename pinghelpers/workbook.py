@@ -7,7 +7,6 @@ target                  # a banner naming the target, shown in the notebook
 from __future__ import annotations
 
 import base64
-import json
 import os
 import re
 import socket
@@ -22,6 +21,7 @@ import requests
 
 from .client import AuthorizationRequest, AuthorizationResult, PingOneClient
 from .errors import ConfigurationError
+from .jose import decode_compact
 from .settings import Settings
 
 __all__ = ["LOOPBACK_CALLBACK", "NOTEBOOKS", "Target", "connect", "log_exposure", "scripted_browser"]
@@ -263,10 +263,11 @@ def log_exposure(prepared: requests.PreparedRequest, secret: Any, *, now: float 
     in_body = form.get("client_secret") == value
     if in_header or in_body:
         return {"secret_in_log": True, "reusable": "the client secret", "window": "until the secret is rotated"}
-    assertion = form.get("client_assertion", "")
-    if assertion.count(".") == 2:
-        payload = assertion.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    try:
+        _, claims, _, _ = decode_compact(form.get("client_assertion", ""))
+    except ValueError:
+        claims = None
+    if claims is not None:
         left = int(claims.get("exp", 0) - (time.time() if now is None else now))
         return {"secret_in_log": False, "reusable": "the signed assertion", "window": f"{max(left, 0)}s, until exp"}
     return {"secret_in_log": False, "reusable": "nothing", "window": "—"}

@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
+from ..jose import split_compact
+
 __all__ = [
     "AUTHORIZE_PARAMS",
     "DISCOVERY_FIELDS",
@@ -37,8 +39,9 @@ _COLOURS = ("#cf222e", "#8250df", "#0969da")
 
 def jwt_parts_html(token: str, *, mask_signature: bool = False) -> str:
     """The compact JWT with header, payload and signature coloured (red, purple, blue) like jwt.io."""
-    parts = token.split(".")
-    if len(parts) != 3:
+    try:
+        parts = list(split_compact(token))
+    except ValueError:
         return f"<code>{escape(token)}</code>"
     if mask_signature:
         parts[2] = "••••••••"
