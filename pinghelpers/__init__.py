@@ -48,15 +48,7 @@ if TYPE_CHECKING:
         PrivateKeyJWT,
         auth_for_method,
     )
-    from .client import (
-        AuthorizationRequest,
-        AuthorizationResult,
-        Flow,
-        PingOneClient,
-        TokenResponse,
-        code_from,
-        pkce_pair,
-    )
+    from .client import PingOneClient
     from .inspection import (
         IdTokenReport,
         at_hash,
@@ -67,6 +59,7 @@ if TYPE_CHECKING:
         verify_with_jwks,
         verify_with_secret,
     )
+    from .messages import AuthorizationRequest, AuthorizationResult, Flow, TokenResponse, code_from, pkce_pair
     from .sandbox import Sandbox
 
 # Loaded on first use (PEP 562): these pull in requests, PyJWT and cryptography (~150-450 ms measured on a
@@ -85,17 +78,10 @@ _LAZY: dict[str, str] = {
         ),
         "auth",
     ),
+    "PingOneClient": "client",
     **dict.fromkeys(
-        (
-            "AuthorizationRequest",
-            "AuthorizationResult",
-            "Flow",
-            "PingOneClient",
-            "TokenResponse",
-            "code_from",
-            "pkce_pair",
-        ),
-        "client",
+        ("AuthorizationRequest", "AuthorizationResult", "Flow", "TokenResponse", "code_from", "pkce_pair"),
+        "messages",
     ),
     **dict.fromkeys(
         (

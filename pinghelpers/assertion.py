@@ -12,7 +12,6 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from html import escape
 from typing import Any
 
 import jwt
@@ -57,12 +56,9 @@ class ClientAssertion:
         return f"ClientAssertion(header={dict(self.header)!r}, claims={dict(self.claims)!r})"
 
     def _repr_html_(self) -> str:
-        h, p, s = self.parts
-        return (
-            "<div style='font-family:monospace;word-break:break-all'>"
-            f"<span style='color:#cf222e'>{escape(h)}</span>.<span style='color:#8250df'>{escape(p)}</span>."
-            f"<span style='color:#0969da'>{escape(s)}</span></div>"
-        )
+        from .display.html import jwt_parts_html
+
+        return jwt_parts_html(self.token)
 
 
 def _one_of(names: tuple[str, ...]) -> str:

@@ -12,7 +12,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from html import escape
 from typing import Any
 
 from .errors import (
@@ -63,13 +62,9 @@ class Explanation:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        items = "".join(
-            f"<li><b>{escape(c.cause)}</b> <small>({c.likelihood:.0%})</small>"
-            + (f"<br><small>seen: {escape(c.evidence)}</small>" if c.evidence else "")
-            + f"<br>fix: {escape(c.fix)}</li>"
-            for c in self.causes
-        )
-        return f"<p>{escape(self.summary)}</p><ol>{items}</ol>"
+        from .display.reprs import explanation_html
+
+        return explanation_html(self)
 
 
 # How far apart this machine's clock and the server's may be before clock skew becomes a likely cause.

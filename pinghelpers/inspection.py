@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from html import escape
 from typing import Any
 
 import jwt
@@ -65,19 +63,9 @@ class DecodedJWT:
         return f"DecodedJWT(header={dict(self.header)!r}, claims={dict(self.claims)!r}, verdict={self.verdict!r})"
 
     def _repr_html_(self) -> str:
-        h, p, s = self.parts
-        colour = "#1a7f37" if self.verified else ("#cf222e" if self.verified is False else "#9a6700")
-        times = "".join(f"<li><code>{escape(k)}</code>: {escape(v)}</li>" for k, v in self.times().items())
-        return (
-            "<div style='font-family:monospace;word-break:break-all;font-size:90%'>"
-            f"<span style='color:#cf222e'>{escape(h)}</span>.<span style='color:#8250df'>{escape(p)}</span>."
-            f"<span style='color:#0969da'>{escape(s)}</span></div>"
-            "<table><tr><th style='color:#cf222e;text-align:left'>header</th><th style='color:#8250df;text-align:left'>payload</th></tr><tr>"
-            f"<td style='text-align:left;vertical-align:top'><pre>{escape(json.dumps(dict(self.header), indent=2))}</pre></td>"
-            f"<td style='text-align:left;vertical-align:top'><pre>{escape(json.dumps(dict(self.claims), indent=2))}</pre></td></tr></table>"
-            + (f"<ul>{times}</ul>" if times else "")
-            + f"<p style='color:{colour};font-weight:bold'>{escape(self.verdict)}</p>"
-        )
+        from .display.reprs import decoded_jwt_html
+
+        return decoded_jwt_html(self)
 
 
 def decode_unverified(token: str) -> DecodedJWT:
@@ -441,16 +429,9 @@ class IdTokenReport:
         return f"IdTokenReport(ok={self.ok}, failed={[i.claim for i in self.failures]})"
 
     def _repr_html_(self) -> str:
-        colour = {"pass": "#1a7f37", "FAIL": "#cf222e", "skipped": "#6e7781"}
-        rows = "".join(
-            f"<tr><td style='color:{colour[i.status]};font-weight:bold'>{i.status}</td><td><code>{escape(i.claim)}"
-            f"</code></td><td>{escape(i.detail)}"
-            + (f"<br><small><b>fix:</b> {escape(i.fix)}</small>" if i.passed is False and i.fix else "")
-            + f"</td><td><small>{escape(i.rule)}</small></td></tr>"
-            for i in self.items
-        )
-        verdict = "the ID token is valid" if self.ok else "the ID token is NOT valid"
-        return f"<table>{rows}</table><p><b>{escape(verdict)}</b></p>"
+        from .display.reprs import id_token_report_html
+
+        return id_token_report_html(self)
 
 
 def validate_id_token(

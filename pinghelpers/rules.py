@@ -36,7 +36,6 @@ import math
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from html import escape
 from typing import Any
 
 from .errors import ConfigurationError
@@ -300,25 +299,9 @@ class Checklist:
         return f"Checklist(ok={self.ok}, failed={[i.rule.id for i in self.failures]})"
 
     def _repr_html_(self) -> str:
-        colour = {"pass": "#1a7f37", "FAIL": "#cf222e", "skipped": "#6e7781"}
-        rows = []
-        for i in self.items:
-            fix = f"<br><small><b>fix:</b> {escape(i.rule.fix)}</small>" if i.passed is False else ""
-            rows.append(
-                f"<tr><td style='color:{colour[i.status]};font-weight:bold'>{i.status}</td>"
-                f"<td><code>{escape(i.rule.id)}</code></td><td>{escape(i.detail or i.rule.text)}{fix}</td>"
-                f"<td><small>{escape(i.rule.source)}</small></td></tr>"
-            )
-        verdict = (
-            "<b style='color:#1a7f37'>PingOne would accept this assertion.</b>"
-            if self.ok
-            else f"<b style='color:#cf222e'>PingOne would refuse this assertion ({len(self.failures)} "
-            "rule(s) failed).</b>"
-        )
-        return (
-            "<table><thead><tr><th>result</th><th>rule</th><th>what was checked</th><th>source</th></tr>"
-            f"</thead><tbody>{''.join(rows)}</tbody></table><p>{verdict}</p>"
-        )
+        from .display.reprs import checklist_html
+
+        return checklist_html(self)
 
 
 def accepted_audiences(issuer: str, *, called: str | None = None, also_issuers: Iterable[str] = ()) -> tuple[str, ...]:

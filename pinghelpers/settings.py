@@ -42,7 +42,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -313,12 +312,9 @@ class Settings:
         return f"Settings({shown})"
 
     def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td><code>{escape(ENV_VARS.get(k, k))}</code></td><td>{escape(str(v))}</td></tr>"
-            for k, v in self.as_dict().items()
-            if v not in (None, "")
-        )
-        return f"<table>{rows}</table>"
+        from .display.reprs import settings_html
+
+        return settings_html(self.as_dict(), ENV_VARS)
 
 
 def find_dotenv(name: str | os.PathLike[str] = ".env", *, start: str | os.PathLike[str] | None = None) -> Path | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from html import escape
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -104,11 +103,9 @@ class RequestSnippet:
         return self.curl()
 
     def _repr_html_(self) -> str:
-        blocks = [("curl", self.curl()), ("HTTP", self.http()), ("Python", self.python())]
-        return "".join(
-            f"<details{' open' if i == 0 else ''}><summary><b>{name}</b></summary><pre>{escape(text)}</pre></details>"
-            for i, (name, text) in enumerate(blocks)
-        )
+        from .display.reprs import snippet_html
+
+        return snippet_html(self)
 
 
 def snippet(request: Any, *, reveal: bool = False) -> RequestSnippet:

@@ -13,7 +13,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from html import escape, unescape
+from html import unescape
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urljoin
 
@@ -191,21 +191,9 @@ class Target:
         return f"Target({self.label})"
 
     def _repr_html_(self) -> str:
-        if self.is_local_sandbox:
-            return (
-                "<div style='border-left:6px solid #b4530a;background:#fff4e5;padding:.6em 1em'>"
-                "<b>Target: LOCAL SANDBOX</b> — an offline stand-in for PingOne running on this machine at "
-                f"<code>{escape(self.settings.auth_path or '')}</code>. Nothing leaves your computer. "
-                "To run these cells against your own PingOne environment, set <code>PINGONE_ENV_ID</code>, "
-                "<code>PINGONE_REGION</code>, <code>PINGONE_CLIENT_ID</code>, <code>PINGONE_CLIENT_SECRET</code> "
-                "and <code>PINGONE_REDIRECT_URI</code> (environment or <code>.env</code>) and restart the kernel."
-                "</div>"
-            )
-        return (
-            "<div style='border-left:6px solid #0d4a8f;background:#e8f1fb;padding:.6em 1em'>"
-            f"<b>Target: PINGONE</b> — {escape(self.label)} (settings from {escape(self.settings.source)}). "
-            "Requests go to Ping Identity's servers.</div>"
-        )
+        from .display.reprs import target_html
+
+        return target_html(self)
 
 
 def connect(*, settings: Settings | None = None, dotenv: str | None = ".env") -> Target:
