@@ -181,7 +181,9 @@ def _settings_from_args(args: argparse.Namespace, *, need_secret: bool) -> Any:
         base = {k: v for k, v in env_settings.as_dict(reveal=True).items() if v is not None}
         base.pop("source", None)
     if args.postman:
-        postman = Settings.from_postman(args.postman)
+        from .postman import read_postman_environment
+
+        postman = read_postman_environment(args.postman)
         base.update({k: v for k, v in postman.as_dict(reveal=True).items() if v is not None})
     if any(target_flags.values()):
         # Flags naming a target replace the whole target, so a stale PINGONE_ISSUER cannot sneak in.

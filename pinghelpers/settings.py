@@ -29,8 +29,9 @@ PINGONE_ADMIN_CLIENT_SECRET  the worker app's secret (Postman ``{{adminAppSecret
 
 The ``.env`` file is looked for in the current directory and then in each parent directory, so a notebook
 running in ``notebooks/`` finds the ``.env`` at the repository root. A Postman environment exported from
-PingOne's workflow template (``tld``, ``authPath``, ``envID``, ``appJwtID`` …) is read by
-:meth:`Settings.from_postman` and written by :meth:`Settings.to_postman` (see :mod:`pinghelpers.postman`).
+PingOne's workflow template (``tld``, ``authPath``, ``envID``, ``appJwtID`` …) is turned into ``Settings`` and
+back by :mod:`pinghelpers.postman` (``read_postman_environment`` / ``write_postman_environment``), which owns
+that conversion; this module does not know Postman.
 
 Validation happens when a ``Settings`` is built, with an error that names the setting and the fix: an
 environment ID that is not a UUID, an unknown region, plain ``http://`` to a host other than this machine,
@@ -223,32 +224,6 @@ class Settings:
             origin = "environment" if environ is None else "mapping"
             kwargs["source"] = f"{origin} + {found}" if found is not None else origin
         return cls(**kwargs)
-
-    @classmethod
-    def from_postman(cls, source: str | os.PathLike[str] | Mapping[str, Any], **overrides: Any) -> Settings:
-        """Settings from a Postman environment (a file path or the parsed JSON) exported from PingOne's
-        workflow template: ``tld``, ``authPath``, ``apiPath``, ``envID``, ``appJwtID`` …
-
-        >>> settings = Settings.from_postman("PingOne Workflow Library Template.postman_environment.json")
-        """
-        from .postman import read_postman_environment
-
-        return read_postman_environment(source, **overrides)
-
-    def to_postman(
-        self,
-        path: str | os.PathLike[str] | None = None,
-        *,
-        name: str = "pinghelpers",
-        include_secrets: bool = False,
-    ) -> dict[str, Any]:
-        """This configuration as a Postman environment (workflow-template keys); written to ``path`` if given.
-
-        Secrets are typed ``"secret"`` and left empty unless ``include_secrets=True``.
-        """
-        from .postman import write_postman_environment
-
-        return write_postman_environment(self, path, name=name, include_secrets=include_secrets)
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (validation runs again)."""

@@ -17,6 +17,7 @@ import pytest
 
 from pinghelpers import PingOneClient, Settings, build_client_assertion
 from pinghelpers.cli import main
+from pinghelpers.postman import write_postman_environment
 from pinghelpers.sandbox import Sandbox
 
 HERE = Path(__file__).parent
@@ -378,7 +379,7 @@ def test_inspect_an_id_token_and_token_from_a_postman_file(
 
     # The same exchange, configured from a Postman environment export (secret from the variable, not the file).
     postman = tmp_path / "sandbox.postman_environment.json"
-    settings.to_postman(postman)
+    write_postman_environment(settings, postman)
     code, out, err = run_here(
         ["token", "--postman", str(postman), "--code", code2, f"--code-verifier={request2.code_verifier}", "--json"],
         capsys,
