@@ -361,11 +361,28 @@ def _cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ask_for_redirect(authorize_url: str) -> str:
+    """The pasted sign-on: show the authorize URL on stderr, read the URL the browser landed on from stdin."""
+    print(
+        "2. open this URL in any browser, sign on, then paste the address you are sent back to "
+        f"(…?code=…&state=…):\n   {authorize_url}",
+        file=sys.stderr,
+        flush=True,
+    )
+    if sys.stdin is None:
+        raise _CliError("--paste reads the redirect URL from stdin, and there is none")
+    pasted = sys.stdin.readline().strip()
+    if not pasted:
+        raise _CliError("no redirect URL pasted")
+    return pasted
+
+
 def _cmd_login(args: argparse.Namespace) -> int:
     from .client import PingOneClient
     from .errors import TokenValidationError
     from .explain import explain
     from .inspection import validate_id_token
+    from .signon import BROWSER, HEADLESS, PASTE, sign_on
 
     settings = _settings_from_args(args, need_secret=True)
     quiet = bool(args.json)
@@ -379,22 +396,21 @@ def _cmd_login(args: argparse.Namespace) -> int:
         request = client.authorization_request()
         say(f"1. authorize: {client.endpoints.authorization_endpoint} (state, nonce, PKCE S256)")
         if args.browser:
-            try:
-                from .browser import browser_sign_on
-            except ImportError:  # pragma: no cover - the module ships with the package
-                raise _CliError("browser sign-on is not available in this installation") from None
             say(
-                f"2. sign on in the browser; waiting up to {args.wait:.0f} s for the redirect to {request.params.get('redirect_uri')}"
+                f"2. sign on in the browser; waiting up to {args.wait:.0f} s for the redirect to "
+                f"{request.params.get('redirect_uri')}"
             )
             say(f"   (if no browser opens, visit: {request.url})")
-            result = browser_sign_on(client, request, timeout=args.wait)
+            result = sign_on(client, request, method=BROWSER, timeout=args.wait)
+        elif args.paste:
+            result = sign_on(client, request, method=PASTE, paste=_ask_for_redirect)
         else:
             username = args.username or settings.username
             if not username:
-                raise _CliError("headless sign-on needs --username (or PINGONE_USERNAME); or use --browser")
+                raise _CliError("headless sign-on needs --username (or PINGONE_USERNAME); or use --browser or --paste")
             password = settings.password or _prompt_secret("PINGONE_PASSWORD", f"password for {username}")
             say(f"2. sign on as {username} through the flows API (usernamePassword.check), then resume")
-            result = client.sign_on(request, username, password)
+            result = sign_on(client, request, method=HEADLESS, username=username, password=password)
         say("3. got an authorization code (the redirect's state matched the one sent)")
         say(f"4. token request to {client.endpoints.token_endpoint} with {settings.auth_method}")
         tokens = client.exchange_code(result.code, code_verifier=request.code_verifier, check=False)
@@ -553,7 +569,8 @@ The whole authorization-code flow in one command:
   2. sign on — headless with --username through PingOne's flows API (the password comes from
      PINGONE_PASSWORD or a prompt), or --browser: your browser opens PingOne's sign-on page and a local
      server on the redirect URI's loopback port catches the redirect (register e.g.
-     http://127.0.0.1:8765/callback on the application)
+     http://127.0.0.1:8765/callback on the application), or --paste: open the printed URL in any
+     browser and paste back the address it lands on (works with any registered redirect URI)
   3. exchange the code at the token endpoint with CLIENT_SECRET_JWT (or --auth)
   4. validate the ID token (signature via JWKS, iss, aud, exp, nonce, at_hash)
 
@@ -562,12 +579,18 @@ Settings come from PINGONE_* variables or .env unless given as flags.""",
 examples:
   pinghelpers login --username alice                   # everything else from PINGONE_* / .env
   pinghelpers login --browser --redirect-uri http://127.0.0.1:8765/callback
+  pinghelpers login --paste --redirect-uri https://app.example.com/callback
   pinghelpers login --auth-path http://127.0.0.1:PORT --env-id ENV --client-id ID \\
       --redirect-uri https://app.example.com/callback --username USER    # against the local sandbox""",
     )
     how = p.add_mutually_exclusive_group()
     how.add_argument("--username", help="sign on headless as this user (password: PINGONE_PASSWORD or a prompt)")
     how.add_argument("--browser", action="store_true", help="sign on in the browser; catch the redirect on loopback")
+    how.add_argument(
+        "--paste",
+        action="store_true",
+        help="print the authorize URL, sign on in any browser, paste the redirect URL back (any redirect URI)",
+    )
     p.add_argument("--wait", type=float, default=120.0, help="seconds to wait for the browser redirect (default 120)")
     p.add_argument("--scope", help="scopes to request (default: PINGONE_SCOPE or 'openid profile email')")
     _add_client_options(p)

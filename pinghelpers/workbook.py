@@ -19,10 +19,12 @@ from urllib.parse import parse_qsl, unquote, urljoin
 
 import requests
 
-from .client import AuthorizationRequest, AuthorizationResult, PingOneClient
+from .client import PingOneClient
 from .errors import ConfigurationError
 from .jose import decode_compact
+from .messages import AuthorizationRequest, AuthorizationResult
 from .settings import Settings
+from .signon import sign_on
 
 __all__ = ["LOOPBACK_CALLBACK", "NOTEBOOKS", "Target", "connect", "log_exposure", "scripted_browser"]
 
@@ -167,25 +169,11 @@ class Target:
     def sign_on(self, client: PingOneClient, request: AuthorizationRequest | None = None) -> AuthorizationResult:
         """A fresh authorization code for notebooks that start after the sign-on step.
 
-        Headless (flows API) when a username and password are known — always on the local sandbox, live when
-        ``PINGONE_USERNAME``/``PINGONE_PASSWORD`` are set; otherwise a real browser sign-on with a loopback
-        redirect URI (:func:`pinghelpers.browser.browser_sign_on`).
+        :func:`pinghelpers.signon.sign_on` chooses, as the CLI does: headless (flows API) when a username and
+        password are known — always on the local sandbox, live when ``PINGONE_USERNAME``/``PINGONE_PASSWORD``
+        are set; otherwise a real browser sign-on on a loopback redirect URI.
         """
-        request = request or client.authorization_request()
-        if self.settings.username and self.settings.password is not None:
-            return client.sign_on(request)
-        redirect = request.params.get("redirect_uri", "")
-        if not redirect.startswith(("http://127.0.0.1:", "http://localhost:", "http://[::1]:")):
-            raise ConfigurationError(
-                "no test user for a headless sign-on, and the redirect URI is not a loopback address a browser "
-                "sign-on could return to",
-                setting="PINGONE_USERNAME",
-                fix="set PINGONE_USERNAME and PINGONE_PASSWORD, or register http://127.0.0.1:8765/callback on the "
-                "app and set PINGONE_REDIRECT_URI to it (see notebook 4)",
-            )
-        from .browser import browser_sign_on
-
-        return browser_sign_on(client, request)
+        return sign_on(client, request or client.authorization_request())
 
     def __repr__(self) -> str:
         return f"Target({self.label})"

@@ -16,7 +16,9 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 
 
-def main(url: str) -> int:
+def landing_url(url: str, username: str, password: str) -> str:
+    """Sign on at the authorize URL (flows API, then resume) and return where the browser is sent: the redirect
+    URI with ``code`` and ``state`` — what a person would copy from the address bar."""
     with requests.Session() as s:
         r = s.get(url, allow_redirects=False, timeout=10)
         location = r.headers["Location"]
@@ -26,16 +28,20 @@ def main(url: str) -> int:
         flow_url = f"{parts.scheme}://{parts.netloc}/{env_id}/flows/{flow_id}"
         r = s.post(
             flow_url,
-            data=json.dumps({"username": os.environ["PINGONE_USERNAME"], "password": os.environ["PINGONE_PASSWORD"]}),
+            data=json.dumps({"username": username, "password": password}),
             headers={"Content-Type": "application/vnd.pingidentity.usernamePassword.check+json"},
             timeout=10,
         )
         r.raise_for_status()
         r = s.get(r.json()["resumeUrl"], allow_redirects=False, timeout=10)
-        callback = r.headers["Location"]
-        # The redirect lands on the CLI's callback server, which answers with a page for the person.
-        r = s.get(callback, timeout=10)
-        return 0 if r.status_code == 200 else 1
+        return str(r.headers["Location"])
+
+
+def main(url: str) -> int:
+    callback = landing_url(url, os.environ["PINGONE_USERNAME"], os.environ["PINGONE_PASSWORD"])
+    # The redirect lands on the CLI's callback server, which answers with a page for the person.
+    r = requests.get(callback, timeout=10)
+    return 0 if r.status_code == 200 else 1
 
 
 if __name__ == "__main__":

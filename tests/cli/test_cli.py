@@ -20,6 +20,8 @@ from pinghelpers.cli import main
 from pinghelpers.postman import write_postman_environment
 from pinghelpers.sandbox import Sandbox
 
+from .fake_browser import landing_url
+
 HERE = Path(__file__).parent
 
 
@@ -350,6 +352,38 @@ def test_login_in_the_browser_catches_the_redirect_on_loopback(tmp_path: Path) -
         )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["id_token"].count(".") == 2
+
+
+def test_login_with_a_pasted_redirect_url_works_with_any_redirect_uri(
+    cli_sandbox: dict[str, str], tmp_path: Path
+) -> None:
+    # The redirect URI is https://app.example.com/callback: nothing here can listen there, so the person pastes
+    # the address the browser landed on (signon's third way).
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PINGONE_")}
+    clean["PINGONE_CLIENT_SECRET"] = cli_sandbox["client_secret"]
+    args = [*target(cli_sandbox), "--redirect-uri", cli_sandbox["redirect_uri"], "--json"]
+    with subprocess.Popen(
+        [sys.executable, "-m", "pinghelpers", "login", "--paste", *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=clean,
+        cwd=tmp_path,
+    ) as proc:
+        assert proc.stdin is not None and proc.stderr is not None
+        shown = ""
+        for _ in range(20):  # the prompt is a few lines; the URL line is the one to open
+            line = proc.stderr.readline()
+            if "/as/authorize?" in line or not line:
+                shown = line.strip()
+                break
+        assert shown.startswith(cli_sandbox["auth_path"]), shown
+        landed = landing_url(shown, cli_sandbox["username"], cli_sandbox["password"])
+        assert landed.startswith(cli_sandbox["redirect_uri"] + "?code=")
+        out, err = proc.communicate(landed + "\n", timeout=60)
+    assert proc.returncode == 0, err
+    assert json.loads(out)["token_type"] == "Bearer"
 
 
 def test_inspect_an_id_token_and_token_from_a_postman_file(
