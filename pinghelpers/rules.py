@@ -24,10 +24,8 @@ nbf-not-future                ``nbf``, when present, is not in the future
 
 ``iat`` and ``jti`` are optional and not validated by PingOne (no replay check).
 
-Besides the assertion rules, this module owns the PingOne names that the client and the local sandbox must
-spell alike: the client authentication methods (:data:`AUTH_METHODS`, looked up in any spelling by
-:func:`auth_method`), the algorithms each JWT method allows (:func:`allowed_algorithms`), the ``aud`` values
-PingOne accepts (:func:`accepted_audiences`) and the flows API's username/password media type.
+It also owns what client and sandbox must spell alike: the auth methods (:func:`auth_method`, any spelling),
+the algorithms per method (:func:`allowed_algorithms`), the accepted ``aud`` values (:func:`accepted_audiences`).
 """
 
 from __future__ import annotations
@@ -106,7 +104,8 @@ AUTH_METHODS: tuple[AuthMethod, ...] = (
     AuthMethod("PRIVATE_KEY_JWT", "private_key_jwt", "Private Key JWT", False, PRIVATE_KEY_ALGORITHMS),
     AuthMethod("NONE", "none", "None", False),
 )
-_AUTH_METHOD_BY_SPELLING = {spelling: m for m in AUTH_METHODS for spelling in (m.name, m.key)}
+# Each key is its name in lower case, so one upper-cased lookup serves both spellings.
+_AUTH_METHOD_BY_NAME = {m.name: m for m in AUTH_METHODS}
 METHOD_CLIENT_SECRET_JWT = AUTH_METHODS[0].name
 METHOD_PRIVATE_KEY_JWT = AUTH_METHODS[3].name
 
@@ -119,9 +118,7 @@ def auth_method(name: str, *, setting: str = "PINGONE_AUTH_METHOD") -> AuthMetho
     >>> auth_method("client_secret_jwt").name, auth_method("PRIVATE_KEY_JWT").key
     ('CLIENT_SECRET_JWT', 'private_key_jwt')
     """
-    found = _AUTH_METHOD_BY_SPELLING.get(str(name).strip().upper()) or _AUTH_METHOD_BY_SPELLING.get(
-        str(name).strip().lower()
-    )
+    found = _AUTH_METHOD_BY_NAME.get(str(name).strip().upper())
     if found is None:
         raise ConfigurationError(
             f"unknown client authentication method {name!r}; choose one of {', '.join(m.key for m in AUTH_METHODS)}",
@@ -141,7 +138,6 @@ def allowed_algorithms(method: str | AuthMethod) -> tuple[str, ...]:
 
 
 _PINGONE_CSJ = "PingOne: Create a client secret JWT"
-_PINGONE_PKJ = "PingOne: Create a private key JWT"
 
 
 @dataclass(frozen=True)
@@ -349,49 +345,24 @@ def check_assertion(
     method: str = METHOD_CLIENT_SECRET_JWT,
     assertion_type: str | None = CLIENT_ASSERTION_TYPE,
     now: float | None = None,
+    decoded: tuple[dict[str, Any], dict[str, Any], bytes, bytes] | None = None,
 ) -> Checklist:
     """Check a client assertion against PingOne's rules and return a :class:`Checklist`.
 
-    ``audiences`` are the accepted ``aud`` values (see ``Endpoints.accepted_audiences``). Give ``secret`` (a
-    ``str`` or :class:`~pinghelpers.Secret`) to check a CLIENT_SECRET_JWT signature, or ``verify_signature``
+    ``audiences`` are the accepted ``aud`` values (see :func:`accepted_audiences`). Give ``secret`` (a ``str`` or
+    :class:`~pinghelpers.Secret`) to check a CLIENT_SECRET_JWT signature, or ``verify_signature``
     (``(token, header) -> bool``) for PRIVATE_KEY_JWT; with neither, the signature is reported "skipped".
+    ``decoded``: ``jose.decode_compact(assertion)`` when the caller has it already (the sandbox decodes once
+    to find the app).
 
     >>> checklist = check_assertion(token, client_id=cid, audiences=[ep.token_endpoint], secret=secret)
     >>> checklist.ok, [i.rule.id for i in checklist.failures]
     """
-    try:
-        decoded = decode_compact(assertion)
-    except ValueError as exc:
-        return Checklist((CheckItem(RULES["compact-jws"], False, str(exc)),))
-    return _check_decoded(
-        assertion,
-        decoded,
-        client_id=client_id,
-        audiences=audiences,
-        secret=secret,
-        verify_signature=verify_signature,
-        method=method,
-        assertion_type=assertion_type,
-        now=now,
-    )
-
-
-def _check_decoded(
-    assertion: str,
-    decoded: tuple[dict[str, Any], dict[str, Any], bytes, bytes],
-    *,
-    client_id: str,
-    audiences: Sequence[str] | str,
-    secret: Any,
-    verify_signature: SignatureVerifier | None,
-    method: str,
-    assertion_type: str | None,
-    now: float | None,
-) -> Checklist:
-    """:func:`check_assertion` after the compact-JWS rule passed; ``decoded`` is ``decode_compact(assertion)``.
-
-    Separate so the sandbox, which decodes the assertion once to find the app, need not decode it twice.
-    """
+    if decoded is None:
+        try:
+            decoded = decode_compact(assertion)
+        except ValueError as exc:
+            return Checklist((CheckItem(RULES["compact-jws"], False, str(exc)),))
     now_ts = time.time() if now is None else float(now)
     accepted = (audiences,) if isinstance(audiences, str) else tuple(audiences)
     items: list[CheckItem] = []
@@ -411,7 +382,7 @@ def _check_decoded(
 
     alg = header.get("alg")
     used = auth_method(method)
-    allowed = used.algorithms
+    allowed = allowed_algorithms(used)
     alg_ok = isinstance(alg, str) and alg in allowed
     add(
         "alg-allowed",
@@ -484,6 +455,13 @@ def _check_decoded(
         add("nbf-not-future", d <= 0, f"valid from {format_delta(d)}")
 
     return Checklist(tuple(items), header=header, claims=claims)
+
+
+def _check_decoded(
+    assertion: str, decoded: tuple[dict[str, Any], dict[str, Any], bytes, bytes], **options: Any
+) -> Checklist:
+    # The local sandbox's call (sandbox/app.py), until it passes decoded= to check_assertion itself.
+    return check_assertion(assertion, decoded=decoded, **options)
 
 
 def _near_miss(value: str, accepted: Iterable[str]) -> bool:
