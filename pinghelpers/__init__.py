@@ -49,16 +49,9 @@ if TYPE_CHECKING:
         auth_for_method,
     )
     from .client import PingOneClient
-    from .inspection import (
-        IdTokenReport,
-        at_hash,
-        decode_unverified,
-        hmac_walkthrough,
-        inspect_jwt,
-        validate_id_token,
-        verify_with_jwks,
-        verify_with_secret,
-    )
+    from .decoding import decode_unverified
+    from .idtoken import IdTokenReport, at_hash, validate_id_token
+    from .inspection import hmac_walkthrough, inspect_jwt, verify_with_jwks, verify_with_secret
     from .messages import AuthorizationRequest, AuthorizationResult, Flow, TokenResponse, code_from, pkce_pair
     from .sandbox import Sandbox
 
@@ -83,19 +76,9 @@ _LAZY: dict[str, str] = {
         ("AuthorizationRequest", "AuthorizationResult", "Flow", "TokenResponse", "code_from", "pkce_pair"),
         "messages",
     ),
-    **dict.fromkeys(
-        (
-            "IdTokenReport",
-            "at_hash",
-            "decode_unverified",
-            "hmac_walkthrough",
-            "inspect_jwt",
-            "validate_id_token",
-            "verify_with_jwks",
-            "verify_with_secret",
-        ),
-        "inspection",
-    ),
+    "decode_unverified": "decoding",
+    **dict.fromkeys(("IdTokenReport", "at_hash", "validate_id_token"), "idtoken"),
+    **dict.fromkeys(("hmac_walkthrough", "inspect_jwt", "verify_with_jwks", "verify_with_secret"), "inspection"),
     # The sandbox pulls in Werkzeug and generates an RSA key.
     "Sandbox": "sandbox",
 }

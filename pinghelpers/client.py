@@ -22,10 +22,10 @@ from requests.auth import AuthBase
 
 from .assertion import ClientAssertion
 from .auth import auth_for_method
+from .decoding import decode_unverified
 from .endpoints import Endpoints
 from .errors import ConfigurationError, InvalidResponse, SignOnError, TokenValidationError
 from .http import DEFAULT_TIMEOUT, error_from_response, new_session, parse_json, send, send_prepared
-from .inspection import decode_unverified
 from .messages import (
     AuthorizationRequest,
     AuthorizationResult,

@@ -19,7 +19,7 @@ from .jose import pkce_s256
 
 if TYPE_CHECKING:
     from .assertion import ClientAssertion
-    from .inspection import DecodedJWT
+    from .decoding import DecodedJWT
     from .snippets import RequestSnippet
 
 __all__ = [

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 from .palette import FAIL, JWT_PARTS, LIVE_BANNER, OK, SANDBOX_BANNER, STATUS, WARN
 
 if TYPE_CHECKING:
+    from ..decoding import DecodedJWT
     from ..explain import Explanation
-    from ..inspection import DecodedJWT, IdTokenReport
+    from ..idtoken import IdTokenReport
     from ..messages import AuthorizationRequest
     from ..rules import Checklist
     from ..snippets import RequestSnippet
