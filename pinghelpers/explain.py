@@ -27,7 +27,7 @@ from .errors import (
 )
 from .rules import HMAC_ALGORITHMS, METHOD_CLIENT_SECRET_JWT, RULES, auth_method, check_assertion
 
-__all__ = ["CLOCK_SKEW_TOLERANCE", "Cause", "Explanation", "clock_skew", "explain", "fix_for"]
+__all__ = ["CLOCK_SKEW_TOLERANCE", "Cause", "Explanation", "clock_skew", "explain"]
 
 
 @dataclass(frozen=True)
@@ -425,9 +425,3 @@ def explain(
         )
     fix = getattr(error, "fix", None) or "read the message above"
     return _ranked(str(error), [Cause(0.5, type(error).__name__, fix), *clock_cause])
-
-
-def fix_for(error: PingHelpersError | Exception) -> str:
-    """The single most likely fix for ``error`` (used to fill ``error.fix`` on token failures)."""
-    causes = explain(error).causes
-    return causes[0].fix if causes else ""
