@@ -15,7 +15,9 @@ brings the ``code`` and ``state`` back to it::
                                       code_verifier=request.code_verifier)
 
 The callback server binds the loopback interface only, answers exactly one redirect (with a page the user can
-read), and is always closed when the function returns — on success, error or timeout.
+read, from :mod:`pinghelpers.display.pages`), and is always closed when the function returns — on success,
+error or timeout. :func:`browser_sign_on` is the one entry point for a browser sign-on; the CLI and the workbook
+reach it through :mod:`pinghelpers.signon`, which decides when a browser is the way.
 """
 
 from __future__ import annotations
