@@ -76,7 +76,8 @@ def choose_method(
         "sign-on could return to",
         setting="PINGONE_USERNAME",
         fix="set PINGONE_USERNAME and PINGONE_PASSWORD, or register http://127.0.0.1:8765/callback on the "
-        "app and set PINGONE_REDIRECT_URI to it (see notebook 4)",
+        "app and set PINGONE_REDIRECT_URI to it (see notebook 4), or paste the redirect URL (`pinghelpers login "
+        "--paste`)",
     )
 
 

@@ -35,7 +35,9 @@ The whole authorization-code flow in one command:
      PINGONE_PASSWORD or a prompt), or --browser: your browser opens PingOne's sign-on page and a local
      server on the redirect URI's loopback port catches the redirect (register e.g.
      http://127.0.0.1:8765/callback on the application), or --paste: open the printed URL in any
-     browser and paste back the address it lands on (works with any registered redirect URI)
+     browser and paste back the address it lands on (works with any registered redirect URI).
+     With none of the three, the workbook's rule (pinghelpers.signon) chooses: headless when a username
+     is known (PINGONE_USERNAME), else the browser on a loopback redirect URI, else (in a terminal) --paste
   3. exchange the code at the token endpoint with CLIENT_SECRET_JWT (or --auth)
   4. validate the ID token (signature via JWKS, iss, aud, exp, nonce, at_hash)
 
@@ -85,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import TokenValidationError
     from ..explain import explain
     from ..inspection import validate_id_token
-    from ..signon import BROWSER, HEADLESS, PASTE, sign_on
+    from ..signon import BROWSER, HEADLESS, PASTE, choose_method, sign_on
 
     settings = settings_from_args(args, need_secret=True)
     quiet = bool(args.json)
@@ -98,22 +100,36 @@ def run(args: argparse.Namespace) -> int:
     with PingOneClient(settings, private_key=private_key(args), kid=args.kid, timeout=args.timeout) as client:
         request = client.authorization_request()
         say(f"1. authorize: {client.endpoints.authorization_endpoint} (state, nonce, PKCE S256)")
-        if args.browser:
+        username = args.username or settings.username
+        password = None
+        if username and not (args.browser or args.paste):
+            password = settings.password or prompt_secret("PINGONE_PASSWORD", f"password for {username}")
+        # A flag says how; without one, signon's rule chooses — the same rule as the workbook's Target.sign_on.
+        paste = _ask_for_redirect if sys.stdin is not None and sys.stdin.isatty() else None
+        method = (
+            BROWSER
+            if args.browser
+            else PASTE
+            if args.paste
+            else choose_method(request, username=username, password=password, paste=paste)
+        )
+        if method == HEADLESS:
+            say(f"2. sign on as {username} through the flows API (usernamePassword.check), then resume")
+        elif method == BROWSER:
             say(
                 f"2. sign on in the browser; waiting up to {args.wait:.0f} s for the redirect to "
                 f"{request.params.get('redirect_uri')}"
             )
             say(f"   (if no browser opens, visit: {request.url})")
-            result = sign_on(client, request, method=BROWSER, timeout=args.wait)
-        elif args.paste:
-            result = sign_on(client, request, method=PASTE, paste=_ask_for_redirect)
-        else:
-            username = args.username or settings.username
-            if not username:
-                raise CliError("headless sign-on needs --username (or PINGONE_USERNAME); or use --browser or --paste")
-            password = settings.password or prompt_secret("PINGONE_PASSWORD", f"password for {username}")
-            say(f"2. sign on as {username} through the flows API (usernamePassword.check), then resume")
-            result = sign_on(client, request, method=HEADLESS, username=username, password=password)
+        result = sign_on(
+            client,
+            request,
+            method=method,
+            username=username,
+            password=password,
+            timeout=args.wait,
+            paste=_ask_for_redirect,
+        )
         say("3. got an authorization code (the redirect's state matched the one sent)")
         say(f"4. token request to {client.endpoints.token_endpoint} with {settings.auth_method}")
         tokens = client.exchange_code(result.code, code_verifier=request.code_verifier, check=False)

@@ -2,7 +2,7 @@
 
 Python's webbrowser module runs ``$BROWSER %s`` with the authorize URL. This script does what the person
 would: follows the authorize redirect to the sign-on page's flow, submits the username and password
-(PINGONE_USERNAME / PINGONE_PASSWORD) to the flows API, resumes, and finally follows the redirect to the
+(FAKE_PERSON_* or PINGONE_USERNAME / PINGONE_PASSWORD) to the flows API, resumes, and finally follows the redirect to the
 redirect URI — where the CLI's loopback callback server is waiting. Plain ``requests``; no pinghelpers code.
 """
 
@@ -38,7 +38,11 @@ def landing_url(url: str, username: str, password: str) -> str:
 
 
 def main(url: str) -> int:
-    callback = landing_url(url, os.environ["PINGONE_USERNAME"], os.environ["PINGONE_PASSWORD"])
+    # The person's own credentials: FAKE_PERSON_* when the CLI must not see them as PINGONE_* (else it would
+    # sign on headless itself).
+    username = os.environ.get("FAKE_PERSON_USERNAME") or os.environ["PINGONE_USERNAME"]
+    password = os.environ.get("FAKE_PERSON_PASSWORD") or os.environ["PINGONE_PASSWORD"]
+    callback = landing_url(url, username, password)
     # The redirect lands on the CLI's callback server, which answers with a page for the person.
     r = requests.get(callback, timeout=10)
     return 0 if r.status_code == 200 else 1

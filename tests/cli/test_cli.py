@@ -354,6 +354,29 @@ def test_login_in_the_browser_catches_the_redirect_on_loopback(tmp_path: Path) -
     assert json.loads(out.stdout)["id_token"].count(".") == 2
 
 
+def test_login_without_a_flag_follows_the_shared_sign_on_rule(tmp_path: Path) -> None:
+    # No username known and a loopback redirect URI: signon's rule picks the browser, as Target.sign_on does.
+    port = _free_port()
+    callback = f"http://127.0.0.1:{port}/callback"
+    secret = "TEST-ONLY-browser-secret-0123456789abcdefghijklmnopqrstuvwxyz"
+    with Sandbox(client_secret=secret) as sb:
+        sb.issuer.environments[sb.env_id].apps[sb.client_id].redirect_uris.append(callback)
+        where = ["--auth-path", sb.base_url, "--env-id", sb.env_id, "--client-id", sb.client_id]
+        env = {
+            "PINGONE_CLIENT_SECRET": secret,
+            "BROWSER": f"{sys.executable} {HERE / 'fake_browser.py'} %s",
+            "FAKE_PERSON_USERNAME": sb.username,
+            "FAKE_PERSON_PASSWORD": sb.password.reveal(),
+        }
+        chosen = run(["login", *where, "--redirect-uri", callback, "--wait", "30"], tmp_path, env=env)
+        # ... and with neither a user nor a loopback redirect URI nor a terminal to paste into, it says what to set.
+        refused = run(["login", *where, "--redirect-uri", "https://app.example.com/callback"], tmp_path, env=env)
+    assert chosen.returncode == 0, chosen.stderr
+    assert "2. sign on in the browser" in chosen.stderr and "the ID token is valid" in chosen.stderr
+    assert refused.returncode == 1 and "not a loopback address" in refused.stderr
+    assert "PINGONE_USERNAME" in refused.stderr and "--paste" in refused.stderr
+
+
 def test_login_with_a_pasted_redirect_url_works_with_any_redirect_uri(
     cli_sandbox: dict[str, str], tmp_path: Path
 ) -> None:
