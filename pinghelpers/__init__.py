@@ -48,25 +48,11 @@ if TYPE_CHECKING:
         PrivateKeyJWT,
         auth_for_method,
     )
-    from .client import (
-        AuthorizationRequest,
-        AuthorizationResult,
-        Flow,
-        PingOneClient,
-        TokenResponse,
-        code_from,
-        pkce_pair,
-    )
-    from .inspection import (
-        IdTokenReport,
-        at_hash,
-        decode_unverified,
-        hmac_walkthrough,
-        inspect_jwt,
-        validate_id_token,
-        verify_with_jwks,
-        verify_with_secret,
-    )
+    from .client import PingOneClient
+    from .decoding import decode_unverified
+    from .idtoken import IdTokenReport, at_hash, validate_id_token
+    from .inspection import hmac_walkthrough, inspect_jwt, verify_with_jwks, verify_with_secret
+    from .messages import AuthorizationRequest, AuthorizationResult, Flow, TokenResponse, code_from, pkce_pair
     from .sandbox import Sandbox
 
 # Loaded on first use (PEP 562): these pull in requests, PyJWT and cryptography (~150-450 ms measured on a
@@ -85,31 +71,14 @@ _LAZY: dict[str, str] = {
         ),
         "auth",
     ),
+    "PingOneClient": "client",
     **dict.fromkeys(
-        (
-            "AuthorizationRequest",
-            "AuthorizationResult",
-            "Flow",
-            "PingOneClient",
-            "TokenResponse",
-            "code_from",
-            "pkce_pair",
-        ),
-        "client",
+        ("AuthorizationRequest", "AuthorizationResult", "Flow", "TokenResponse", "code_from", "pkce_pair"),
+        "messages",
     ),
-    **dict.fromkeys(
-        (
-            "IdTokenReport",
-            "at_hash",
-            "decode_unverified",
-            "hmac_walkthrough",
-            "inspect_jwt",
-            "validate_id_token",
-            "verify_with_jwks",
-            "verify_with_secret",
-        ),
-        "inspection",
-    ),
+    "decode_unverified": "decoding",
+    **dict.fromkeys(("IdTokenReport", "at_hash", "validate_id_token"), "idtoken"),
+    **dict.fromkeys(("hmac_walkthrough", "inspect_jwt", "verify_with_jwks", "verify_with_secret"), "inspection"),
     # The sandbox pulls in Werkzeug and generates an RSA key.
     "Sandbox": "sandbox",
 }

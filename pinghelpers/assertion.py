@@ -12,18 +12,19 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from html import escape
 from typing import Any
 
 import jwt
 
 from .errors import AssertionBuildError
+from .jose import split_compact
 from .rules import (
-    HMAC_ALGORITHMS,
     MAX_ASSERTION_LIFETIME,
+    METHOD_CLIENT_SECRET_JWT,
+    METHOD_PRIVATE_KEY_JWT,
     MIN_HMAC_KEY_BYTES,
-    PRIVATE_KEY_ALGORITHMS,
     RULES,
+    allowed_algorithms,
 )
 from .secret import Secret
 
@@ -49,19 +50,19 @@ class ClientAssertion:
 
     @property
     def parts(self) -> tuple[str, str, str]:
-        h, p, s = self.token.split(".")
-        return h, p, s
+        return split_compact(self.token)
 
     def __repr__(self) -> str:
         return f"ClientAssertion(header={dict(self.header)!r}, claims={dict(self.claims)!r})"
 
     def _repr_html_(self) -> str:
-        h, p, s = self.parts
-        return (
-            "<div style='font-family:monospace;word-break:break-all'>"
-            f"<span style='color:#cf222e'>{escape(h)}</span>.<span style='color:#8250df'>{escape(p)}</span>."
-            f"<span style='color:#0969da'>{escape(s)}</span></div>"
-        )
+        from .display.html import jwt_parts_html
+
+        return jwt_parts_html(self.token)
+
+
+def _one_of(names: tuple[str, ...]) -> str:
+    return f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def _now(now: float | None) -> int:
@@ -153,11 +154,12 @@ def build_client_assertion(
     >>> a.header
     {'typ': 'JWT', 'alg': 'HS256'}
     """
-    if algorithm not in HMAC_ALGORITHMS:
+    allowed = allowed_algorithms(METHOD_CLIENT_SECRET_JWT)
+    if algorithm not in allowed:
         raise AssertionBuildError(
-            f"algorithm {algorithm!r} is not allowed for CLIENT_SECRET_JWT",
+            f"algorithm {algorithm!r} is not allowed for {METHOD_CLIENT_SECRET_JWT}",
             rule=RULES["alg-allowed"].text,
-            fix="use HS256, HS384 or HS512",
+            fix=f"use {_one_of(allowed)}",
         )
     key = client_secret.reveal() if isinstance(client_secret, Secret) else client_secret
     if not isinstance(key, str) or not key:
@@ -207,16 +209,19 @@ def build_private_key_assertion(
     extra_claims: Mapping[str, Any] | None = None,
     enforce_pingone: bool = True,
 ) -> ClientAssertion:
-    """Build a PRIVATE_KEY_JWT assertion signed with an RSA (or EC) private key (PEM or key object).
+    """Build a PRIVATE_KEY_JWT assertion signed with an RSA private key (PEM or key object).
 
-    ``kid`` should name a key in the application's JWKS.
+    ``kid`` should name a key in the application's JWKS. The algorithms are PingOne's (``rules``: RS256, RS384,
+    RS512); ``enforce_pingone=False`` also signs other asymmetric ones (ES256 with an EC key …) to show the
+    checklist refusing them. An HMAC algorithm is never a private-key assertion.
     """
-    allowed = (*PRIVATE_KEY_ALGORITHMS, "ES256", "ES384", "ES512")
-    if algorithm not in allowed:
+    allowed = allowed_algorithms(METHOD_PRIVATE_KEY_JWT)
+    symmetric = algorithm.upper().startswith("HS") or algorithm.lower() == "none"
+    if algorithm not in allowed and (enforce_pingone or symmetric):
         raise AssertionBuildError(
-            f"algorithm {algorithm!r} is not allowed for PRIVATE_KEY_JWT",
+            f"algorithm {algorithm!r} is not allowed for {METHOD_PRIVATE_KEY_JWT}",
             rule=RULES["alg-allowed"].text,
-            fix="use RS256, RS384 or RS512",
+            fix=f"use {_one_of(allowed)}",
         )
     _check_lifetime(lifetime, enforce_pingone=enforce_pingone)
     claims = _base_claims(

@@ -27,7 +27,8 @@ import requests
 from requests.auth import AuthBase
 
 from .assertion import DEFAULT_LIFETIME, ClientAssertion, build_client_assertion, build_private_key_assertion
-from .rules import CLIENT_ASSERTION_TYPE
+from .errors import ConfigurationError
+from .rules import CLIENT_ASSERTION_TYPE, auth_method
 from .secret import Secret
 
 __all__ = [
@@ -204,33 +205,31 @@ def auth_for_method(
     kid: str | None = None,
     **options: Any,
 ) -> AuthBase:
-    """The AuthBase for a ``tokenEndpointAuthMethod`` name (either case)."""
-    from .errors import ConfigurationError
+    """The AuthBase for a ``tokenEndpointAuthMethod`` in any spelling (``CLIENT_SECRET_JWT``, ``client_secret_jwt``).
 
-    name = method.lower()
-    if name in ("client_secret_jwt", "client_secret_basic", "client_secret_post") and not client_secret:
+    The names and which methods need the secret come from :data:`pinghelpers.rules.AUTH_METHODS`.
+
+    >>> requests.post(ep.token_endpoint, data=form, auth=auth_for_method("CLIENT_SECRET_JWT", client_id, secret))
+    """
+    used = auth_method(method)
+    if used.needs_secret and not client_secret:
         raise ConfigurationError(
-            f"{name} needs the client secret",
+            f"{used.key} needs the client secret",
             setting="PINGONE_CLIENT_SECRET",
             fix="set PINGONE_CLIENT_SECRET or type the secret into the form",
         )
-    if name == "client_secret_jwt":
-        assert client_secret is not None
-        return ClientSecretJWT(client_id, client_secret, **options)
-    if name == "client_secret_basic":
-        assert client_secret is not None
-        return ClientSecretBasic(client_id, client_secret)
-    if name == "client_secret_post":
-        assert client_secret is not None
-        return ClientSecretPost(client_id, client_secret)
-    if name == "private_key_jwt":
+    if used.key == PrivateKeyJWT.method:
         if private_key is None:
-            raise ConfigurationError("private_key_jwt needs a private key", fix="pass private_key= (PEM or key)")
+            raise ConfigurationError(f"{used.key} needs a private key", fix="pass private_key= (PEM or key)")
         return PrivateKeyJWT(client_id, private_key, kid=kid, **options)
-    if name == "none":
+    if used.key == NoClientAuth.method:
         return NoClientAuth(client_id)
-    raise ConfigurationError(
-        f"unknown client authentication method {method!r}",
-        setting="PINGONE_AUTH_METHOD",
-        fix="use client_secret_jwt, client_secret_basic, client_secret_post, private_key_jwt or none",
-    )
+    assert client_secret is not None  # needs_secret, checked above
+    if used.key == ClientSecretJWT.method:
+        return ClientSecretJWT(client_id, client_secret, **options)
+    return _SECRET_CLASSES[used.key](client_id, client_secret)
+
+
+_SECRET_CLASSES: dict[str, type[ClientSecretBasic | ClientSecretPost]] = {
+    cls.method: cls for cls in (ClientSecretBasic, ClientSecretPost)
+}

@@ -15,7 +15,9 @@ brings the ``code`` and ``state`` back to it::
                                       code_verifier=request.code_verifier)
 
 The callback server binds the loopback interface only, answers exactly one redirect (with a page the user can
-read), and is always closed when the function returns — on success, error or timeout.
+read, from :mod:`pinghelpers.display.pages`), and is always closed when the function returns — on success,
+error or timeout. :func:`browser_sign_on` is the one entry point for a browser sign-on; the CLI and the workbook
+reach it through :mod:`pinghelpers.signon`, which decides when a browser is the way.
 """
 
 from __future__ import annotations
@@ -29,13 +31,16 @@ import threading
 import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass
-from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from .client import AuthorizationRequest, AuthorizationResult, PingOneClient
+from .display.pages import already_answered_page, not_the_callback_page, sign_on_failed_page, signed_on_page
 from .errors import ConfigurationError, SignOnError
+from .messages import AuthorizationRequest, AuthorizationResult
+
+if TYPE_CHECKING:
+    from .client import PingOneClient
 
 __all__ = ["CallbackAddress", "browser_sign_on", "callback_address"]
 
@@ -106,23 +111,6 @@ def callback_address(redirect_uri: str) -> CallbackAddress:
     return CallbackAddress(host=bind, port=port, path=parts.path or "/", redirect_uri=redirect_uri)
 
 
-# -- the pages the browser shows --------------------------------------------------------------------------
-_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{title} — pinghelpers</title>
-<style>
-body{{font-family:system-ui,sans-serif;background:#f4f6f8;margin:0}}
-main{{max-width:34em;margin:4em auto;background:#fff;padding:2em;border-radius:8px;box-shadow:0 1px 4px #0002}}
-h1{{font-size:1.4em;color:{colour}}} code{{background:#eef;padding:0 .2em}}
-</style></head>
-<body><main><h1 id="result">{title}</h1>{body}</main></body></html>
-"""
-
-
-def _page(title: str, body: str, *, ok: bool) -> bytes:
-    colour = "#1a7f37" if ok else "#cf222e"
-    return _PAGE.format(title=escape(title), body=body, colour=colour).encode("utf-8")
-
-
 @dataclass
 class _Outcome:
     result: AuthorizationResult | None = None
@@ -160,9 +148,7 @@ class _CallbackHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
         if parts.path != self.server.callback.path:
-            self._send(
-                404, _page("Not the callback", "<p>This address only answers the sign-on redirect.</p>", ok=False)
-            )
+            self._send(404, not_the_callback_page())
             return
         with self.server.lock:
             # One redirect per sign-on: a reload or a second tab must not swap in another code.
@@ -172,31 +158,12 @@ class _CallbackHandler(BaseHTTPRequestHandler):
                 outcome = self._judge(parse_qs(parts.query))
                 self.server.outcome = outcome
         if not first:
-            self._send(
-                409,
-                _page(
-                    "Already done",
-                    "<p>This sign-on has already been answered. Close this tab and return to your notebook "
-                    "or terminal.</p>",
-                    ok=False,
-                ),
-            )
+            self._send(409, already_answered_page())
             return
         if outcome.error is not None:
-            body = f"<p>{escape(outcome.error.message)}</p>"
-            if outcome.error.fix:
-                body += f"<p><b>Fix:</b> {escape(outcome.error.fix)}</p>"
-            self._send(400, _page("Sign-on failed", body, ok=False))
+            self._send(400, sign_on_failed_page(outcome.error.message, outcome.error.fix))
         else:
-            self._send(
-                200,
-                _page(
-                    "Signed on",
-                    "<p>The authorization code reached <code>pinghelpers</code>. You can close this tab and "
-                    "return to your notebook or terminal.</p>",
-                    ok=True,
-                ),
-            )
+            self._send(200, signed_on_page())
         # Only now wake the caller: the browser has its page, so closing the server cannot cut it off.
         self.server.done.set()
 

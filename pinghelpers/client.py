@@ -13,12 +13,7 @@ resends a token POST: an authorization code is single-use.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
-import secrets
-from dataclasses import dataclass, field
-from html import escape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -27,13 +22,23 @@ from requests.auth import AuthBase
 
 from .assertion import ClientAssertion
 from .auth import auth_for_method
+from .decoding import decode_unverified
 from .endpoints import Endpoints
-from .errors import ConfigurationError, InvalidResponse, PingOneAPIError, SignOnError
+from .errors import ConfigurationError, InvalidResponse, SignOnError, TokenValidationError
 from .http import DEFAULT_TIMEOUT, error_from_response, new_session, parse_json, send, send_prepared
-from .inspection import DecodedJWT, decode_unverified
+from .messages import (
+    AuthorizationRequest,
+    AuthorizationResult,
+    Flow,
+    TokenResponse,
+    code_from,
+    pkce_pair,
+    random_value,
+)
+from .rules import METHOD_CLIENT_SECRET_JWT, USERNAME_PASSWORD_CHECK, auth_method
 from .secret import Secret
 from .settings import Settings
-from .snippets import RequestSnippet, snippet
+from .snippets import snippet
 
 if TYPE_CHECKING:
     from .explain import Explanation
@@ -47,170 +52,6 @@ __all__ = [
     "code_from",
     "pkce_pair",
 ]
-
-USERNAME_PASSWORD_CHECK = "application/vnd.pingidentity.usernamePassword.check+json"
-
-
-def _random_value(nbytes: int) -> str:
-    """``secrets.token_urlsafe`` that never starts with ``-``: these values get pasted into shells and CLI
-    flags (``--code-verifier V``), where a leading dash reads as an option."""
-    while True:
-        value = secrets.token_urlsafe(nbytes)
-        if not value.startswith("-"):
-            return value
-
-
-def pkce_pair(verifier: str | None = None) -> tuple[str, str]:
-    """A PKCE ``(code_verifier, code_challenge)`` pair, method S256 (RFC 7636 §4.1–4.2).
-
-    >>> pkce_pair("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")[1]   # RFC 7636 Appendix B
-    'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'
-    """
-    v = verifier or _random_value(48)  # 64 chars, within RFC 7636's 43–128
-    digest = hashlib.sha256(v.encode("ascii")).digest()
-    return v, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-
-
-def code_from(code_or_url: str, *, expected_state: str | None = None) -> str:
-    """The authorization code from a bare code or a pasted redirect URL (``https://app/cb?code=…&state=…``).
-
-    Raises :class:`SignOnError` when the URL carries an OAuth error, no code, or a ``state`` that differs.
-    """
-    text = (code_or_url or "").strip()
-    if not text:
-        raise SignOnError("no authorization code given", fix="paste the code, or the whole redirect URL")
-    if "://" not in text and "?" not in text and "=" not in text:
-        return text
-    query = urlsplit(text).query or urlsplit(text).fragment or text.split("?", 1)[-1]
-    params = parse_qs(query)
-    if "error" in params:
-        raise SignOnError(
-            f"the redirect carries an error: {params['error'][0]}"
-            + (f" — {params['error_description'][0]}" if "error_description" in params else ""),
-            fix="fix the authorize request and start again",
-        )
-    if "code" not in params:
-        raise SignOnError("the URL has no code= parameter", fix="paste the URL the browser was redirected to")
-    if expected_state is not None and params.get("state", [None])[0] != expected_state:
-        raise SignOnError(
-            "the redirect's state does not match the one sent",
-            rule="RFC 6749 §10.12 (CSRF protection)",
-            fix="start the sign-on again from this notebook/session",
-        )
-    return params["code"][0]
-
-
-@dataclass(frozen=True)
-class AuthorizationRequest:
-    """An authorize URL and the values to keep for later: ``state``, ``nonce``, the PKCE ``code_verifier``."""
-
-    url: str
-    params: dict[str, str]
-    state: str | None
-    nonce: str | None
-    code_verifier: str | None
-
-    def __repr__(self) -> str:
-        return f"AuthorizationRequest(url={self.url!r})"
-
-    def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td><code>{escape(k)}</code></td><td>{escape(v)}</td></tr>" for k, v in self.params.items()
-        )
-        return f"<p><a href='{escape(self.url)}'>{escape(self.url)}</a></p><table>{rows}</table>"
-
-
-@dataclass(frozen=True)
-class Flow:
-    """A PingOne flow object (flows API): ``id``, ``status``, ``resumeUrl``, ``_links`` …"""
-
-    data: dict[str, Any]
-
-    @property
-    def id(self) -> str:
-        return str(self.data.get("id"))
-
-    @property
-    def status(self) -> str:
-        return str(self.data.get("status"))
-
-    @property
-    def resume_url(self) -> str | None:
-        value = self.data.get("resumeUrl")
-        return str(value) if value else None
-
-    def link(self, name: str) -> str | None:
-        links = self.data.get("_links") or {}
-        href = (links.get(name) or {}).get("href") if isinstance(links, dict) else None
-        return str(href) if href else None
-
-    def __repr__(self) -> str:
-        return f"Flow(id={self.id!r}, status={self.status!r})"
-
-
-@dataclass(frozen=True)
-class AuthorizationResult:
-    """What the sign-on yields: the ``code`` (and ``state``), plus the request it answers."""
-
-    code: str
-    state: str | None
-    request: AuthorizationRequest | None = None
-    redirect_url: str | None = None
-
-    def __repr__(self) -> str:
-        return f"AuthorizationResult(code={self.code!r}, state={self.state!r})"
-
-
-@dataclass
-class TokenResponse:
-    """The token endpoint's answer, successful or not, ready to display inline in Jupyter."""
-
-    status: int
-    headers: dict[str, str]
-    body: Any
-    request: RequestSnippet | None = None
-    error: PingOneAPIError | None = None
-    decoded: dict[str, DecodedJWT] = field(default_factory=dict)
-    assertion: ClientAssertion | None = None  # the client assertion sent, for explain() and the lessons
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and 200 <= self.status < 300
-
-    def _get(self, key: str) -> str | None:
-        value = self.body.get(key) if isinstance(self.body, dict) else None
-        return str(value) if value is not None else None
-
-    @property
-    def access_token(self) -> str | None:
-        return self._get("access_token")
-
-    @property
-    def id_token(self) -> str | None:
-        return self._get("id_token")
-
-    @property
-    def refresh_token(self) -> str | None:
-        return self._get("refresh_token")
-
-    def raise_for_error(self) -> TokenResponse:
-        """Raise the parsed :class:`~pinghelpers.OAuthError` if the request failed; return self otherwise."""
-        if self.error is not None:
-            raise self.error
-        return self
-
-    def __repr__(self) -> str:
-        if self.ok:
-            keys = sorted(self.body) if isinstance(self.body, dict) else []
-            return f"TokenResponse(status={self.status}, fields={keys})"
-        return f"TokenResponse(status={self.status}, error={self._get('error')!r})"
-
-    def _repr_html_(self) -> str:
-        # One renderer for the notebooks and for plain display: JWTs in full (signed, short-lived, readable by
-        # design), the refresh token — an opaque long-lived credential — masked.
-        from .display.html import token_response_html
-
-        return token_response_html(self)
 
 
 class PingOneClient:
@@ -265,9 +106,10 @@ class PingOneClient:
             return self._auth
         self.settings.require("client_id")
         options: dict[str, Any] = {}
-        if self.settings.auth_method == "client_secret_jwt":
+        secret_jwt = auth_method(self.settings.auth_method).name == METHOD_CLIENT_SECRET_JWT
+        if secret_jwt:
             options["algorithm"] = self.settings.assertion_alg
-        if self.settings.auth_method == "client_secret_jwt" and not self.is_pingone:
+        if secret_jwt and not self.is_pingone:
             # PingOne ignores jti/iat, but many other providers (Authlib, Keycloak, …) require a jti to
             # detect replays (RFC 7523 §3 (7)); send both when the issuer is not PingOne.
             options.update(jti=True, include_iat=True)
@@ -310,8 +152,8 @@ class PingOneClient:
                 setting="PINGONE_REDIRECT_URI",
                 fix="set PINGONE_REDIRECT_URI to a URI registered on the application",
             )
-        state = state or _random_value(16)
-        nonce = nonce or _random_value(16)
+        state = state or random_value(16)
+        nonce = nonce or random_value(16)
         params: dict[str, str] = {
             "response_type": "code",
             "client_id": str(self.settings.client_id),
@@ -423,7 +265,11 @@ class PingOneClient:
     def sign_on(
         self, request: AuthorizationRequest, username: str | None = None, password: Secret | str | None = None
     ) -> AuthorizationResult:
-        """The headless sign-on: authorize → flows API (username/password) → resume → code."""
+        """The headless sign-on: authorize → flows API (username/password) → resume → code.
+
+        The other two ways to a code — a browser with a loopback callback, a pasted redirect URL — are in
+        :mod:`pinghelpers.signon`, which picks between all three.
+        """
         user = username or self.settings.username
         pw = password if password is not None else self.settings.password
         if not user or pw is None:
@@ -444,20 +290,6 @@ class PingOneClient:
         return AuthorizationResult(
             code=result.code, state=result.state, request=request, redirect_url=result.redirect_url
         )
-
-    def browser_sign_on(
-        self, request: AuthorizationRequest, *, timeout: float = 120.0, open_browser: Any = None
-    ) -> AuthorizationResult:
-        """Sign on in a browser; a local server on the redirect URI's loopback port catches the redirect.
-
-        Works with any provider (PingOne's hosted sign-on page, MFA included). Delegates to
-        :func:`pinghelpers.browser.browser_sign_on`; ``open_browser(url)`` defaults to the system browser.
-        """
-        from .browser import browser_sign_on
-
-        if open_browser is None:
-            return browser_sign_on(self, request, timeout=timeout)
-        return browser_sign_on(self, request, timeout=timeout, open_browser=open_browser)
 
     # -- step 3: the token request -----------------------------------------------------------------
     def prepare_token_request(self, form: dict[str, str], *, auth: AuthBase | None = None) -> requests.PreparedRequest:
@@ -499,10 +331,10 @@ class PingOneClient:
         if decode and result.ok:
             for name in ("access_token", "id_token"):
                 token = result._get(name)
-                if token and token.count(".") == 2:
+                if token:
                     try:
                         result.decoded[name] = decode_unverified(token)
-                    except Exception:  # noqa: S112 - opaque tokens are fine; nothing to decode
+                    except TokenValidationError:  # an opaque token is fine: nothing to decode
                         continue
         if check:
             result.raise_for_error()

@@ -370,7 +370,7 @@ class Endpoints:
         if not self.flows_base:
             raise ConfigurationError(
                 "this issuer has no PingOne flows API (it is not a PingOne environment)",
-                fix="sign on in a browser instead (PingOneClient.browser_sign_on)",
+                fix='sign on in a browser instead (pinghelpers.browser.browser_sign_on, or signon.sign_on(..., method="browser"))',
             )
         return f"{self.flows_base}/{flow_id}"
 

@@ -12,7 +12,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from html import escape
 from typing import Any
 
 from .errors import (
@@ -26,9 +25,9 @@ from .errors import (
     SignOnError,
     TokenValidationError,
 )
-from .rules import RULES, check_assertion
+from .rules import HMAC_ALGORITHMS, METHOD_CLIENT_SECRET_JWT, RULES, auth_method, check_assertion
 
-__all__ = ["CLOCK_SKEW_TOLERANCE", "Cause", "Explanation", "clock_skew", "explain", "fix_for"]
+__all__ = ["CLOCK_SKEW_TOLERANCE", "Cause", "Explanation", "clock_skew", "explain"]
 
 
 @dataclass(frozen=True)
@@ -63,13 +62,9 @@ class Explanation:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        items = "".join(
-            f"<li><b>{escape(c.cause)}</b> <small>({c.likelihood:.0%})</small>"
-            + (f"<br><small>seen: {escape(c.evidence)}</small>" if c.evidence else "")
-            + f"<br>fix: {escape(c.fix)}</li>"
-            for c in self.causes
-        )
-        return f"<p>{escape(self.summary)}</p><ol>{items}</ol>"
+        from .display.reprs import explanation_html
+
+        return explanation_html(self)
 
 
 # How far apart this machine's clock and the server's may be before clock skew becomes a likely cause.
@@ -95,12 +90,13 @@ _CLOCK = Cause(
     "assertion",
 )
 _ISS_SUB = Cause(0.3, "iss/sub are not the client ID", RULES["iss-is-client-id"].fix)
-_ALG = Cause(0.25, "the assertion is not signed HS256/HS384/HS512", RULES["alg-allowed"].fix)
+_ALG = Cause(0.25, f"the assertion is not signed {'/'.join(HMAC_ALGORITHMS)}", RULES["alg-allowed"].fix)
 _WRONG_METHOD = Cause(
     0.2,
-    "the application is not configured for CLIENT_SECRET_JWT (tokenEndpointAuthMethod), or the request used "
-    "another method",
-    "set the app's Token Endpoint Authentication Method to Client Secret JWT, or use the method it has",
+    f"the application is not configured for {METHOD_CLIENT_SECRET_JWT} (tokenEndpointAuthMethod), or the request "
+    "used another method",
+    f"set the app's Token Endpoint Authentication Method to {auth_method(METHOD_CLIENT_SECRET_JWT).label}, or use "
+    "the method it has",
 )
 _GENERIC_INVALID_CLIENT = (_SECRET_WRONG, _AUD_WRONG, _EXPIRED, _CLOCK, _ISS_SUB, _ALG, _WRONG_METHOD)
 
@@ -429,9 +425,3 @@ def explain(
         )
     fix = getattr(error, "fix", None) or "read the message above"
     return _ranked(str(error), [Cause(0.5, type(error).__name__, fix), *clock_cause])
-
-
-def fix_for(error: PingHelpersError | Exception) -> str:
-    """The single most likely fix for ``error`` (used to fill ``error.fix`` on token failures)."""
-    causes = explain(error).causes
-    return causes[0].fix if causes else ""

@@ -26,6 +26,7 @@ __all__ = [
     "MAX_BODY_BYTES",
     "error_from_response",
     "get_json",
+    "jwks_client",
     "new_session",
     "parse_json",
     "send",
@@ -227,3 +228,20 @@ def get_json(url: str, *, session: requests.Session | None = None, timeout: floa
     finally:
         if own:
             sess.close()
+
+
+_JWKS_CLIENTS: dict[str, Any] = {}
+
+
+def jwks_client(jwks_uri: str) -> Any:
+    """PyJWT's ``PyJWKClient`` for ``jwks_uri``, one per URL for the process (a timeout of 10 s per fetch).
+
+    It caches the key set and fetches it again when a token names a ``kid`` it does not know (key rotation).
+    """
+    client = _JWKS_CLIENTS.get(jwks_uri)
+    if client is None:
+        import jwt  # PyJWT (and cryptography) only when a JWKS is used
+
+        client = jwt.PyJWKClient(jwks_uri, cache_keys=True, lifespan=300, timeout=10)
+        _JWKS_CLIENTS[jwks_uri] = client
+    return client

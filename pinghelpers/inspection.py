@@ -3,26 +3,28 @@ and walk through an HMAC signature byte by byte.
 
 Decoding and verifying are separate on purpose: :func:`decode_unverified` says in its name that nothing
 was checked; :func:`verify_with_secret` / :func:`verify_with_jwks` check the signature and the claims.
+
+This module is the public face of three: decoding lives in :mod:`pinghelpers.decoding`, ID-token validation
+(:func:`validate_id_token`, :func:`at_hash`) in :mod:`pinghelpers.idtoken`; both are importable from here.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import json
-import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from html import escape
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import jwt
 
+from .decoding import DecodedJWT, decode_unverified
 from .errors import TokenValidationError
-from .rules import decode_compact
+from .http import jwks_client
+from .idtoken import ClaimCheck, IdTokenReport, at_hash, validate_id_token
+from .jose import b64url_encode, decode_compact, split_compact
 from .secret import Secret
+from .timefmt import describe_time
 
 __all__ = [
     "ClaimCheck",
@@ -38,85 +40,6 @@ __all__ = [
     "verify_with_jwks",
     "verify_with_secret",
 ]
-
-_TIME_CLAIMS = ("iat", "nbf", "exp", "auth_time")
-_JWKS_CLIENTS: dict[str, Any] = {}
-
-
-def describe_time(value: Any, *, now: float | None = None) -> str:
-    """``1767225600`` → ``'2026-01-01 00:00:00 UTC (in 5m00s)'``; non-numbers are shown as they are."""
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        return repr(value)
-    ref = time.time() if now is None else now
-    try:
-        stamp = datetime.fromtimestamp(float(value), tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-    except (OverflowError, OSError, ValueError):
-        return f"{value} (out of range)"
-    delta = round(float(value) - ref)
-    mag = abs(delta)
-    text = (
-        f"{mag // 3600}h{(mag % 3600) // 60:02d}m"
-        if mag >= 3600
-        else (f"{mag // 60}m{mag % 60:02d}s" if mag >= 60 else f"{mag}s")
-    )
-    rel = "now" if delta == 0 else (f"in {text}" if delta > 0 else f"{text} ago")
-    return f"{stamp} ({rel})"
-
-
-@dataclass(frozen=True)
-class DecodedJWT:
-    """A JWT split into its parts. ``verified`` says whether the signature was checked and held."""
-
-    token: str
-    header: Mapping[str, Any]
-    claims: Mapping[str, Any]
-    signature: bytes
-    verified: bool | None = None  # None: not checked
-    verdict: str = "signature NOT verified (decoded only)"
-    problems: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def parts(self) -> tuple[str, str, str]:
-        h, p, s = self.token.split(".")
-        return h, p, s
-
-    def times(self, *, now: float | None = None) -> dict[str, str]:
-        return {k: describe_time(self.claims[k], now=now) for k in _TIME_CLAIMS if k in self.claims}
-
-    def __repr__(self) -> str:
-        return f"DecodedJWT(header={dict(self.header)!r}, claims={dict(self.claims)!r}, verdict={self.verdict!r})"
-
-    def _repr_html_(self) -> str:
-        h, p, s = self.parts
-        colour = "#1a7f37" if self.verified else ("#cf222e" if self.verified is False else "#9a6700")
-        times = "".join(f"<li><code>{escape(k)}</code>: {escape(v)}</li>" for k, v in self.times().items())
-        return (
-            "<div style='font-family:monospace;word-break:break-all;font-size:90%'>"
-            f"<span style='color:#cf222e'>{escape(h)}</span>.<span style='color:#8250df'>{escape(p)}</span>."
-            f"<span style='color:#0969da'>{escape(s)}</span></div>"
-            "<table><tr><th style='color:#cf222e;text-align:left'>header</th><th style='color:#8250df;text-align:left'>payload</th></tr><tr>"
-            f"<td style='text-align:left;vertical-align:top'><pre>{escape(json.dumps(dict(self.header), indent=2))}</pre></td>"
-            f"<td style='text-align:left;vertical-align:top'><pre>{escape(json.dumps(dict(self.claims), indent=2))}</pre></td></tr></table>"
-            + (f"<ul>{times}</ul>" if times else "")
-            + f"<p style='color:{colour};font-weight:bold'>{escape(self.verdict)}</p>"
-        )
-
-
-def decode_unverified(token: str) -> DecodedJWT:
-    """Split and decode a JWT **without checking its signature or claims**. For reading, never for trusting.
-
-    Raises :class:`TokenValidationError` (claim ``"format"``) when the string is not a compact JWT.
-    """
-    try:
-        header, claims, _, signature = decode_compact(token)
-    except ValueError as exc:
-        raise TokenValidationError(
-            f"not a JWT: {exc}",
-            claim="format",
-            rule="RFC 7519 §7.2",
-            fix="paste the whole token: three base64url parts separated by dots",
-        ) from None
-    return DecodedJWT(token=token.strip(), header=header, claims=claims, signature=signature)
 
 
 def verify_with_secret(
@@ -151,7 +74,7 @@ def verify_with_jwks(
     Uses PyJWT's ``PyJWKClient`` (cached per URL).
     """
     try:
-        signing_key = _jwks_client(jwks_uri).get_signing_key_from_jwt(token)
+        signing_key = jwks_client(jwks_uri).get_signing_key_from_jwt(token)
     except jwt.PyJWKClientConnectionError as exc:
         raise TokenValidationError(
             f"could not fetch the JWKS from {jwks_uri}: {exc}",
@@ -177,15 +100,6 @@ def verify_with_jwks(
         leeway=leeway,
         how=f"JWKS key {signing_key.key_id}",
     )
-
-
-def _jwks_client(jwks_uri: str) -> Any:
-    client = _JWKS_CLIENTS.get(jwks_uri)
-    if client is None:
-        # PyJWKClient caches the key set and refetches it when a token names an unknown kid (key rotation).
-        client = jwt.PyJWKClient(jwks_uri, cache_keys=True, lifespan=300, timeout=10)
-        _JWKS_CLIENTS[jwks_uri] = client
-    return client
 
 
 def _verify(
@@ -365,292 +279,12 @@ def hmac_walkthrough(token: str, secret: Secret | str | bytes) -> HmacWalkthroug
         )
     key = secret if isinstance(secret, bytes) else (secret.reveal() if isinstance(secret, Secret) else secret).encode()
     digest = hmac.new(key, signing_input, digests[alg]).digest()
-    b64 = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    b64 = b64url_encode(digest)
     return HmacWalkthrough(
         algorithm=alg,
         signing_input=signing_input.decode("ascii"),
         key_bytes=len(key),
         digest_hex=digest.hex(),
         signature_b64url=b64,
-        jwt_signature=token.strip().split(".")[2],
+        jwt_signature=split_compact(token.strip())[2],
     )
-
-
-# -- ID token validation (OpenID Connect Core 1.0 §3.1.3.7) -----------------------------------------------
-
-_AT_HASH_DIGESTS = {"256": hashlib.sha256, "384": hashlib.sha384, "512": hashlib.sha512}
-
-
-def at_hash(access_token: str, alg: str = "RS256") -> str:
-    """The ``at_hash`` an ID token must carry for ``access_token`` (OIDC Core §3.1.3.6 / §3.2.2.9).
-
-    Hash the ASCII access token with the hash of the ID token's ``alg`` (RS256 → SHA-256), keep the left
-    half, base64url-encode it without padding.
-
-    >>> at_hash("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y")   # OIDC Core §A.3's example
-    '77QmUPtjPfzWtF2AnpK9RQ'
-    """
-    digest_name = alg[-3:]
-    if digest_name not in _AT_HASH_DIGESTS:
-        raise TokenValidationError(
-            f"cannot compute at_hash for alg {alg!r}", claim="at_hash", fix="the ID token's alg must be RS/ES/PS/HS*"
-        )
-    digest = _AT_HASH_DIGESTS[digest_name](access_token.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode("ascii")
-
-
-@dataclass(frozen=True)
-class ClaimCheck:
-    """One ID-token check: which claim, passed or not (``None`` = not checked), what was seen, the rule, the fix."""
-
-    claim: str
-    passed: bool | None
-    detail: str
-    rule: str
-    fix: str = ""
-
-    @property
-    def status(self) -> str:
-        return {True: "pass", False: "FAIL", None: "skipped"}[self.passed]
-
-
-@dataclass(frozen=True)
-class IdTokenReport:
-    """The result of :func:`validate_id_token`: one :class:`ClaimCheck` per rule, like an assertion checklist."""
-
-    items: tuple[ClaimCheck, ...]
-    header: Mapping[str, Any] = field(default_factory=dict)
-    claims: Mapping[str, Any] = field(default_factory=dict)
-    now: float | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures
-
-    @property
-    def failures(self) -> tuple[ClaimCheck, ...]:
-        return tuple(i for i in self.items if i.passed is False)
-
-    @property
-    def first_failure(self) -> ClaimCheck | None:
-        return self.failures[0] if self.failures else None
-
-    def __getitem__(self, claim: str) -> ClaimCheck:
-        for item in self.items:
-            if item.claim == claim:
-                return item
-        raise KeyError(claim)
-
-    def times(self) -> dict[str, str]:
-        """``iat``/``exp``/``auth_time`` as readable UTC times, relative to the validation time."""
-        return {k: describe_time(self.claims[k], now=self.now) for k in _TIME_CLAIMS if k in self.claims}
-
-    def raise_for_failure(self) -> IdTokenReport:
-        """Raise :class:`TokenValidationError` for the first failed check; return self when all passed."""
-        first = self.first_failure
-        if first is not None:
-            raise TokenValidationError(f"ID token: {first.detail}", claim=first.claim, rule=first.rule, fix=first.fix)
-        return self
-
-    def __str__(self) -> str:
-        width = max((len(i.claim) for i in self.items), default=8)
-        lines = []
-        for i in self.items:
-            lines.append(f"[{i.status:^7}] {i.claim:<{width}}  {i.detail}")
-            if i.passed is False and i.fix:
-                lines.append(f"{'':10}{'':<{width}}  fix: {i.fix}")
-        lines.append("the ID token is valid" if self.ok else f"the ID token is NOT valid: {len(self.failures)} failed")
-        return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        return f"IdTokenReport(ok={self.ok}, failed={[i.claim for i in self.failures]})"
-
-    def _repr_html_(self) -> str:
-        colour = {"pass": "#1a7f37", "FAIL": "#cf222e", "skipped": "#6e7781"}
-        rows = "".join(
-            f"<tr><td style='color:{colour[i.status]};font-weight:bold'>{i.status}</td><td><code>{escape(i.claim)}"
-            f"</code></td><td>{escape(i.detail)}"
-            + (f"<br><small><b>fix:</b> {escape(i.fix)}</small>" if i.passed is False and i.fix else "")
-            + f"</td><td><small>{escape(i.rule)}</small></td></tr>"
-            for i in self.items
-        )
-        verdict = "the ID token is valid" if self.ok else "the ID token is NOT valid"
-        return f"<table>{rows}</table><p><b>{escape(verdict)}</b></p>"
-
-
-def validate_id_token(
-    id_token: str,
-    *,
-    client_id: str,
-    issuer: str,
-    nonce: str | None = None,
-    access_token: str | None = None,
-    jwks_uri: str | None = None,
-    key: Any = None,
-    algorithms: Sequence[str] = ("RS256",),
-    max_age: int | None = None,
-    now: float | None = None,
-    leeway: float = 0,
-) -> IdTokenReport:
-    """Validate an ID token the way OIDC Core §3.1.3.7 asks a client to, and report every check.
-
-    The signature is checked with the issuer's JWKS (``jwks_uri``, via PyJWT's ``PyJWKClient``) or a
-    ``key``; with neither it is reported *skipped*. ``nonce`` is the value sent in the authorization request;
-    ``access_token`` (from the same token response) enables the ``at_hash`` check. Never raises for a bad
-    token — call ``.raise_for_failure()`` for that.
-
-    >>> report = validate_id_token(tokens.id_token, client_id=cid, issuer=endpoints.issuer,
-    ...                            jwks_uri=endpoints.jwks_uri, nonce=request.nonce, access_token=tokens.access_token)
-    >>> report.ok, [c.claim for c in report.failures]
-    """
-    decoded = decode_unverified(id_token)
-    header, claims = dict(decoded.header), dict(decoded.claims)
-    now_ts = time.time() if now is None else float(now)
-    items: list[ClaimCheck] = []
-
-    def add(claim: str, passed: bool | None, detail: str, rule: str, fix: str = "") -> None:
-        items.append(ClaimCheck(claim, passed, detail, rule, fix))
-
-    alg = header.get("alg")
-    # §3.1.3.7 (7): alg should be the one registered for the client (RS256 by default; PingOne signs RS256).
-    alg_ok = isinstance(alg, str) and alg in algorithms
-    add(
-        "alg",
-        alg_ok,
-        f"alg = {alg!r}" + ("" if alg_ok else f", expected one of {list(algorithms)}"),
-        "OIDC Core §3.1.3.7 (7)",
-        "reject tokens with another alg (never accept 'none'); PingOne signs ID tokens RS256",
-    )
-    # §3.1.3.7 (6): validate the signature with the issuer's keys, selected by kid.
-    if not alg_ok:
-        add("signature", False, "not verified: the algorithm is not accepted", "OIDC Core §3.1.3.7 (6)")
-    elif jwks_uri is None and key is None:
-        add("signature", None, "not checked: no jwks_uri or key given", "OIDC Core §3.1.3.7 (6)")
-    else:
-        try:
-            signing_key = key if key is not None else _jwks_client(str(jwks_uri)).get_signing_key_from_jwt(id_token).key
-            jwt.decode(
-                id_token,
-                signing_key,
-                algorithms=list(algorithms),
-                options={
-                    "verify_signature": True,
-                    "verify_aud": False,
-                    "verify_iss": False,
-                    "verify_exp": False,
-                    "verify_nbf": False,
-                    "verify_iat": False,
-                },
-            )
-            add(
-                "signature",
-                True,
-                f"{alg} signature verifies with the issuer's key (kid {header.get('kid')!r})",
-                "OIDC Core §3.1.3.7 (6)",
-            )
-        except (jwt.PyJWKClientError, jwt.InvalidTokenError) as exc:
-            add(
-                "signature",
-                False,
-                f"signature does not verify: {exc}",
-                "OIDC Core §3.1.3.7 (6)",
-                "fetch the keys from this issuer's jwks_uri; the token may come from another environment",
-            )
-    # §3.1.3.7 (2): iss must exactly match the issuer identifier (from discovery).
-    iss = claims.get("iss")
-    add(
-        "iss",
-        iss == issuer,
-        f"iss = {iss!r}" + ("" if iss == issuer else f", expected {issuer!r}"),
-        "OIDC Core §3.1.3.7 (2)",
-        "use the issuer of the environment that issued the token (same region / custom domain / envID)",
-    )
-    # §3.1.3.7 (3): aud must contain the client_id; (4),(5): several audiences need azp = client_id.
-    aud = claims.get("aud")
-    auds = aud if isinstance(aud, list) else [aud]
-    aud_ok = client_id in auds
-    add(
-        "aud",
-        aud_ok,
-        f"aud = {aud!r}" + ("" if aud_ok else f", which does not contain the client ID {client_id!r}"),
-        "OIDC Core §3.1.3.7 (3)",
-        "the ID token was issued to another application: check the client ID",
-    )
-    if len(auds) > 1 or "azp" in claims:
-        azp = claims.get("azp")
-        add(
-            "azp",
-            azp == client_id,
-            f"azp = {azp!r}",
-            "OIDC Core §3.1.3.7 (4)-(5)",
-            "with several audiences, azp must be this client's ID",
-        )
-    # §3.1.3.7 (9): the current time must be before exp.
-    exp = claims.get("exp")
-    if not isinstance(exp, (int, float)) or isinstance(exp, bool):
-        add("exp", False, "exp is missing or not a number", "OIDC Core §3.1.3.7 (9)", "the token is malformed")
-    else:
-        alive = now_ts < float(exp) + leeway
-        add(
-            "exp",
-            alive,
-            f"expires {describe_time(exp, now=now_ts)}",
-            "OIDC Core §3.1.3.7 (9)",
-            "get a new ID token; if it expired at once, check this machine's clock",
-        )
-    # §3.1.3.7 (10): iat is required; a client may reject tokens issued too far in the future (clock skew).
-    iat = claims.get("iat")
-    if not isinstance(iat, (int, float)) or isinstance(iat, bool):
-        add("iat", False, "iat is missing or not a number", "OIDC Core §2 / §3.1.3.7 (10)", "the token is malformed")
-    else:
-        add(
-            "iat",
-            float(iat) <= now_ts + leeway + 60,
-            f"issued {describe_time(iat, now=now_ts)}",
-            "OIDC Core §3.1.3.7 (10)",
-            "the issuer's clock and this machine's differ by more than a minute: sync the clock (NTP)",
-        )
-    # §3.1.3.7 (11): when a nonce was sent, the claim must be present and equal.
-    if nonce is not None:
-        got = claims.get("nonce")
-        add(
-            "nonce",
-            got == nonce,
-            "nonce matches the authorization request"
-            if got == nonce
-            else ("nonce is missing" if got is None else "nonce differs from the one sent (replayed token?)"),
-            "OIDC Core §3.1.3.7 (11)",
-            "use the nonce of this authorization request; start the sign-on again",
-        )
-    else:
-        add("nonce", None, "not checked: no nonce given", "OIDC Core §3.1.3.7 (11)")
-    # §3.1.3.6 / §3.2.2.9: at_hash, when present, binds the access token to the ID token.
-    if access_token is None:
-        add("at_hash", None, "not checked: no access token given", "OIDC Core §3.1.3.6")
-    elif "at_hash" not in claims:
-        add("at_hash", True, "no at_hash (optional in the code flow)", "OIDC Core §3.1.3.6")
-    elif not alg_ok:
-        add("at_hash", False, "cannot compute at_hash for this alg", "OIDC Core §3.1.3.6")
-    else:
-        expected = at_hash(access_token, str(alg))
-        add(
-            "at_hash",
-            claims.get("at_hash") == expected,
-            "at_hash matches the access token"
-            if claims.get("at_hash") == expected
-            else "at_hash does not match the access token (tokens from different responses?)",
-            "OIDC Core §3.1.3.6",
-            "use the access token returned together with this ID token",
-        )
-    # §3.1.3.7 (13): with max_age, auth_time must be present and recent enough.
-    if max_age is not None:
-        auth_time = claims.get("auth_time")
-        fresh = isinstance(auth_time, (int, float)) and now_ts - float(auth_time) <= max_age + leeway
-        add(
-            "auth_time",
-            fresh,
-            f"signed on {describe_time(auth_time, now=now_ts)} (max_age {max_age} s)",
-            "OIDC Core §3.1.3.7 (13)",
-            "sign on again (prompt=login)",
-        )
-    return IdTokenReport(tuple(items), header=header, claims=claims, now=now_ts)

@@ -25,6 +25,11 @@ Postman key         meaning                                        Settings fiel
 variables, as Postman does. Secrets are read into :class:`~pinghelpers.Secret` and written with
 ``"type": "secret"``; they are written empty unless ``include_secrets=True`` (an exported file is easy to
 share by mistake).
+
+This module owns the conversion in both directions (``Settings`` knows nothing of Postman)::
+
+    settings = read_postman_environment("PingOne.postman_environment.json")
+    write_postman_environment(settings, "out.postman_environment.json")   # secrets left empty
 """
 
 from __future__ import annotations
@@ -36,13 +41,11 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .endpoints import REGIONS, Endpoints, split_pingone_issuer
 from .errors import ConfigurationError
-
-if TYPE_CHECKING:
-    from .settings import Settings
+from .settings import Settings
 
 __all__ = ["POSTMAN_KEYS", "read_postman_environment", "write_postman_environment"]
 
@@ -128,8 +131,6 @@ def read_postman_environment(source: str | os.PathLike[str] | Mapping[str, Any],
 
     >>> settings = read_postman_environment("PingOne.postman_environment.json", redirect_uri="https://app/cb")
     """
-    from .settings import Settings
-
     data, where = _load(source)
     variables = _resolve(_variables(data, where))
     kwargs: dict[str, Any] = {}

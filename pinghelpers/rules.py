@@ -23,6 +23,9 @@ nbf-not-future                ``nbf``, when present, is not in the future
 ============================  ===========================================================================
 
 ``iat`` and ``jti`` are optional and not validated by PingOne (no replay check).
+
+It also owns what client and sandbox must spell alike: the auth methods (:func:`auth_method`, any spelling),
+the algorithms per method (:func:`allowed_algorithms`), the accepted ``aud`` values (:func:`accepted_audiences`).
 """
 
 from __future__ import annotations
@@ -31,22 +34,30 @@ import math
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from html import escape
 from typing import Any
 
+from .errors import ConfigurationError
 from .jose import decode_compact
+from .timefmt import format_delta
 
 __all__ = [
+    "AUTH_METHODS",
     "CLIENT_ASSERTION_TYPE",
     "HMAC_ALGORITHMS",
     "MAX_ASSERTION_LIFETIME",
+    "METHOD_CLIENT_SECRET_JWT",
+    "METHOD_PRIVATE_KEY_JWT",
     "MIN_HMAC_KEY_BYTES",
     "PRIVATE_KEY_ALGORITHMS",
     "RULES",
+    "USERNAME_PASSWORD_CHECK",
+    "AuthMethod",
     "CheckItem",
     "Checklist",
     "Rule",
     "accepted_audiences",
+    "allowed_algorithms",
+    "auth_method",
     "check_assertion",
     "decode_compact",
 ]
@@ -63,11 +74,70 @@ MAX_ASSERTION_LIFETIME = 3600
 # RFC 7518 §3.2: an HMAC key must be at least as long as the hash output (32/48/64 bytes).
 MIN_HMAC_KEY_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
 
-METHOD_CLIENT_SECRET_JWT = "CLIENT_SECRET_JWT"
-METHOD_PRIVATE_KEY_JWT = "PRIVATE_KEY_JWT"
+# PingOne flows API ("Flow action media types"): POST /{envID}/flows/{flowID} picks the action by Content-Type;
+# signing on with a username and password is this one.
+USERNAME_PASSWORD_CHECK = "application/vnd.pingidentity.usernamePassword.check+json"
+
+
+@dataclass(frozen=True)
+class AuthMethod:
+    """One client authentication method, in each spelling it has.
+
+    ``name`` is PingOne's ``tokenEndpointAuthMethod`` value (management API, the sandbox's config);
+    ``key`` the lower-case name of OAuth's registry (RFC 8414 ``token_endpoint_auth_methods_supported``), which
+    is also what ``PINGONE_AUTH_METHOD``, the CLI's ``--auth`` and :func:`pinghelpers.auth_for_method` take;
+    ``label`` the admin console's wording. ``algorithms``: what a JWT method's assertion may be signed with.
+    """
+
+    name: str
+    key: str
+    label: str
+    needs_secret: bool
+    algorithms: tuple[str, ...] = ()
+
+
+# PingOne "Application operations" (tokenEndpointAuthMethod) and RFC 8414 §2 / OIDC Discovery: the five methods.
+AUTH_METHODS: tuple[AuthMethod, ...] = (
+    AuthMethod("CLIENT_SECRET_JWT", "client_secret_jwt", "Client Secret JWT", True, HMAC_ALGORITHMS),
+    AuthMethod("CLIENT_SECRET_BASIC", "client_secret_basic", "Client Secret Basic", True),
+    AuthMethod("CLIENT_SECRET_POST", "client_secret_post", "Client Secret Post", True),
+    AuthMethod("PRIVATE_KEY_JWT", "private_key_jwt", "Private Key JWT", False, PRIVATE_KEY_ALGORITHMS),
+    AuthMethod("NONE", "none", "None", False),
+)
+# Each key is its name in lower case, so one upper-cased lookup serves both spellings.
+_AUTH_METHOD_BY_NAME = {m.name: m for m in AUTH_METHODS}
+METHOD_CLIENT_SECRET_JWT = AUTH_METHODS[0].name
+METHOD_PRIVATE_KEY_JWT = AUTH_METHODS[3].name
+
+
+def auth_method(name: str, *, setting: str = "PINGONE_AUTH_METHOD") -> AuthMethod:
+    """The :class:`AuthMethod` called ``name`` in any spelling and case (``CLIENT_SECRET_JWT``, ``client_secret_jwt``).
+
+    Raises :class:`~pinghelpers.ConfigurationError` (naming ``setting``) for a method PingOne does not have.
+
+    >>> auth_method("client_secret_jwt").name, auth_method("PRIVATE_KEY_JWT").key
+    ('CLIENT_SECRET_JWT', 'private_key_jwt')
+    """
+    found = _AUTH_METHOD_BY_NAME.get(str(name).strip().upper())
+    if found is None:
+        raise ConfigurationError(
+            f"unknown client authentication method {name!r}; choose one of {', '.join(m.key for m in AUTH_METHODS)}",
+            setting=setting,
+            fix="use the method your app's tokenEndpointAuthMethod is set to, in lower case",
+        )
+    return found
+
+
+def allowed_algorithms(method: str | AuthMethod) -> tuple[str, ...]:
+    """The ``alg`` values PingOne accepts for ``method``'s client assertion (empty: not a JWT method).
+
+    >>> allowed_algorithms("CLIENT_SECRET_JWT"), allowed_algorithms("private_key_jwt")
+    (('HS256', 'HS384', 'HS512'), ('RS256', 'RS384', 'RS512'))
+    """
+    return (method if isinstance(method, AuthMethod) else auth_method(method)).algorithms
+
 
 _PINGONE_CSJ = "PingOne: Create a client secret JWT"
-_PINGONE_PKJ = "PingOne: Create a private key JWT"
 
 
 @dataclass(frozen=True)
@@ -225,25 +295,9 @@ class Checklist:
         return f"Checklist(ok={self.ok}, failed={[i.rule.id for i in self.failures]})"
 
     def _repr_html_(self) -> str:
-        colour = {"pass": "#1a7f37", "FAIL": "#cf222e", "skipped": "#6e7781"}
-        rows = []
-        for i in self.items:
-            fix = f"<br><small><b>fix:</b> {escape(i.rule.fix)}</small>" if i.passed is False else ""
-            rows.append(
-                f"<tr><td style='color:{colour[i.status]};font-weight:bold'>{i.status}</td>"
-                f"<td><code>{escape(i.rule.id)}</code></td><td>{escape(i.detail or i.rule.text)}{fix}</td>"
-                f"<td><small>{escape(i.rule.source)}</small></td></tr>"
-            )
-        verdict = (
-            "<b style='color:#1a7f37'>PingOne would accept this assertion.</b>"
-            if self.ok
-            else f"<b style='color:#cf222e'>PingOne would refuse this assertion ({len(self.failures)} "
-            "rule(s) failed).</b>"
-        )
-        return (
-            "<table><thead><tr><th>result</th><th>rule</th><th>what was checked</th><th>source</th></tr>"
-            f"</thead><tbody>{''.join(rows)}</tbody></table><p>{verdict}</p>"
-        )
+        from .display.reprs import checklist_html
+
+        return checklist_html(self)
 
 
 def accepted_audiences(issuer: str, *, called: str | None = None, also_issuers: Iterable[str] = ()) -> tuple[str, ...]:
@@ -278,15 +332,6 @@ def _is_number(value: Any) -> bool:
         return False
 
 
-def _fmt_delta(seconds: float) -> str:
-    s = round(seconds)
-    sign = "in " if s >= 0 else ""
-    ago = "" if s >= 0 else " ago"
-    s = abs(s)
-    text = f"{s // 3600}h{(s % 3600) // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s" if s >= 60 else f"{s}s"
-    return f"{sign}{text}{ago}"
-
-
 SignatureVerifier = Callable[[str, dict[str, Any]], bool]
 
 
@@ -300,49 +345,24 @@ def check_assertion(
     method: str = METHOD_CLIENT_SECRET_JWT,
     assertion_type: str | None = CLIENT_ASSERTION_TYPE,
     now: float | None = None,
+    decoded: tuple[dict[str, Any], dict[str, Any], bytes, bytes] | None = None,
 ) -> Checklist:
     """Check a client assertion against PingOne's rules and return a :class:`Checklist`.
 
-    ``audiences`` are the accepted ``aud`` values (see ``Endpoints.accepted_audiences``). Give ``secret`` (a
-    ``str`` or :class:`~pinghelpers.Secret`) to check a CLIENT_SECRET_JWT signature, or ``verify_signature``
+    ``audiences`` are the accepted ``aud`` values (see :func:`accepted_audiences`). Give ``secret`` (a ``str`` or
+    :class:`~pinghelpers.Secret`) to check a CLIENT_SECRET_JWT signature, or ``verify_signature``
     (``(token, header) -> bool``) for PRIVATE_KEY_JWT; with neither, the signature is reported "skipped".
+    ``decoded``: ``jose.decode_compact(assertion)`` when the caller has it already (the sandbox decodes once
+    to find the app).
 
     >>> checklist = check_assertion(token, client_id=cid, audiences=[ep.token_endpoint], secret=secret)
     >>> checklist.ok, [i.rule.id for i in checklist.failures]
     """
-    try:
-        decoded = decode_compact(assertion)
-    except ValueError as exc:
-        return Checklist((CheckItem(RULES["compact-jws"], False, str(exc)),))
-    return _check_decoded(
-        assertion,
-        decoded,
-        client_id=client_id,
-        audiences=audiences,
-        secret=secret,
-        verify_signature=verify_signature,
-        method=method,
-        assertion_type=assertion_type,
-        now=now,
-    )
-
-
-def _check_decoded(
-    assertion: str,
-    decoded: tuple[dict[str, Any], dict[str, Any], bytes, bytes],
-    *,
-    client_id: str,
-    audiences: Sequence[str] | str,
-    secret: Any,
-    verify_signature: SignatureVerifier | None,
-    method: str,
-    assertion_type: str | None,
-    now: float | None,
-) -> Checklist:
-    """:func:`check_assertion` after the compact-JWS rule passed; ``decoded`` is ``decode_compact(assertion)``.
-
-    Separate so the sandbox, which decodes the assertion once to find the app, need not decode it twice.
-    """
+    if decoded is None:
+        try:
+            decoded = decode_compact(assertion)
+        except ValueError as exc:
+            return Checklist((CheckItem(RULES["compact-jws"], False, str(exc)),))
     now_ts = time.time() if now is None else float(now)
     accepted = (audiences,) if isinstance(audiences, str) else tuple(audiences)
     items: list[CheckItem] = []
@@ -361,12 +381,13 @@ def _check_decoded(
         )
 
     alg = header.get("alg")
-    allowed = HMAC_ALGORITHMS if method == METHOD_CLIENT_SECRET_JWT else PRIVATE_KEY_ALGORITHMS
+    used = auth_method(method)
+    allowed = allowed_algorithms(used)
     alg_ok = isinstance(alg, str) and alg in allowed
     add(
         "alg-allowed",
         alg_ok,
-        f"alg = {alg!r}" + ("" if alg_ok else f"; {method} allows {', '.join(allowed)}"),
+        f"alg = {alg!r}" + ("" if alg_ok else f"; {used.name} allows {', '.join(allowed) or 'no assertion'}"),
     )
 
     # Signature: only meaningful once the algorithm is one PingOne accepts.
@@ -420,7 +441,7 @@ def _check_decoded(
         exp_value = float(exp)  # type: ignore[arg-type]  # _is_number checked it
         add("exp-present", True, f"exp = {int(exp_value)}")
         delta = exp_value - now_ts
-        expires = f"expires {_fmt_delta(delta)}"
+        expires = f"expires {format_delta(delta)}"
         add("exp-not-expired", delta > 0, expires)
         add("exp-within-one-hour", delta <= MAX_ASSERTION_LIFETIME, f"{expires} (limit: 1h00m)")
 
@@ -431,9 +452,16 @@ def _check_decoded(
         add("nbf-not-future", False, f"nbf = {nbf!r} is not a finite number")
     else:
         d = float(nbf) - now_ts
-        add("nbf-not-future", d <= 0, f"valid from {_fmt_delta(d)}")
+        add("nbf-not-future", d <= 0, f"valid from {format_delta(d)}")
 
     return Checklist(tuple(items), header=header, claims=claims)
+
+
+def _check_decoded(
+    assertion: str, decoded: tuple[dict[str, Any], dict[str, Any], bytes, bytes], **options: Any
+) -> Checklist:
+    # The local sandbox's call (sandbox/app.py), until it passes decoded= to check_assertion itself.
+    return check_assertion(assertion, decoded=decoded, **options)
 
 
 def _near_miss(value: str, accepted: Iterable[str]) -> bool:

@@ -75,7 +75,9 @@ class Secret:
         return format(str(self), spec)
 
     def _repr_html_(self) -> str:
-        return f"<code>{mask(self.reveal())}</code>"
+        from .display.reprs import secret_html
+
+        return secret_html(str(self))
 
     def __reduce__(self) -> Any:
         # Pickling would write the value to disk; refuse rather than leak.

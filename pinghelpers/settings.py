@@ -29,8 +29,9 @@ PINGONE_ADMIN_CLIENT_SECRET  the worker app's secret (Postman ``{{adminAppSecret
 
 The ``.env`` file is looked for in the current directory and then in each parent directory, so a notebook
 running in ``notebooks/`` finds the ``.env`` at the repository root. A Postman environment exported from
-PingOne's workflow template (``tld``, ``authPath``, ``envID``, ``appJwtID`` …) is read by
-:meth:`Settings.from_postman` and written by :meth:`Settings.to_postman` (see :mod:`pinghelpers.postman`).
+PingOne's workflow template (``tld``, ``authPath``, ``envID``, ``appJwtID`` …) is turned into ``Settings`` and
+back by :mod:`pinghelpers.postman` (``read_postman_environment`` / ``write_postman_environment``), which owns
+that conversion; this module does not know Postman.
 
 Validation happens when a ``Settings`` is built, with an error that names the setting and the fix: an
 environment ID that is not a UUID, an unknown region, plain ``http://`` to a host other than this machine,
@@ -42,7 +43,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -56,12 +56,10 @@ from .endpoints import (
     validate_env_id,
 )
 from .errors import ConfigurationError
-from .rules import MIN_HMAC_KEY_BYTES, RULES
+from .rules import METHOD_CLIENT_SECRET_JWT, MIN_HMAC_KEY_BYTES, RULES, allowed_algorithms, auth_method
 from .secret import Secret
 
-__all__ = ["AUTH_METHODS", "ENV_VARS", "Settings", "find_dotenv"]
-
-AUTH_METHODS = ("client_secret_jwt", "client_secret_basic", "client_secret_post", "private_key_jwt", "none")
+__all__ = ["ENV_VARS", "Settings", "find_dotenv"]
 
 ENV_VARS: dict[str, str] = {
     "region": "PINGONE_REGION",
@@ -160,7 +158,7 @@ class Settings:
                     fix="paste the value from the PingOne admin console, or unset the variable",
                 )
         alg = (self.assertion_alg or "HS256").strip().upper()
-        if alg not in MIN_HMAC_KEY_BYTES:
+        if alg not in allowed_algorithms(METHOD_CLIENT_SECRET_JWT):
             raise ConfigurationError(
                 f"unknown client assertion algorithm {self.assertion_alg!r}; CLIENT_SECRET_JWT uses HS256, HS384 "
                 "or HS512",
@@ -169,15 +167,10 @@ class Settings:
                 fix="use HS256 (the default)",
             )
         object.__setattr__(self, "assertion_alg", alg)
-        method = (self.auth_method or "client_secret_jwt").strip().lower()
-        if method not in AUTH_METHODS:
-            raise ConfigurationError(
-                f"unknown client authentication method {self.auth_method!r}; choose one of {', '.join(AUTH_METHODS)}",
-                setting="PINGONE_AUTH_METHOD",
-                fix="use the method your app's tokenEndpointAuthMethod is set to, in lower case",
-            )
-        object.__setattr__(self, "auth_method", method)
-        if self.client_secret is not None and method == "client_secret_jwt":
+        # rules.auth_method knows every spelling (CLIENT_SECRET_JWT, client_secret_jwt); keep the lower-case one.
+        method = auth_method(self.auth_method or "client_secret_jwt")
+        object.__setattr__(self, "auth_method", method.key)
+        if self.client_secret is not None and method.name == METHOD_CLIENT_SECRET_JWT:
             needed = MIN_HMAC_KEY_BYTES[alg]
             have = len(self.client_secret.reveal().encode("utf-8"))
             if have < needed:
@@ -231,32 +224,6 @@ class Settings:
             origin = "environment" if environ is None else "mapping"
             kwargs["source"] = f"{origin} + {found}" if found is not None else origin
         return cls(**kwargs)
-
-    @classmethod
-    def from_postman(cls, source: str | os.PathLike[str] | Mapping[str, Any], **overrides: Any) -> Settings:
-        """Settings from a Postman environment (a file path or the parsed JSON) exported from PingOne's
-        workflow template: ``tld``, ``authPath``, ``apiPath``, ``envID``, ``appJwtID`` …
-
-        >>> settings = Settings.from_postman("PingOne Workflow Library Template.postman_environment.json")
-        """
-        from .postman import read_postman_environment
-
-        return read_postman_environment(source, **overrides)
-
-    def to_postman(
-        self,
-        path: str | os.PathLike[str] | None = None,
-        *,
-        name: str = "pinghelpers",
-        include_secrets: bool = False,
-    ) -> dict[str, Any]:
-        """This configuration as a Postman environment (workflow-template keys); written to ``path`` if given.
-
-        Secrets are typed ``"secret"`` and left empty unless ``include_secrets=True``.
-        """
-        from .postman import write_postman_environment
-
-        return write_postman_environment(self, path, name=name, include_secrets=include_secrets)
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (validation runs again)."""
@@ -320,12 +287,9 @@ class Settings:
         return f"Settings({shown})"
 
     def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td><code>{escape(ENV_VARS.get(k, k))}</code></td><td>{escape(str(v))}</td></tr>"
-            for k, v in self.as_dict().items()
-            if v not in (None, "")
-        )
-        return f"<table>{rows}</table>"
+        from .display.reprs import settings_html
+
+        return settings_html(self.as_dict(), ENV_VARS)
 
 
 def find_dotenv(name: str | os.PathLike[str] = ".env", *, start: str | os.PathLike[str] | None = None) -> Path | None:

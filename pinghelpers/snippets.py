@@ -10,9 +10,10 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from html import escape
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from .jose import split_compact
 
 __all__ = ["RequestSnippet", "mask_form", "snippet"]
 
@@ -21,10 +22,11 @@ _MASK = "********"
 
 
 def _mask_assertion(value: str) -> str:
-    parts = value.split(".")
-    if len(parts) == 3:
-        return f"{parts[0]}.{parts[1]}.{_MASK}"
-    return _MASK
+    try:
+        header, payload, _ = split_compact(value)
+    except ValueError:
+        return _MASK
+    return f"{header}.{payload}.{_MASK}"
 
 
 def mask_form(fields: Mapping[str, str] | list[tuple[str, str]], *, reveal: bool = False) -> list[tuple[str, str]]:
@@ -101,11 +103,9 @@ class RequestSnippet:
         return self.curl()
 
     def _repr_html_(self) -> str:
-        blocks = [("curl", self.curl()), ("HTTP", self.http()), ("Python", self.python())]
-        return "".join(
-            f"<details{' open' if i == 0 else ''}><summary><b>{name}</b></summary><pre>{escape(text)}</pre></details>"
-            for i, (name, text) in enumerate(blocks)
-        )
+        from .display.reprs import snippet_html
+
+        return snippet_html(self)
 
 
 def snippet(request: Any, *, reveal: bool = False) -> RequestSnippet:

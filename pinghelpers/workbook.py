@@ -7,22 +7,24 @@ target                  # a banner naming the target, shown in the notebook
 from __future__ import annotations
 
 import base64
-import json
 import os
 import re
 import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from html import escape, unescape
+from html import unescape
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urljoin
 
 import requests
 
-from .client import AuthorizationRequest, AuthorizationResult, PingOneClient
+from .client import PingOneClient
 from .errors import ConfigurationError
+from .jose import decode_compact
+from .messages import AuthorizationRequest, AuthorizationResult
 from .settings import Settings
+from .signon import sign_on
 
 __all__ = ["LOOPBACK_CALLBACK", "NOTEBOOKS", "Target", "connect", "log_exposure", "scripted_browser"]
 
@@ -167,45 +169,19 @@ class Target:
     def sign_on(self, client: PingOneClient, request: AuthorizationRequest | None = None) -> AuthorizationResult:
         """A fresh authorization code for notebooks that start after the sign-on step.
 
-        Headless (flows API) when a username and password are known — always on the local sandbox, live when
-        ``PINGONE_USERNAME``/``PINGONE_PASSWORD`` are set; otherwise a real browser sign-on with a loopback
-        redirect URI (:func:`pinghelpers.browser.browser_sign_on`).
+        :func:`pinghelpers.signon.sign_on` chooses, as the CLI does: headless (flows API) when a username and
+        password are known — always on the local sandbox, live when ``PINGONE_USERNAME``/``PINGONE_PASSWORD``
+        are set; otherwise a real browser sign-on on a loopback redirect URI.
         """
-        request = request or client.authorization_request()
-        if self.settings.username and self.settings.password is not None:
-            return client.sign_on(request)
-        redirect = request.params.get("redirect_uri", "")
-        if not redirect.startswith(("http://127.0.0.1:", "http://localhost:", "http://[::1]:")):
-            raise ConfigurationError(
-                "no test user for a headless sign-on, and the redirect URI is not a loopback address a browser "
-                "sign-on could return to",
-                setting="PINGONE_USERNAME",
-                fix="set PINGONE_USERNAME and PINGONE_PASSWORD, or register http://127.0.0.1:8765/callback on the "
-                "app and set PINGONE_REDIRECT_URI to it (see notebook 4)",
-            )
-        from .browser import browser_sign_on
-
-        return browser_sign_on(client, request)
+        return sign_on(client, request or client.authorization_request())
 
     def __repr__(self) -> str:
         return f"Target({self.label})"
 
     def _repr_html_(self) -> str:
-        if self.is_local_sandbox:
-            return (
-                "<div style='border-left:6px solid #b4530a;background:#fff4e5;padding:.6em 1em'>"
-                "<b>Target: LOCAL SANDBOX</b> — an offline stand-in for PingOne running on this machine at "
-                f"<code>{escape(self.settings.auth_path or '')}</code>. Nothing leaves your computer. "
-                "To run these cells against your own PingOne environment, set <code>PINGONE_ENV_ID</code>, "
-                "<code>PINGONE_REGION</code>, <code>PINGONE_CLIENT_ID</code>, <code>PINGONE_CLIENT_SECRET</code> "
-                "and <code>PINGONE_REDIRECT_URI</code> (environment or <code>.env</code>) and restart the kernel."
-                "</div>"
-            )
-        return (
-            "<div style='border-left:6px solid #0d4a8f;background:#e8f1fb;padding:.6em 1em'>"
-            f"<b>Target: PINGONE</b> — {escape(self.label)} (settings from {escape(self.settings.source)}). "
-            "Requests go to Ping Identity's servers.</div>"
-        )
+        from .display.reprs import target_html
+
+        return target_html(self)
 
 
 def connect(*, settings: Settings | None = None, dotenv: str | None = ".env") -> Target:
@@ -264,10 +240,11 @@ def log_exposure(prepared: requests.PreparedRequest, secret: Any, *, now: float 
     in_body = form.get("client_secret") == value
     if in_header or in_body:
         return {"secret_in_log": True, "reusable": "the client secret", "window": "until the secret is rotated"}
-    assertion = form.get("client_assertion", "")
-    if assertion.count(".") == 2:
-        payload = assertion.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    try:
+        _, claims, _, _ = decode_compact(form.get("client_assertion", ""))
+    except ValueError:
+        claims = None
+    if claims is not None:
         left = int(claims.get("exp", 0) - (time.time() if now is None else now))
         return {"secret_in_log": False, "reusable": "the signed assertion", "window": f"{max(left, 0)}s, until exp"}
     return {"secret_in_log": False, "reusable": "nothing", "window": "—"}

@@ -29,6 +29,7 @@ import ipywidgets as W
 from IPython.display import HTML
 from pinghelpers import Endpoints, Settings
 from pinghelpers.display import check_exercise, discovery_html, table_html, target_form
+from pinghelpers.postman import read_postman_environment, write_postman_environment
 from pinghelpers.workbook import connect
 
 target = connect()
@@ -115,7 +116,7 @@ postman_file = W.Text(
 postman_file
 
 # %%
-imported = Settings.from_postman(postman_file.value)
+imported = read_postman_environment(postman_file.value)
 print({k: v for k, v in imported.as_dict().items() if k in ("region", "env_id", "client_id", "redirect_uri")})
 token = urlsplit(imported.endpoints().token_endpoint)
 print("token endpoint: host", token.netloc, "path", token.path)
@@ -125,7 +126,7 @@ print("token endpoint: host", token.netloc, "path", token.path)
 # **empty** unless you ask for them — an exported file is easy to share by mistake.
 
 # %%
-exported = target.settings.to_postman(name="my PingOne target")
+exported = write_postman_environment(target.settings, name="my PingOne target")
 HTML(table_html([(v["key"], v["value"] or f"({v['type']}: empty)") for v in exported["values"]], ("key", "value")))
 
 # %% [markdown]

@@ -13,6 +13,7 @@ from typing import Any
 from ..errors import PingHelpersError
 from ..secret import Secret
 from ..settings import Settings
+from .palette import FAIL, OK
 
 __all__ = [
     "LOCATION_CHOICES",
@@ -39,7 +40,7 @@ class _Form:
 
     def _show_error(self, label: str, exc: PingHelpersError) -> None:
         self.error = exc
-        self.status.value = f"<span style='color:#cf222e'><b>{escape(label)}:</b> {escape(str(exc))}</span>"
+        self.status.value = f"<span style='color:{FAIL}'><b>{escape(label)}:</b> {escape(str(exc))}</span>"
 
 
 class ExchangeForm(_Form):
@@ -113,7 +114,7 @@ class ExchangeForm(_Form):
         else:
             err = self.result.error
             self.status.value = (
-                f"<span style='color:#cf222e'><b>HTTP {self.result.status} {escape(getattr(err, 'error', ''))}"
+                f"<span style='color:{FAIL}'><b>HTTP {self.result.status} {escape(getattr(err, 'error', ''))}"
                 f"</b></span><br>{explain(err)._repr_html_() if err else ''}"
             )
         return self.result
@@ -230,8 +231,7 @@ class TargetForm(_Form):
             return None
         self.result = settings
         self.status.value = (
-            "<span style='color:#1a7f37'><b>OK</b></span> — the token endpoint is "
-            f"<code>{escape(token_endpoint)}</code>"
+            f"<span style='color:{OK}'><b>OK</b></span> — the token endpoint is <code>{escape(token_endpoint)}</code>"
         )
         return settings
 
@@ -324,7 +324,7 @@ class RedirectForm(_Form):
         except PingHelpersError as exc:
             self._show_error("Refused", exc)
             return None
-        self.status.value = f"<span style='color:#1a7f37'><b>code read</b></span> ({len(self.code)} characters)"
+        self.status.value = f"<span style='color:{OK}'><b>code read</b></span> ({len(self.code)} characters)"
         return self.code
 
     def __repr__(self) -> str:

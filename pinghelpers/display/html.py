@@ -13,6 +13,9 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
+from ..jose import split_compact
+from .palette import CALLOUT, FAIL, INK, JWT_PARTS, OK, WARN
+
 __all__ = [
     "AUTHORIZE_PARAMS",
     "DISCOVERY_FIELDS",
@@ -32,17 +35,16 @@ __all__ = [
     "token_response_html",
 ]
 
-_COLOURS = ("#cf222e", "#8250df", "#0969da")
-
 
 def jwt_parts_html(token: str, *, mask_signature: bool = False) -> str:
     """The compact JWT with header, payload and signature coloured (red, purple, blue) like jwt.io."""
-    parts = token.split(".")
-    if len(parts) != 3:
+    try:
+        parts = list(split_compact(token))
+    except ValueError:
         return f"<code>{escape(token)}</code>"
     if mask_signature:
         parts[2] = "••••••••"
-    spans = [f"<span style='color:{c}'>{escape(p)}</span>" for c, p in zip(_COLOURS, parts, strict=True)]
+    spans = [f"<span style='color:{c}'>{escape(p)}</span>" for c, p in zip(JWT_PARTS, parts, strict=True)]
     return "<div style='font-family:monospace;word-break:break-all'>" + ".".join(spans) + "</div>"
 
 
@@ -72,7 +74,7 @@ def timeline_html(
     for name, ts in points.items():
         left = 100 * (ts - lo) / span
         late = limit is not None and ts > ref + limit
-        colour = "#cf222e" if name == "exp" and (ts <= ref or late) else "#24292f"
+        colour = FAIL if name == "exp" and (ts <= ref or late) else INK
         marks.append(
             f"<div style='position:absolute;left:{left:.1f}%;top:0;height:2.4em;border-left:2px solid {colour}'>"
             f"<span style='font-size:75%;white-space:nowrap;color:{colour}'>&nbsp;{escape(name)} "
@@ -87,17 +89,10 @@ def timeline_html(
 
 # -- small building blocks --------------------------------------------------------------------------------
 
-_CALLOUT = {
-    "info": ("#0969da", "#ddf4ff"),
-    "ok": ("#1a7f37", "#dafbe1"),
-    "warn": ("#9a6700", "#fff8c5"),
-    "error": ("#cf222e", "#ffebe9"),
-}
-
 
 def callout_html(text: str, *, kind: str = "info", title: str | None = None) -> str:
     """A coloured note box. ``kind`` is ``info``, ``ok``, ``warn`` or ``error``; ``text`` is escaped."""
-    border, background = _CALLOUT.get(kind, _CALLOUT["info"])
+    border, background = CALLOUT.get(kind, CALLOUT["info"])
     head = f"<b>{escape(title)}</b> " if title else ""
     return (
         f"<div style='border-left:6px solid {border};background:{background};padding:.5em 1em;margin:.4em 0'>"
@@ -204,7 +199,7 @@ def http_response_html(status: int, headers: Mapping[str, str], *, body: Any = N
                 lines.append(f"{name}: {_mask_cookie(value) if name == 'Set-Cookie' else value}")
     if body is not None:
         lines += ["", body if isinstance(body, str) else json.dumps(body, indent=2)]
-    colour = "#1a7f37" if status < 300 else "#9a6700" if status < 400 else "#cf222e"
+    colour = OK if status < 300 else WARN if status < 400 else FAIL
     return f"<pre style='border-left:4px solid {colour};padding-left:.6em'>{escape(chr(10).join(lines))}</pre>"
 
 
@@ -227,7 +222,7 @@ def flow_html(flow: Mapping[str, Any]) -> str:
 
 def checks_html(items: Sequence[tuple[str, bool | None, str]]) -> str:
     """A list of ``(check, passed, detail)`` as a table with ✔ / ✘ / – marks."""
-    marks = {True: ("✔", "#1a7f37"), False: ("✘", "#cf222e"), None: ("–", "#9a6700")}
+    marks = {True: ("✔", OK), False: ("✘", FAIL), None: ("–", WARN)}
     body = "".join(
         f"<tr><td style='color:{marks[ok][1]};font-weight:bold'>{marks[ok][0]}</td>"
         f"<td style='text-align:left'>{escape(name)}</td><td style='text-align:left'>{escape(detail)}</td></tr>"
@@ -285,7 +280,7 @@ def token_response_html(response: Any) -> str:
     """
     status = int(response.status)
     ok = 200 <= status < 300 and getattr(response, "error", None) is None
-    colour = "#1a7f37" if ok else "#cf222e"
+    colour = OK if ok else FAIL
     body = masked_body(response.body)
     parts = [
         f"<p style='color:{colour};font-weight:bold'>HTTP {status}</p>",

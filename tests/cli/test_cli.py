@@ -18,7 +18,10 @@ import pytest
 from pinghelpers import PingOneClient, Settings, build_client_assertion
 from pinghelpers.cli import main
 from pinghelpers.local import sandbox_settings
+from pinghelpers.postman import write_postman_environment
 from pinghelpers.sandbox import Sandbox
+
+from .fake_browser import landing_url
 
 HERE = Path(__file__).parent
 
@@ -352,6 +355,61 @@ def test_login_in_the_browser_catches_the_redirect_on_loopback(tmp_path: Path) -
     assert json.loads(out.stdout)["id_token"].count(".") == 2
 
 
+def test_login_without_a_flag_follows_the_shared_sign_on_rule(tmp_path: Path) -> None:
+    # No username known and a loopback redirect URI: signon's rule picks the browser, as Target.sign_on does.
+    port = _free_port()
+    callback = f"http://127.0.0.1:{port}/callback"
+    secret = "TEST-ONLY-browser-secret-0123456789abcdefghijklmnopqrstuvwxyz"
+    with Sandbox(client_secret=secret) as sb:
+        sb.issuer.environments[sb.env_id].apps[sb.client_id].redirect_uris.append(callback)
+        where = ["--auth-path", sb.base_url, "--env-id", sb.env_id, "--client-id", sb.client_id]
+        env = {
+            "PINGONE_CLIENT_SECRET": secret,
+            "BROWSER": f"{sys.executable} {HERE / 'fake_browser.py'} %s",
+            "FAKE_PERSON_USERNAME": sb.username,
+            "FAKE_PERSON_PASSWORD": sb.password.reveal(),
+        }
+        chosen = run(["login", *where, "--redirect-uri", callback, "--wait", "30"], tmp_path, env=env)
+        # ... and with neither a user nor a loopback redirect URI nor a terminal to paste into, it says what to set.
+        refused = run(["login", *where, "--redirect-uri", "https://app.example.com/callback"], tmp_path, env=env)
+    assert chosen.returncode == 0, chosen.stderr
+    assert "2. sign on in the browser" in chosen.stderr and "the ID token is valid" in chosen.stderr
+    assert refused.returncode == 1 and "not a loopback address" in refused.stderr
+    assert "PINGONE_USERNAME" in refused.stderr and "--paste" in refused.stderr
+
+
+def test_login_with_a_pasted_redirect_url_works_with_any_redirect_uri(
+    cli_sandbox: dict[str, str], tmp_path: Path
+) -> None:
+    # The redirect URI is https://app.example.com/callback: nothing here can listen there, so the person pastes
+    # the address the browser landed on (signon's third way).
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PINGONE_")}
+    clean["PINGONE_CLIENT_SECRET"] = cli_sandbox["client_secret"]
+    args = [*target(cli_sandbox), "--redirect-uri", cli_sandbox["redirect_uri"], "--json"]
+    with subprocess.Popen(
+        [sys.executable, "-m", "pinghelpers", "login", "--paste", *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=clean,
+        cwd=tmp_path,
+    ) as proc:
+        assert proc.stdin is not None and proc.stderr is not None
+        shown = ""
+        for _ in range(20):  # the prompt is a few lines; the URL line is the one to open
+            line = proc.stderr.readline()
+            if "/as/authorize?" in line or not line:
+                shown = line.strip()
+                break
+        assert shown.startswith(cli_sandbox["auth_path"]), shown
+        landed = landing_url(shown, cli_sandbox["username"], cli_sandbox["password"])
+        assert landed.startswith(cli_sandbox["redirect_uri"] + "?code=")
+        out, err = proc.communicate(landed + "\n", timeout=60)
+    assert proc.returncode == 0, err
+    assert json.loads(out)["token_type"] == "Bearer"
+
+
 def test_inspect_an_id_token_and_token_from_a_postman_file(
     cli_sandbox: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -379,7 +437,7 @@ def test_inspect_an_id_token_and_token_from_a_postman_file(
 
     # The same exchange, configured from a Postman environment export (secret from the variable, not the file).
     postman = tmp_path / "sandbox.postman_environment.json"
-    settings.to_postman(postman)
+    write_postman_environment(settings, postman)
     code, out, err = run_here(
         ["token", "--postman", str(postman), "--code", code2, f"--code-verifier={request2.code_verifier}", "--json"],
         capsys,

@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from pinghelpers import OAuthError, PingOneClient, Settings, validate_id_token
+from pinghelpers.browser import browser_sign_on
 from pinghelpers.endpoints import clear_discovery_cache
 
 from .authlib_op import AuthlibProvider
@@ -112,7 +113,7 @@ def test_browser_sign_on_against_authlib(provider: tuple[AuthlibProvider, str]) 
     with PingOneClient(_settings(op, callback)) as client:
         request = client.authorization_request()
         # The "browser" follows Authlib's redirect to our loopback callback server.
-        result = client.browser_sign_on(request, timeout=20, open_browser=lambda url: requests.get(url, timeout=10).ok)
+        result = browser_sign_on(client, request, timeout=20, open_browser=lambda url: requests.get(url, timeout=10).ok)
         assert result.state == request.state
         tokens = client.exchange_code(result.code, code_verifier=request.code_verifier)
         assert tokens.ok and tokens.id_token

@@ -149,7 +149,15 @@ def test_empty_secret_and_client_id_are_refused() -> None:
 def test_private_key_jwt_with_rsa_and_ec_keys(alg: str, make_key: Any) -> None:
     key = make_key()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    a = build_private_key_assertion("cid", pem, AUD, algorithm=alg, kid="k1", now=time.time())
+    pingone_alg = alg.startswith("RS")
+    if not pingone_alg:
+        # The builder and the checker agree (rules.PRIVATE_KEY_ALGORITHMS): ES* is refused unless asked for.
+        with pytest.raises(AssertionBuildError, match="not allowed for PRIVATE_KEY_JWT") as refused:
+            build_private_key_assertion("cid", pem, AUD, algorithm=alg, kid="k1")
+        assert refused.value.fix == "use RS256, RS384 or RS512"
+    a = build_private_key_assertion(
+        "cid", pem, AUD, algorithm=alg, kid="k1", now=time.time(), enforce_pingone=pingone_alg
+    )
     assert a.header == {"typ": "JWT", "alg": alg, "kid": "k1"}
     claims = jwt.decode(a.token, key.public_key(), algorithms=[alg], audience=AUD)
     assert claims["iss"] == claims["sub"] == "cid" and "jti" in claims and "iat" in claims

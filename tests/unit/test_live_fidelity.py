@@ -17,6 +17,7 @@ from pinghelpers import ConfigurationError, Endpoints, PingOneClient, Settings, 
 from pinghelpers.endpoints import clear_discovery_cache
 from pinghelpers.http import error_from_response
 from pinghelpers.local import sandbox_settings
+from pinghelpers.postman import read_postman_environment, write_postman_environment
 from pinghelpers.sandbox import Sandbox
 from pinghelpers.workbook import Target
 
@@ -201,13 +202,13 @@ def test_identifiers_from_the_environment_are_trimmed_secrets_are_not() -> None:
 
 def test_postman_export_of_a_pingone_issuer_fills_tld_authpath_apipath_and_envid() -> None:
     s = Settings(issuer=f"https://auth.pingone.eu/{ENV}/as", client_id="app")
-    doc = s.to_postman()
+    doc = write_postman_environment(s)
     values = {v["key"]: v["value"] for v in doc["values"]}
     assert values["tld"] == "eu"
     assert values["authPath"] == "https://auth.pingone.{{tld}}"
     assert values["apiPath"] == "https://api.pingone.{{tld}}/v1"
     assert values["envID"] == ENV
-    back = Settings.from_postman(doc)
+    back = read_postman_environment(doc)
     assert back.endpoints().token_endpoint == f"https://auth.pingone.eu/{ENV}/as/token"
 
 

@@ -9,7 +9,8 @@ from typing import Any
 import jwt
 import pytest
 
-from pinghelpers import RULES, Secret, check_assertion
+from pinghelpers import RULES, ConfigurationError, Secret, auth_for_method, check_assertion
+from pinghelpers.rules import AUTH_METHODS, allowed_algorithms, auth_method
 
 SECRET = "TEST-ONLY-rules-secret-0123456789abcdefghijklmnopqrstuvwxyzABCDE"
 CID = "app-1"
@@ -121,3 +122,44 @@ def test_checklist_displays_never_show_the_secret() -> None:
     for text in (str(checklist), repr(checklist), checklist._repr_html_()):
         assert SECRET not in text
     assert "FAIL" in str(checklist) and "exp-not-expired" in repr(checklist)
+
+
+# -- the names rules.py owns for client and sandbox alike -------------------------------------------------
+
+
+@pytest.mark.parametrize("spelling", ["CLIENT_SECRET_JWT", "client_secret_jwt", " Client_Secret_JWT "])
+def test_an_auth_method_is_found_in_any_spelling(spelling: str) -> None:
+    method = auth_method(spelling)
+    assert (method.name, method.key, method.label) == ("CLIENT_SECRET_JWT", "client_secret_jwt", "Client Secret JWT")
+    assert method.needs_secret and method.algorithms == ("HS256", "HS384", "HS512")
+
+
+def test_an_unknown_auth_method_names_the_setting_and_the_choices() -> None:
+    with pytest.raises(ConfigurationError, match="client_secret_jwt, client_secret_basic") as info:
+        auth_method("magic")
+    assert info.value.setting == "PINGONE_AUTH_METHOD"
+
+
+def test_allowed_algorithms_per_method_are_pingones() -> None:
+    # PingOne "Create a client secret JWT" / "Create a private key JWT"; no assertion for the other three.
+    assert allowed_algorithms("CLIENT_SECRET_JWT") == ("HS256", "HS384", "HS512")
+    assert allowed_algorithms("private_key_jwt") == ("RS256", "RS384", "RS512")
+    assert [m.name for m in AUTH_METHODS if not allowed_algorithms(m)] == [
+        "CLIENT_SECRET_BASIC",
+        "CLIENT_SECRET_POST",
+        "NONE",
+    ]
+
+
+def test_every_auth_method_has_its_requests_auth_class() -> None:
+    # auth_for_method serves exactly the methods rules.py names, in either spelling.
+    for method in AUTH_METHODS:
+        for spelling in (method.name, method.key):
+            auth = auth_for_method(spelling, "cid", SECRET if method.needs_secret else None, private_key="k")
+            assert type(auth).method == method.key
+
+
+def test_the_checklist_reads_the_methods_algorithms_from_the_table() -> None:
+    checklist = _check(_token(), method="private_key_jwt")
+    assert checklist["alg-allowed"].passed is False
+    assert checklist["alg-allowed"].detail == "alg = 'HS256'; PRIVATE_KEY_JWT allows RS256, RS384, RS512"

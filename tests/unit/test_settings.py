@@ -11,6 +11,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pinghelpers import REGIONS, ConfigurationError, Secret, Settings
+from pinghelpers.postman import read_postman_environment, write_postman_environment
 from pinghelpers.settings import find_dotenv
 
 ENV = "3f1c6a52-8d3e-4b7a-9c0d-5a6e7f8a9b0c"
@@ -148,7 +149,7 @@ TEMPLATE = {
 def test_postman_template_is_read_with_tld_references_resolved(tmp_path: Path) -> None:
     path = tmp_path / "PingOne.postman_environment.json"
     path.write_text(json.dumps(TEMPLATE))
-    s = Settings.from_postman(path, client_secret=SECRET)
+    s = read_postman_environment(path, client_secret=SECRET)
     assert (s.env_id, s.region, s.auth_path, s.api_path) == (
         ENV,
         "EU",
@@ -175,7 +176,7 @@ def test_postman_export_is_a_valid_environment_and_round_trips(tmp_path: Path) -
         admin_client_secret="TEST-ONLY-admin",
     )
     path = tmp_path / "out.postman_environment.json"
-    doc = s.to_postman(path, name="my env", include_secrets=True)
+    doc = write_postman_environment(s, path, name="my env", include_secrets=True)
     on_disk = json.loads(path.read_text())
     assert on_disk == doc
     assert on_disk["_postman_variable_scope"] == "environment" and on_disk["name"] == "my env"
@@ -189,14 +190,14 @@ def test_postman_export_is_a_valid_environment_and_round_trips(tmp_path: Path) -
         "adminAppSecret",
     }
     assert os.stat(path).st_mode & 0o077 == 0  # secrets inside: owner-only
-    back = Settings.from_postman(path)
+    back = read_postman_environment(path)
     for name in ("env_id", "region", "client_id", "client_secret", "redirect_uri", "password", "admin_client_secret"):
         assert getattr(back, name) == getattr(s, name), name
 
 
 def test_postman_export_leaves_secrets_empty_unless_asked() -> None:
     s = Settings(env_id=ENV, client_id="c", client_secret=SECRET)
-    doc = s.to_postman()
+    doc = write_postman_environment(s)
     assert SECRET not in json.dumps(doc)
     assert {v["key"]: v for v in doc["values"]}["appJwtSecret"] == {
         "key": "appJwtSecret",
@@ -219,12 +220,12 @@ def test_bad_postman_files_get_clear_errors(tmp_path: Path, content: str, words:
     path = tmp_path / "x.json"
     path.write_text(content)
     with pytest.raises(ConfigurationError, match=words):
-        Settings.from_postman(path)
+        read_postman_environment(path)
 
 
 def test_missing_postman_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="cannot read"):
-        Settings.from_postman(tmp_path / "nope.json")
+        read_postman_environment(tmp_path / "nope.json")
 
 
 @settings(max_examples=40, deadline=None)
@@ -237,7 +238,7 @@ def test_missing_postman_file(tmp_path: Path) -> None:
 def test_postman_round_trip_keeps_any_secret_and_never_leaks_it(tail: str, password: str, region: str) -> None:
     secret, password = "TEST-ONLY-" + tail, "TEST-ONLY-PW-" + password
     s = Settings(env_id=ENV, region=region, client_id="app", client_secret=secret, password=password)
-    hidden = json.dumps(s.to_postman(), ensure_ascii=False)
+    hidden = json.dumps(write_postman_environment(s), ensure_ascii=False)
     assert "TEST-ONLY-" not in hidden
-    back = Settings.from_postman(s.to_postman(include_secrets=True))
+    back = read_postman_environment(write_postman_environment(s, include_secrets=True))
     assert back.client_secret == s.client_secret and back.password == s.password and back.region == region
