@@ -11,7 +11,8 @@ What each learner gets:
   admin page (``/hub/admin``);
 * their own JupyterLab server (a local process, SimpleLocalProcessSpawner) on a random loopback port behind the
   hub's proxy, opened on ``notebooks/00-index.ipynb`` of **their own copy** of the workbook, made from the
-  repository's ``notebooks/`` on their first start (``learners/<name>/notebooks``; reset = delete it, restart);
+  repository's ``notebooks/`` on their first start (``learners/<name>/notebooks``; a file or the folder deleted
+  comes back fresh at the next start: that is the reset);
 * their own kernels, each starting its own **local sandbox** in-kernel (no ``PINGONE_*`` reaches them), so no
   learner's faults, codes or tokens can touch another's.
 
@@ -111,13 +112,24 @@ def _the_trainers_dotenv_stays_out() -> None:
 _the_trainers_dotenv_stays_out()
 
 
+def _copy_if_missing(source: str, target: str) -> str:
+    # Never over a learner's file: their edits stay. A file they deleted comes back fresh (that is the reset).
+    if not os.path.exists(target):
+        shutil.copy2(source, target)
+    return target
+
+
 def _working_copy(spawner: Any) -> None:
-    """Before a learner's server starts: their own copy of the workbook, made once (kept across restarts)."""
+    """Before a learner's server starts: their own copy of the workbook — what they lack of it, copied fresh.
+
+    First start: the whole of notebooks/. Later starts keep every file the learner has and bring back any they
+    deleted (so deleting one notebook, or the whole folder, and restarting the server resets it).
+    """
     home = Path(spawner.home_dir)
     copy = home / "notebooks"
-    if not copy.exists():
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(NOTEBOOKS, copy, ignore=COPY_IGNORE)
+    fresh = not copy.exists()
+    shutil.copytree(NOTEBOOKS, copy, ignore=COPY_IGNORE, dirs_exist_ok=True, copy_function=_copy_if_missing)
+    if fresh:
         spawner.log.info("class: gave %s a fresh copy of the workbook in %s", spawner.user.name, copy)
     # JupyterLab's own settings for the learner: no "Jupyter news?" toast, no update check (both reach the internet).
     settings = home / ".jupyter/lab/user-settings/@jupyterlab/apputils-extension/notification.jupyterlab-settings"

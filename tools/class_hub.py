@@ -99,6 +99,14 @@ def class_password(chosen: str | None) -> tuple[str, bool]:
     return "".join(secrets.choice(alphabet) for _ in range(12)), True
 
 
+def dotenv_above(folder: Path) -> Path | None:
+    """The nearest ``.env`` in ``folder`` or a parent — what a kernel working under ``folder`` would read."""
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".env").is_file():
+            return candidate / ".env"
+    return None
+
+
 @dataclass
 class ClassHub:
     """A JupyterHub for ``learners`` (plus the ``trainer`` admin), run from ``scratch``; a context manager."""
@@ -123,12 +131,22 @@ class ClassHub:
         return f"http://{host}:{self.port}"
 
     def start(self) -> ClassHub:
+        self.scratch = Path(self.scratch).expanduser().resolve()
+        trainers_dotenv = dotenv_above(self.scratch / "learners")
+        if trainers_dotenv is not None:
+            # pinghelpers reads .env from the kernel's folder upwards: every learner would read this one (and
+            # could print its secret). class/jupyterhub_config.py refuses it too.
+            raise ClassError(
+                f"{trainers_dotenv} would be read by every learner's kernel (pinghelpers looks for .env in parent "
+                "folders); choose a class directory outside it: make class CLASS_DIR=/some/other/dir"
+            )
         if not PROXY.is_file():
             raise ClassError(f"the hub's proxy is missing ({PROXY}); `make class-deps` installs it with npm")
         if len(self.admin_password) < 32 or self.admin_password == self.password:
             raise ClassError("the trainer's password must be at least 32 characters and differ from the class one")
-        self.scratch = Path(self.scratch).expanduser().resolve()
         self.scratch.mkdir(parents=True, exist_ok=True)
+        if self.log is not None:
+            self.log.parent.mkdir(parents=True, exist_ok=True)
         self.port = self.port or free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PINGONE_", "JUPYTER", "PINGHELPERS_"))}
         env.update(
@@ -426,7 +444,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         learners = learner_names(args.learners)
         password, generated = class_password(os.environ.get("CLASS_PASSWORD"))
-        hub = ClassHub(Path(args.dir), learners, password, port=args.port, ip=args.ip)
+        scratch = Path(args.dir).expanduser().resolve()
+        # The hub's log goes to a file: the terminal keeps the few lines the trainer needs.
+        hub = ClassHub(scratch, learners, password, port=args.port, ip=args.ip, log=scratch / "jupyterhub.log")
         if args.ip != "127.0.0.1":
             print(
                 f"make class: CLASS_IP={args.ip} — the hub answers other machines, over plain HTTP: the class "
@@ -447,6 +467,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"  Class password: {password}" + ("   (generated; shown this once — note it)" if generated else ""),
                 f"  Trainer: {TRAINER} / {hub.admin_password}   (admin page: {hub.url}/hub/admin; shown this once)",
                 f"  Working copies: {hub.scratch / 'learners'}/<name>/notebooks   (reset one: docs/class.md)",
+                f"  Hub log: {hub.log}",
                 "  Ctrl+C stops the hub, its proxy and every learner's server.",
                 "",
             ]

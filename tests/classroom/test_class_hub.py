@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -158,13 +157,15 @@ def test_reset_one_learner_then_they_sign_in_through_the_login_page_in_chromium(
 ) -> None:
     """docs/class.md's reset, step by step; then the learner's browser session, from the hub's login page on."""
     name = "learner03"
-    marker = "learner03 scribbled here before the reset"
+    marker, kept = "learner03 scribbled here before the reset", "learner03's own work, kept across the reset"
     person = learners[name]
-    index = person.read(INDEX)
-    index["cells"].insert(0, {"cell_type": "markdown", "metadata": {}, "source": marker})
-    person.save(INDEX, index)
+    for path, text in ((INDEX, marker), (EXCHANGE, kept)):
+        notebook = person.read(path)
+        notebook["cells"].insert(0, {"cell_type": "markdown", "metadata": {}, "source": text})
+        person.save(path, notebook)
 
-    # Reset: the trainer stops the learner's server (admin page → Stop Server, or the API), deletes the copy.
+    # Reset one notebook: the trainer stops the learner's server (admin page → Stop Server, or the API), deletes
+    # that notebook from the learner's copy; the next start brings it back fresh and leaves the rest alone.
     boss = trainer(hub)
     assert boss.hub_api("DELETE", f"/users/{name}/server").status_code in (202, 204)
     for _ in range(120):
@@ -173,7 +174,7 @@ def test_reset_one_learner_then_they_sign_in_through_the_login_page_in_chromium(
         time.sleep(0.5)
     else:
         pytest.fail(f"{name}'s server did not stop")
-    shutil.rmtree(learner_home(hub, name) / "notebooks")
+    (learner_home(hub, name) / INDEX).unlink()
 
     import browser_kit  # tools/, on the path (conftest)
     from playwright.sync_api import expect
@@ -238,6 +239,7 @@ def test_reset_one_learner_then_they_sign_in_through_the_login_page_in_chromium(
         context.close()
     assert elsewhere == [], f"the class pages reached beyond loopback: {elsewhere[:5]}"
     assert marker not in (learner_home(hub, name) / INDEX).read_text()
+    assert kept in (learner_home(hub, name) / EXCHANGE).read_text(), "the reset lost the learner's other work"
 
 
 def test_no_password_is_stored_and_stopping_the_hub_stops_every_process(hub: class_hub.ClassHub) -> None:
