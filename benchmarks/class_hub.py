@@ -231,6 +231,24 @@ def alone(notebooks: list[str], scratch: Path) -> dict[str, Any]:
         }
 
 
+def hub_starts(times: int, scratch: Path) -> dict[str, Any]:
+    """Start and stop an empty-handed hub ``times`` times: seconds until ``/hub/api`` answers, median and range."""
+    took = []
+    for i in range(times):
+        folder = scratch / f"start{i}"
+        with class_hub.ClassHub(
+            folder, ["learner01"], "bench-" + secrets.token_urlsafe(9), log=folder / "hub.log"
+        ) as h:
+            took.append(h.started_in)
+    return {
+        "hub_starts": times,
+        "hub_start_median_s": round(statistics.median(took), 2),
+        "hub_start_min_s": round(min(took), 2),
+        "hub_start_max_s": round(max(took), 2),
+        "load_after": load(),
+    }
+
+
 def level(count: int, notebooks: list[str], scratch: Path, time_limit: float) -> dict[str, Any]:
     names = class_hub.learner_names(str(count))
     began = time.monotonic()
@@ -299,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--level-time-limit", type=float, default=600.0, help="seconds per level, servers included")
     parser.add_argument("--notebooks", default="all", help="'all', or prefixes: 00,05")
     parser.add_argument("--skip-alone", action="store_true")
+    parser.add_argument("--hub-starts", type=int, default=5, help="hub start/stop cycles timed (0: none)")
     args = parser.parse_args(argv)
     levels = [int(n) for n in args.levels.split(",") if n.strip()]
     if any(not 1 <= n <= 50 for n in levels) or not 10 <= args.level_time_limit <= 1800:
@@ -307,6 +326,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"class bench: {machine()}, {round(psutil.virtual_memory().total / MB)} MB RAM; {len(notebooks)} notebooks")
     results: dict[str, Any] = {"machine": machine(), "notebooks": notebooks, "levels": []}
     with tempfile.TemporaryDirectory(prefix="pinghelpers-class-bench-") as tmp:
+        if args.hub_starts:
+            results["hub_start"] = hub_starts(min(args.hub_starts, 20), Path(tmp) / "starts")
+            print("class bench: hub start:", json.dumps(results["hub_start"]), flush=True)
         if not args.skip_alone:
             results["alone"] = alone(notebooks, Path(tmp) / "alone")
             print("class bench: one learner alone:", json.dumps(results["alone"], indent=1))

@@ -99,6 +99,20 @@ def class_password(chosen: str | None) -> tuple[str, bool]:
     return "".join(secrets.choice(alphabet) for _ in range(12)), True
 
 
+def _stop_with_parent() -> None:
+    """In the hub's process, before it runs: SIGTERM it when the process that started it dies (Linux).
+
+    A launcher or test run killed outright (SIGKILL, a CI timeout) then still stops the hub, which stops its
+    proxy and every server. Linux sends it when the *thread* that started the hub ends: start it from a thread
+    that lives as long as the class (the main thread, as `make class`, the tests and the benchmark do).
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def dotenv_above(folder: Path) -> Path | None:
     """The nearest ``.env`` in ``folder`` or a parent — what a kernel working under ``folder`` would read."""
     for candidate in (folder, *folder.parents):
@@ -174,7 +188,7 @@ class ClassHub:
             # Its own session: a Ctrl+C in the trainer's terminal reaches the launcher, which stops the hub in order.
             self._proc = subprocess.Popen(
                 cmd, cwd=self.scratch, env=env, stdout=out, stderr=subprocess.STDOUT if out else None,
-                start_new_session=True,
+                start_new_session=True, preexec_fn=_stop_with_parent,
             )  # fmt: skip
         deadline = began + self.startup_timeout
         while time.monotonic() < deadline:
