@@ -12,14 +12,42 @@ export PINGHELPERS_TARGET ?=
 
 .PHONY: setup lab test lint typecheck unit nbval notebooks check-notebooks clean fuzz load hygiene bench bench-servers
 
+# Setup installs the pinned requirements.txt (+ this package, editable) into .venv with uv — a few seconds instead
+# of pip's minute. uv is used from the machine when it is there, else bootstrapped with pip into .venv (pinned
+# below), so python3 + pip + make stay all a fresh machine needs. `make clean && make setup INSTALLER=pip`
+# is the plain-pip fallback.
+INSTALLER ?= uv
+UV_VERSION := 0.13.9
+# uv reads the operating system's certificate store (where a proxy's local CA is installed; pip is pointed at it by
+# its `cert` setting) instead of its own built-in roots. UV_NATIVE_TLS is the older uv versions' name for it.
+export UV_SYSTEM_CERTS ?= 1
+export UV_NATIVE_TLS ?= 1
+# A machine's pip.conf may list index locations that do not exist there ("WARNING: Location '…' is ignored: it
+# is neither a file nor a directory", once per package): the machine's configuration talking, not this project,
+# and harmless — pip falls through to the next index. Only those lines are dropped; pip's exit status is kept.
+PIP_INSTALL := $(BIN)/python -m pip install -q --disable-pip-version-check
+PIP_FILTER := 2>&1 | { grep -v "^WARNING: Location '.*' is ignored" || true; }
+
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
-	@$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt -e . 2>&1 \
-		| grep -v -e '^WARNING: Location' -e '^ *$$' -e 'wheel_obj' -e '!!' -e '\*\*\*\*' -e 'BuildBackendWarning' \
-			-e 'Please be careful' -e 'name as your package' || true
+ifeq ($(INSTALLER),pip)
+	@set -o pipefail; $(PIP_INSTALL) --upgrade pip $(PIP_FILTER)
+	@set -o pipefail; $(PIP_INSTALL) -r requirements.txt -e . $(PIP_FILTER) \
+		|| { echo "setup failed: pip could not install requirements.txt (see above)"; exit 1; }
+else ifeq ($(INSTALLER),uv)
+	@set -o pipefail; uv=$(BIN)/uv; \
+	if [ ! -x $$uv ]; then uv=$$(command -v uv || true); fi; \
+	if [ -z "$$uv" ]; then \
+		$(PIP_INSTALL) uv==$(UV_VERSION) $(PIP_FILTER) \
+			|| { echo "setup failed: pip could not install uv (try: make clean && make setup INSTALLER=pip)"; exit 1; }; \
+		uv=$(BIN)/uv; fi; \
+	$$uv pip install -q --python $(BIN)/python -r requirements.txt -e . \
+		|| { echo "setup failed: uv could not install requirements.txt (see above; or: make clean && make setup INSTALLER=pip)"; exit 1; }
+else
+	@echo "setup: INSTALLER must be uv (default) or pip, not '$(INSTALLER)'"; exit 1
+endif
 	@$(BIN)/python -c "import pinghelpers, jwt, requests, werkzeug, ipywidgets, nbval" \
-		|| { echo "setup failed: packages did not install (see pip output above)"; exit 1; }
+		|| { echo "setup failed: packages did not install (see the installer's output above)"; exit 1; }
 	@touch $(STAMP)
 
 setup: $(STAMP)
