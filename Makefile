@@ -60,10 +60,10 @@ lab: setup
 		--LabApp.default_url=/lab/tree/00-index.ipynb --LabApp.extension_manager=readonly \
 		$$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
-## make test — everything CI runs. The three test tiers run side by side (they share no ports: every server
+## make test — everything CI runs. The test tiers run side by side (they share no ports: every server
 ## binds a free loopback port), each tier's output printed whole when it ends.
-test: setup lint typecheck browser-deps
-	@$(MAKE) --no-print-directory -j4 --output-sync=target unit nbval test-browser hygiene
+test: setup lint typecheck browser-deps newman-deps
+	@$(MAKE) --no-print-directory -j5 --output-sync=target unit nbval test-browser hygiene test-newman
 	@echo "make test: all tiers passed"
 
 PY_DIRS := $(wildcard pinghelpers tests benchmarks tools)
@@ -76,7 +76,7 @@ typecheck: setup
 	$(BIN)/mypy
 
 unit: setup
-	PINGHELPERS_TARGET=sandbox $(BIN)/pytest -q -m "not browser" tests
+	PINGHELPERS_TARGET=sandbox $(BIN)/pytest -q -m "not browser and not newman" tests
 
 nbval: setup check-notebooks
 	PINGHELPERS_TARGET=sandbox $(NBVAL) -q notebooks/
@@ -150,4 +150,36 @@ html: setup browser-deps
 	$(BIN)/python tools/export_html.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(NEWMAN_DIR) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+## Postman tier — the collection `pinghelpers postman export` writes, run by newman against a local sandbox process
+.PHONY: node-deps newman-deps test-newman
+NEWMAN_DIR := .newman
+NEWMAN := $(NEWMAN_DIR)/node_modules/.bin/newman
+
+## make node-deps — Node.js and npm from Debian's packages when missing (as root; otherwise print the command)
+node-deps:
+	@if command -v node >/dev/null && command -v npm >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "node-deps: node and npm are missing (newman needs them). Install them with:"; \
+		echo "    sudo apt-get update && sudo apt-get install -y nodejs npm"; exit 1; fi; \
+	command -v apt-get >/dev/null || { echo "node-deps: no apt-get here; install Node.js 16+ with npm"; exit 1; }; \
+	echo "node-deps: installing nodejs and npm with apt-get"; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null \
+		|| { echo "node-deps: apt-get install -y nodejs npm failed (see above)"; exit 1; }; \
+	command -v node >/dev/null && command -v npm >/dev/null || { echo "node-deps: installed, but node/npm not on PATH"; exit 1; }
+
+## make newman-deps — newman, pinned with its whole tree in tests/newman/package-lock.json, from the npm registry
+## into .newman/ (gitignored; no install scripts run)
+newman-deps: node-deps $(NEWMAN)
+
+$(NEWMAN): tests/newman/package.json tests/newman/package-lock.json
+	@mkdir -p $(NEWMAN_DIR) && cp tests/newman/package.json tests/newman/package-lock.json $(NEWMAN_DIR)/
+	@cd $(NEWMAN_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null \
+		|| { echo "newman-deps: npm ci failed in $(NEWMAN_DIR) (see above)"; exit 1; }
+	@test -x $(NEWMAN) && touch $(NEWMAN)
+
+## make test-newman — export the collection, run it with newman: every request and test green; a wrong secret
+## gets invalid_client (part of `make test`)
+test-newman: setup newman-deps
+	PINGHELPERS_TARGET=sandbox $(BIN)/pytest -q -m newman tests/newman

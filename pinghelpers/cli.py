@@ -8,6 +8,7 @@ assertion   print a CLIENT_SECRET_JWT client assertion
 inspect     decode a JWT; verify it; PingOne's assertion checklist or OIDC ID-token checks (exit 1 on a failure)
 token       exchange an authorization code (or a pasted redirect URL) for tokens — sent once, never retried
 login       the whole flow: authorize → sign on (headless or in the browser) → token → ID-token checks
+postman     ``postman export DIR``: the flow as a Postman collection + environment (newman runs it too)
 ==========  ===================================================================================================
 
 Secrets never come from flags (they would land in shell history and ``ps``): the client secret comes from
@@ -567,6 +568,10 @@ examples:
     _add_target_options(p)
     p.add_argument("--json", action="store_true", help="print only the token response JSON")
     p.set_defaults(func=_cmd_login)
+
+    from .postman import add_cli_command  # `postman export DIR`: parser and command live in postman.py
+
+    add_cli_command(sub)
     return parser
 
 
