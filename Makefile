@@ -10,7 +10,8 @@ NBVAL := $(BIN)/pytest -p no:cacheprovider -o addopts= -o filterwarnings= --nbva
 	--nbval-sanitize-with notebooks/nbval_sanitize.cfg --nbval-cell-timeout=120
 export PINGHELPERS_TARGET ?=
 
-.PHONY: setup lab test lint typecheck unit nbval notebooks check-notebooks clean fuzz load hygiene bench bench-servers
+.PHONY: setup lab test lint typecheck unit nbval notebooks check-notebooks clean fuzz load hygiene bench bench-servers \
+	bench-setup
 
 # Setup installs the pinned requirements.txt (+ this package, editable) into .venv with uv — a few seconds instead
 # of pip's minute. uv is used from the machine when it is there, else bootstrapped with pip into .venv (pinned
@@ -111,6 +112,12 @@ hygiene: setup
 # bench: every figure with its same-run baseline and ratio (see README "Benchmarks")
 bench: setup
 	$(BIN)/python -m benchmarks.run
+
+# bench-setup: a fresh clone's `make setup` (uv, empty caches) against venv + plain `pip install -r requirements.txt`
+# with no cache, then both again warm; prints the times and the ratio (goal ≤ 0.3×). ~3 min, downloads from the
+# package registries; runs with the system python3 (it measures the setup, so it does not need one).
+bench-setup:
+	$(PYTHON) -m benchmarks.bench_setup
 
 # bench-servers: alternative WSGI servers for the local sandbox (server CPU/request, p50; 1 and 2 clients),
 # a few minutes. Their packages are not project dependencies: they go into a venv of their own, .venv-servers.
