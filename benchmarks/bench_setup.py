@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -40,28 +41,45 @@ def _env(caches: Path) -> dict[str, str]:
     return env
 
 
+# CPU seconds of everything a step ran (user + system, all its processes and threads): on a shared machine the
+# wall time moves with the neighbours' load, the CPU far less — both are printed.
+CPU: dict[str, float] = {}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _timed(cmd: list[str], *, env: dict[str, str], timeout: float, cwd: Path | None = None) -> tuple[float, str]:
-    start = time.perf_counter()
+    cpu, start = _children_cpu(), time.perf_counter()
     done = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
     seconds = time.perf_counter() - start
+    CPU[" ".join(cmd)] = _children_cpu() - cpu
     output = (done.stdout + done.stderr).strip()
     if done.returncode != 0:
         raise SystemExit(f"bench-setup: {' '.join(cmd)} failed (exit {done.returncode}):\n{output[-3000:]}")
     return seconds, output
 
 
-def _make_setup(work: Path, name: str, env: dict[str, str], timeout: float) -> tuple[float, str]:
+def _make_setup(work: Path, name: str, env: dict[str, str], timeout: float) -> tuple[float, float, str]:
+    """Wall seconds, CPU seconds and the output of ``make setup`` in a fresh clone."""
     clone = work / name
     subprocess.run(["git", "clone", "-q", "--no-hardlinks", str(ROOT), str(clone)], check=True, timeout=120)
-    return _timed(["make", "--no-print-directory", "-C", str(clone), "setup"], env=env, timeout=timeout)
+    cmd = ["make", "--no-print-directory", "-C", str(clone), "setup"]
+    seconds, printed = _timed(cmd, env=env, timeout=timeout)
+    return seconds, CPU[" ".join(cmd)], printed
 
 
-def _plain_pip(work: Path, name: str, env: dict[str, str], timeout: float) -> tuple[float, float]:
+def _plain_pip(work: Path, name: str, env: dict[str, str], timeout: float) -> tuple[float, float, float]:
+    """Wall seconds of ``python3 -m venv`` and of ``pip install -r requirements.txt``, and their CPU seconds."""
     venv = work / name
     made, _ = _timed([sys.executable, "-m", "venv", str(venv)], env=env, timeout=timeout)
+    cpu = CPU[f"{sys.executable} -m venv {venv}"]
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    installed, _ = _timed([*pip, "-r", str(ROOT / "requirements.txt")], env=env, timeout=timeout)
-    return made, installed
+    cmd = [*pip, "-r", str(ROOT / "requirements.txt")]
+    installed, _ = _timed(cmd, env=env, timeout=timeout)
+    return made, installed, cpu + CPU[" ".join(cmd)]
 
 
 def _uv_on_path() -> str:
@@ -84,12 +102,14 @@ def main(argv: list[str] | None = None) -> int:
         env = _env(caches)
         passes = [("cold", "empty caches")] + ([] if args.no_warm else [("warm", "caches from the cold run")])
         for label, caches_note in passes:
-            setup_s, printed = _make_setup(work, f"clone-{label}", env, args.timeout)
-            print(f"  {label}: make setup {setup_s:.1f} s ({caches_note})", flush=True)
-            made_s, pip_s = _plain_pip(work, f"pip-venv-{label}", env, args.timeout)
+            setup_s, setup_cpu, printed = _make_setup(work, f"clone-{label}", env, args.timeout)
+            print(f"  {label}: make setup {setup_s:.1f} s, {setup_cpu:.1f} s CPU ({caches_note})", flush=True)
+            made_s, pip_s, pip_cpu = _plain_pip(work, f"pip-venv-{label}", env, args.timeout)
             baseline = made_s + pip_s
             print(
-                f"  {label}: python3 -m venv {made_s:.1f} s + pip install -r requirements.txt {pip_s:.1f} s", flush=True
+                f"  {label}: python3 -m venv {made_s:.1f} s + pip install -r requirements.txt {pip_s:.1f} s, "
+                f"{pip_cpu:.1f} s CPU",
+                flush=True,
             )
             figure = Figure(
                 f"fresh clone `make setup`, {label} ({caches_note})",
@@ -98,8 +118,9 @@ def main(argv: list[str] | None = None) -> int:
                 baseline=baseline,
                 baseline_name=f"venv + plain pip install -r requirements.txt, {label}",
                 target=f"≤ {TARGET}×" if label == "cold" else "",
-                note=f"make setup printed {len(printed.splitlines())} lines",
-                extra={"printed": printed, "venv_s": made_s, "pip_s": pip_s},
+                note=f"CPU {setup_cpu:.1f} s vs {pip_cpu:.1f} s ({setup_cpu / pip_cpu:.2f}×); "
+                f"make setup printed {len(printed.splitlines())} lines",
+                extra={"printed": printed, "venv_s": made_s, "pip_s": pip_s, "cpu_s": setup_cpu, "pip_cpu_s": pip_cpu},
             )
             figure.ok = (figure.ratio or 0) <= TARGET if label == "cold" else None
             figures.append(figure)
