@@ -13,10 +13,9 @@ export PINGHELPERS_TARGET ?=
 .PHONY: setup lab test lint typecheck unit nbval notebooks check-notebooks clean fuzz load hygiene bench bench-servers \
 	bench-setup
 
-# Setup installs the pinned requirements.txt (+ this package, editable) into .venv with uv — a few seconds instead
-# of pip's minute. uv is used from the machine when it is there, else bootstrapped with pip into .venv (pinned
-# below), so python3 + pip + make stay all a fresh machine needs. `make clean && make setup INSTALLER=pip`
-# is the plain-pip fallback.
+# Setup installs the pinned requirements.txt (+ this package, editable) into .venv with uv — seconds instead of
+# pip's minute. uv comes from the machine when it is there, else pip bootstraps it into .venv, so python3 + pip +
+# make stay all a fresh machine needs. `make clean && make setup INSTALLER=pip` is the plain-pip fallback.
 INSTALLER ?= uv
 UV_VERSION := 0.13.9
 # uv reads the operating system's certificate store (where a proxy's local CA is installed; pip is pointed at it by
@@ -30,19 +29,25 @@ PIP_INSTALL := $(BIN)/python -m pip install -q --disable-pip-version-check
 PIP_FILTER := 2>&1 | { grep -v "^WARNING: Location '.*' is ignored" || true; }
 
 $(STAMP): requirements.txt pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 ifeq ($(INSTALLER),pip)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@set -o pipefail; $(PIP_INSTALL) --upgrade pip $(PIP_FILTER)
 	@set -o pipefail; $(PIP_INSTALL) -r requirements.txt -e . $(PIP_FILTER) \
 		|| { echo "setup failed: pip could not install requirements.txt (see above)"; exit 1; }
 else ifeq ($(INSTALLER),uv)
+	@# No pip inside the new .venv yet: the machine's pip (22.3+) installs uv into it with --python, which spares
+	@# ensurepip's ~5 s of CPU. Where that pip is missing or older, ensurepip puts one in .venv to do it.
+	@test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
 	@set -o pipefail; uv=$(BIN)/uv; \
 	if [ ! -x $$uv ]; then uv=$$(command -v uv || true); fi; \
-	if [ -z "$$uv" ]; then \
-		$(PIP_INSTALL) uv==$(UV_VERSION) $(PIP_FILTER) \
-			|| { echo "setup failed: pip could not install uv (try: make clean && make setup INSTALLER=pip)"; exit 1; }; \
-		uv=$(BIN)/uv; fi; \
-	$$uv pip install -q --python $(BIN)/python -r requirements.txt -e . \
+	if [ -z "$$uv" ]; then uv=$(BIN)/uv; \
+		$(PYTHON) -m pip --python $(BIN)/python install -q --disable-pip-version-check uv==$(UV_VERSION) \
+			>/dev/null 2>&1 \
+		|| { { $(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip -q; } \
+			&& $(PIP_INSTALL) uv==$(UV_VERSION) $(PIP_FILTER); } \
+		|| { echo "setup failed: pip could not install uv (see above; or: make clean && make setup INSTALLER=pip)"; exit 1; }; \
+	fi; \
+	$$uv pip install -q --python $(BIN)/python -r requirements.txt -e . pip \
 		|| { echo "setup failed: uv could not install requirements.txt (see above; or: make clean && make setup INSTALLER=pip)"; exit 1; }
 else
 	@echo "setup: INSTALLER must be uv (default) or pip, not '$(INSTALLER)'"; exit 1
