@@ -43,7 +43,7 @@ else ifeq ($(INSTALLER),uv)
 	if [ -z "$$uv" ]; then uv=$(BIN)/uv; \
 		$(PYTHON) -m pip --python $(BIN)/python install -q --disable-pip-version-check uv==$(UV_VERSION) \
 			>/dev/null 2>&1 \
-		|| { { $(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip >/dev/null; } \
+		|| { { $(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --default-pip >/dev/null; } \
 			&& $(PIP_INSTALL) uv==$(UV_VERSION) $(PIP_FILTER); } \
 		|| { echo "setup failed: pip could not install uv (see above; or: make clean && make setup INSTALLER=pip)"; exit 1; }; \
 	fi; \
