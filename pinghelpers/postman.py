@@ -25,6 +25,10 @@ Postman key         meaning                                        Settings fiel
 variables, as Postman does. Secrets are read into :class:`~pinghelpers.Secret` and written with
 ``"type": "secret"``; they are written empty unless ``include_secrets=True`` (an exported file is easy to
 share by mistake).
+
+:func:`export_postman` (``pinghelpers postman export DIR``) also writes a *collection* beside the environment:
+the flow as five requests with ``pm.test`` checks, the client assertion built by a pre-request script
+(:func:`build_postman_collection`). newman runs it against the local sandbox in ``tests/newman``.
 """
 
 from __future__ import annotations

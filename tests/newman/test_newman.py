@@ -264,3 +264,13 @@ def test_a_wrong_secret_gets_invalid_client(exported: Path, tmp_path: Path) -> N
     assert failed and "refused: invalid_client" in failed[0]
     assert "invalid_client" in done.stdout  # what a newman user sees in the run's output
     assert wrong not in done.stdout and SECRET not in done.stdout
+
+
+def test_the_environment_as_exported_says_which_secrets_to_fill_in(exported: Path, tmp_path: Path) -> None:
+    """Run straight after the export, secrets still empty: the scripts name the variable to fill, not a 401."""
+    done, run = _newman(exported, exported / ENVIRONMENT_FILE, tmp_path / "report.json")
+    assert done.returncode != 0
+    messages = [f["error"]["message"] for f in run["failures"]]
+    assert any(m.startswith("userPassword is empty: set its current value") for m in messages), messages
+    assert any(m.startswith("appJwtSecret is empty: set its current value") for m in messages), messages
+    assert "appJwtSecret is empty" in done.stdout  # what a newman user reads
