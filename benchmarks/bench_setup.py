@@ -118,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
                 baseline=baseline,
                 baseline_name=f"venv + plain pip install -r requirements.txt, {label}",
                 target=f"≤ {TARGET}×" if label == "cold" else "",
-                note=f"CPU {setup_cpu:.1f} s vs {pip_cpu:.1f} s ({setup_cpu / pip_cpu:.2f}×); "
+                note=f"vs pip install alone (no venv) {setup_s / pip_s:.2f}×; "
+                f"CPU {setup_cpu:.1f} s vs {pip_cpu:.1f} s ({setup_cpu / pip_cpu:.2f}×); "
                 f"make setup printed {len(printed.splitlines())} lines",
                 extra={"printed": printed, "venv_s": made_s, "pip_s": pip_s, "cpu_s": setup_cpu, "pip_cpu_s": pip_cpu},
             )
