@@ -67,9 +67,10 @@ lab: setup
 		$$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 ## make test — everything CI runs. The test tiers run side by side (they share no ports: every server
-## binds a free loopback port), each tier's output printed whole when it ends.
+## binds a free loopback port), each tier's output printed whole when it ends. Four at a time: the short newman
+## tier takes the first free slot (it ends well before the browser tier) rather than crowding the other four.
 test: setup lint typecheck browser-deps newman-deps
-	@$(MAKE) --no-print-directory -j5 --output-sync=target unit nbval test-browser hygiene test-newman
+	@$(MAKE) --no-print-directory -j4 --output-sync=target unit nbval test-browser hygiene test-newman
 	@echo "make test: all tiers passed"
 
 PY_DIRS := $(wildcard pinghelpers tests benchmarks tools)
