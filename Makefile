@@ -10,16 +10,50 @@ NBVAL := $(BIN)/pytest -p no:cacheprovider -o addopts= -o filterwarnings= --nbva
 	--nbval-sanitize-with notebooks/nbval_sanitize.cfg --nbval-cell-timeout=120
 export PINGHELPERS_TARGET ?=
 
-.PHONY: setup lab test lint typecheck unit nbval notebooks check-notebooks clean fuzz load hygiene bench bench-servers
+.PHONY: setup lab test lint typecheck unit nbval notebooks check-notebooks clean fuzz load hygiene bench bench-servers \
+	bench-setup
+
+# Setup installs the pinned requirements.txt (+ this package, editable) into .venv with uv — seconds instead of
+# pip's minute. uv comes from the machine when it is there, else pip bootstraps it into .venv, so python3 + pip +
+# make stay all a fresh machine needs. `make clean && make setup INSTALLER=pip` is the plain-pip fallback.
+INSTALLER ?= uv
+UV_VERSION := 0.13.9
+# uv reads the operating system's certificate store (where a proxy's local CA is installed; pip is pointed at it by
+# its `cert` setting) instead of its own built-in roots. UV_NATIVE_TLS is the older uv versions' name for it.
+export UV_SYSTEM_CERTS ?= 1
+export UV_NATIVE_TLS ?= 1
+# A machine's pip.conf may list index locations that do not exist there ("WARNING: Location '…' is ignored: it
+# is neither a file nor a directory", once per package): the machine's configuration talking, not this project,
+# and harmless — pip falls through to the next index. Only those lines are dropped; pip's exit status is kept.
+PIP_INSTALL := $(BIN)/python -m pip install -q --disable-pip-version-check
+PIP_FILTER := 2>&1 | { grep -v "^WARNING: Location '.*' is ignored" || true; }
 
 $(STAMP): requirements.txt pyproject.toml
+ifeq ($(INSTALLER),pip)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
-	@$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt -e . 2>&1 \
-		| grep -v -e '^WARNING: Location' -e '^ *$$' -e 'wheel_obj' -e '!!' -e '\*\*\*\*' -e 'BuildBackendWarning' \
-			-e 'Please be careful' -e 'name as your package' || true
+	@set -o pipefail; $(PIP_INSTALL) --upgrade pip $(PIP_FILTER)
+	@set -o pipefail; $(PIP_INSTALL) -r requirements.txt -e . $(PIP_FILTER) \
+		|| { echo "setup failed: pip could not install requirements.txt (see above)"; exit 1; }
+else ifeq ($(INSTALLER),uv)
+	@# No pip inside the new .venv yet: the machine's pip (22.3+) installs uv into it with --python, which spares
+	@# ensurepip's ~5 s of CPU. Where that pip is missing or older, ensurepip puts one in .venv to do it.
+	@test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
+	@set -o pipefail; uv=$(BIN)/uv; \
+	if [ ! -x $$uv ]; then uv=$$(command -v uv || true); fi; \
+	if [ -z "$$uv" ]; then uv=$(BIN)/uv; \
+		$(PYTHON) -m pip --python $(BIN)/python install -q --disable-pip-version-check uv==$(UV_VERSION) \
+			>/dev/null 2>&1 \
+		|| { { $(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --default-pip >/dev/null; } \
+			&& $(PIP_INSTALL) uv==$(UV_VERSION) $(PIP_FILTER); } \
+		|| { echo "setup failed: pip could not install uv (see above; or: make clean && make setup INSTALLER=pip)"; exit 1; }; \
+	fi; \
+	$$uv pip install -q --python $(BIN)/python -r requirements.txt -e . pip \
+		|| { echo "setup failed: uv could not install requirements.txt (see above; or: make clean && make setup INSTALLER=pip)"; exit 1; }
+else
+	@echo "setup: INSTALLER must be uv (default) or pip, not '$(INSTALLER)'"; exit 1
+endif
 	@$(BIN)/python -c "import pinghelpers, jwt, requests, werkzeug, ipywidgets, nbval" \
-		|| { echo "setup failed: packages did not install (see pip output above)"; exit 1; }
+		|| { echo "setup failed: packages did not install (see the installer's output above)"; exit 1; }
 	@touch $(STAMP)
 
 setup: $(STAMP)
@@ -32,10 +66,10 @@ lab: setup
 		--LabApp.default_url=/lab/tree/00-index.ipynb --LabApp.extension_manager=readonly \
 		$$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
-## make test — everything CI runs. The three test tiers run side by side (they share no ports: every server
-## binds a free loopback port), each tier's output printed whole when it ends.
-test: setup lint typecheck browser-deps class-deps
-	@$(MAKE) --no-print-directory -j5 --output-sync=target unit nbval test-browser hygiene test-class
+## make test — everything CI runs. The test tiers run side by side, four at a time (they share no ports: every
+## server binds a free loopback port), each tier's output printed whole when it ends.
+test: setup lint typecheck browser-deps class-deps newman-deps
+	@$(MAKE) --no-print-directory -j4 --output-sync=target unit nbval test-browser hygiene test-class test-newman
 	@echo "make test: all tiers passed"
 
 PY_DIRS := $(wildcard pinghelpers tests benchmarks tools class)
@@ -48,7 +82,7 @@ typecheck: setup
 	$(BIN)/mypy
 
 unit: setup
-	PINGHELPERS_TARGET=sandbox $(BIN)/pytest -q -m "not browser and not classroom" tests
+	PINGHELPERS_TARGET=sandbox $(BIN)/pytest -q -m "not browser and not classroom and not newman" tests
 
 nbval: setup check-notebooks
 	PINGHELPERS_TARGET=sandbox $(NBVAL) -q notebooks/
@@ -83,6 +117,12 @@ hygiene: setup
 # bench: every figure with its same-run baseline and ratio (see README "Benchmarks")
 bench: setup
 	$(BIN)/python -m benchmarks.run
+
+# bench-setup: a fresh clone's `make setup` (uv, empty caches) against venv + plain `pip install -r requirements.txt`
+# with no cache, then both again warm; prints the times and the ratio (goal ≤ 0.3×). ~3 min, downloads from the
+# package registries; runs with the system python3 (it measures the setup, so it does not need one).
+bench-setup:
+	$(PYTHON) -m benchmarks.bench_setup
 
 # bench-servers: alternative WSGI servers for the local sandbox (server CPU/request, p50; 1 and 2 clients),
 # a few minutes. Their packages are not project dependencies: they go into a venv of their own, .venv-servers.
@@ -122,7 +162,7 @@ html: setup browser-deps
 	$(BIN)/python tools/export_html.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(NEWMAN_DIR) .pytest_cache .mypy_cache .ruff_cache .hypothesis
 
 ## Class tier — the workbook on a real JupyterHub, one JupyterLab server and local sandbox per learner (docs/class.md)
 .PHONY: class class-deps test-class bench-class
@@ -132,8 +172,10 @@ LEARNERS ?= 3
 
 # JupyterHub is the trainer's tool, not the learners': class/requirements.txt, not requirements.txt.
 $(CLASS_STAMP): $(STAMP) class/requirements.txt
-	@set -o pipefail; $(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt \
-		-r class/requirements.txt 2>&1 | { grep -v '^WARNING: Location' || true; }
+	@set -o pipefail; uv=$(BIN)/uv; [ -x $$uv ] || uv=$$(command -v uv || true); \
+	if [ -n "$$uv" ] && [ "$(INSTALLER)" = uv ]; then \
+		$$uv pip install -q --python $(BIN)/python -r requirements.txt -r class/requirements.txt; \
+	else $(PIP_INSTALL) -r requirements.txt -r class/requirements.txt $(PIP_FILTER); fi
 	@$(BIN)/python -c "import jupyterhub, psutil" || { echo "class-deps: JupyterHub did not install"; exit 1; }
 	@touch $(CLASS_STAMP)
 
@@ -164,3 +206,36 @@ test-class: class-deps browser-deps
 ## make bench-class — per-learner memory/CPU and how many learners this machine holds running Run All at once
 bench-class: class-deps
 	$(BIN)/python -m benchmarks.class_hub
+
+
+## Postman tier — the collection `pinghelpers postman export` writes, run by newman against a local sandbox process
+.PHONY: node-deps newman-deps test-newman
+NEWMAN_DIR := .newman
+NEWMAN := $(NEWMAN_DIR)/node_modules/.bin/newman
+
+## make node-deps — Node.js and npm from Debian's packages when missing (as root; otherwise print the command)
+node-deps:
+	@if command -v node >/dev/null && command -v npm >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "node-deps: node and npm are missing (newman needs them). Install them with:"; \
+		echo "    sudo apt-get update && sudo apt-get install -y nodejs npm"; exit 1; fi; \
+	command -v apt-get >/dev/null || { echo "node-deps: no apt-get here; install Node.js 16+ with npm"; exit 1; }; \
+	echo "node-deps: installing nodejs and npm with apt-get"; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null \
+		|| { echo "node-deps: apt-get install -y nodejs npm failed (see above)"; exit 1; }; \
+	command -v node >/dev/null && command -v npm >/dev/null || { echo "node-deps: installed, but node/npm not on PATH"; exit 1; }
+
+## make newman-deps — newman, pinned with its whole tree in tests/newman/package-lock.json, from the npm registry
+## into .newman/ (gitignored; no install scripts run)
+newman-deps: node-deps $(NEWMAN)
+
+$(NEWMAN): tests/newman/package.json tests/newman/package-lock.json
+	@mkdir -p $(NEWMAN_DIR) && cp tests/newman/package.json tests/newman/package-lock.json $(NEWMAN_DIR)/
+	@cd $(NEWMAN_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null \
+		|| { echo "newman-deps: npm ci failed in $(NEWMAN_DIR) (see above)"; exit 1; }
+	@test -x $(NEWMAN) && touch $(NEWMAN)
+
+## make test-newman — export the collection, run it with newman: every request and test green; a wrong secret
+## gets invalid_client (part of `make test`)
+test-newman: setup newman-deps
+	PINGHELPERS_TARGET=sandbox $(BIN)/pytest -q -m newman tests/newman

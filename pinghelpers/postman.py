@@ -30,6 +30,10 @@ This module owns the conversion in both directions (``Settings`` knows nothing o
 
     settings = read_postman_environment("PingOne.postman_environment.json")
     write_postman_environment(settings, "out.postman_environment.json")   # secrets left empty
+
+:mod:`pinghelpers.postman_collection` (``pinghelpers postman export DIR``) also writes a *collection* beside
+the environment: the flow as five requests with ``pm.test`` checks, the client assertion built by a pre-request
+script. newman runs it against the local sandbox in ``tests/newman``.
 """
 
 from __future__ import annotations

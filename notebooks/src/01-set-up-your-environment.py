@@ -130,6 +130,44 @@ exported = write_postman_environment(target.settings, name="my PingOne target")
 HTML(table_html([(v["key"], v["value"] or f"({v['type']}: empty)") for v in exported["values"]], ("key", "value")))
 
 # %% [markdown]
+# ### The whole flow in Postman
+# The same settings also drive a Postman **collection** of the flow this workbook teaches: authorize with
+# `response_mode=pi.flow`, the flows API's `usernamePassword.check`, resume for the code, the token request — its
+# client assertion built by a pre-request script with CryptoJS, as step 4 of PingOne's *Configure
+# CLIENT_SECRET_JWT* workflow does — and userinfo, with tests in each request. It is written beside the
+# environment, into the folder below (relative to this notebook); `pinghelpers postman export DIR` does the same
+# from the shell.
+
+# %%
+from pinghelpers import ConfigurationError
+from pinghelpers.postman_collection import export_postman
+
+export_folder = W.Text(value="postman", description="Export to", layout=W.Layout(width="46em"))
+export_folder
+
+# %%
+try:
+    export = export_postman(target.settings, export_folder.value)
+except ConfigurationError as exc:  # e.g. a custom domain: the collection uses {{authPath}}/{{envID}}/as/…
+    print(f"not exported: {exc.message}\nfix: {exc.fix}")
+else:
+    print("collection: ", export.collection.name)
+    print("environment:", export.environment.name, "(appJwtSecret and userPassword typed secret, left empty)")
+    for step in export.requests:
+        print("   ", step)
+
+# %% [markdown]
+# **Into Postman:** *Import* → choose both files → select the environment (top right) and set the **current
+# value** of `appJwtSecret` (the client secret) and `userPassword` → open the collection → **Run** (or send
+# requests 1–5 in order). Each request's *Test Results* shows its checks; a wrong secret makes request 4 fail
+# with PingOne's `invalid_client`. From a shell, `newman run <collection> -e <environment>` runs the same.
+# Against the local sandbox the files point at this kernel's sandbox, which stops with the kernel: run
+# `python -m pinghelpers sandbox` in a terminal for one that stays up.
+#
+# **Back from Postman:** an environment you export from Postman (*Environments → … → Export*) reads straight
+# into `read_postman_environment(path)`, as at the start of this section.
+
+# %% [markdown]
 # ## 4. The banner, and switching targets
 # `connect()` looks for `PINGONE_ENV_ID` (or `PINGONE_AUTH_PATH`, `PINGONE_CUSTOM_DOMAIN`, `PINGONE_ISSUER`) in the
 # environment and in `.env`. Found → **live**; not found → the **local sandbox**. `PINGHELPERS_TARGET=sandbox`
@@ -156,6 +194,7 @@ check_exercise(
 #   `https://auth.pingone.<tld>/<envID>/as`.
 # * The discovery document lists the endpoints; `pinghelpers.Endpoints` builds them in one place.
 # * Settings come from `PINGONE_*` variables, `.env`, this form, or a Postman environment — secrets stay masked.
+# * The flow goes to Postman as a collection with tests (`export_postman`), secrets left for you to fill in.
 #
 # Next: [2 · Create the application](02-create-the-application.ipynb), or skip to
 # [3 · The authorization request](03-the-authorization-request.ipynb) if your app exists.

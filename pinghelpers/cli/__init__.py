@@ -8,6 +8,7 @@ assertion   print a CLIENT_SECRET_JWT client assertion
 inspect     decode a JWT; verify it; PingOne's assertion checklist or OIDC ID-token checks (exit 1 on a failure)
 token       exchange an authorization code (or a pasted redirect URL) for tokens — sent once, never retried
 login       the whole flow: authorize → sign on (headless, browser or pasted URL) → token → ID-token checks
+postman     ``postman export DIR``: the flow as a Postman collection + environment (newman runs it too)
 ==========  ===================================================================================================
 
 One module per command (``cmd_<name>.py``: its ``register(sub)`` adds the arguments, its ``run(args)`` does
@@ -25,13 +26,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import cmd_assertion, cmd_inspect, cmd_login, cmd_sandbox, cmd_token
+from . import cmd_assertion, cmd_inspect, cmd_login, cmd_postman, cmd_sandbox, cmd_token
 from .common import CliError, paragraph, secret_arg_guard
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: The subcommands, in the order ``--help`` lists them.
-COMMANDS = (cmd_sandbox, cmd_assertion, cmd_inspect, cmd_token, cmd_login)
+COMMANDS = (cmd_sandbox, cmd_assertion, cmd_inspect, cmd_token, cmd_login, cmd_postman)
 
 EPILOG = """\
 the flow, one command per step:

@@ -216,6 +216,9 @@ logging.captureWarnings(True)
 
 
 @pytest.mark.hygiene
+# Nine notebooks in fresh kernels, one after another: ~70 s alone, past the default 120 s while the other tiers of
+# `make test` share the two cores. A hung kernel still fails (NotebookClient's per-cell timeout, then this one).
+@pytest.mark.timeout(300)
 def test_every_notebook_run_against_a_marker_secret_leaks_nothing(tmp_path: Path) -> None:
     """Run each notebook in a fresh kernel (sandbox seeded with the marker) and search everything it left."""
     import nbformat
