@@ -80,15 +80,16 @@ def authenticate_client(ctx: Context, form: dict[str, str]) -> App:
             # Unverified, only to find the app; the rules' checker then verifies everything, from this
             # same decode (one parser for both, run once).
             parts: tuple[dict[str, Any], dict[str, Any], bytes, bytes] | None = decode_compact(assertion)
-        except ValueError:
-            parts = None
+            reason = ""
+        except ValueError as exc:
+            parts, reason = None, f": {exc}"
         claims = parts[1] if parts is not None else None
         if claims is None and not form.get("client_id"):
             raise oauth_error(
                 401,
                 "invalid_client",
                 "Request denied: Invalid client assertion — it is not a "
-                "compact JWT (header.payload.signature) [rule compact-jws]",
+                f"compact JWT (header.payload.signature){reason} [rule compact-jws]",
                 rule="compact-jws",
             )
         # Which app? client_id if sent, else whichever of iss / sub names a known app (the checker then
