@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -59,6 +60,10 @@ class RedactingParser(argparse.ArgumentParser):
         head, sep, rest = message.partition("unrecognized arguments: ")
         if sep:
             message = head + sep + " ".join(_redact(arg) for arg in rest.split(" "))
+        # "ambiguous option: --c=VALUE could match …" and friends: an option's attached value never shows.
+        message = re.sub(r"(?<!\S)(--?[^\s=]+)=\S*", r"\1=<hidden>", message)
+        # "invalid choice: 'VALUE' (choose from …)": the choices are listed; the value typed need not be.
+        message = re.sub(r"invalid choice: '.*?' \(", "invalid choice (", message, flags=re.S)
         super().error(message)
 
 
