@@ -351,7 +351,10 @@ def test_finding7_misspelled_secret_flag_is_not_echoed(capsys: pytest.CaptureFix
     from pinghelpers.cli import main
 
     value = "TEST-ONLY-do-not-echo-this-0123456789"
-    for argv in (["token", "--code", "x", f"--client_secret={value}"], ["token", "--code", "x", "--clientsecret", value]):
+    for argv in (
+        ["token", "--code", "x", f"--client_secret={value}"],
+        ["token", "--code", "x", "--clientsecret", value],
+    ):
         with pytest.raises(SystemExit) as exited:
             main(argv)
         assert exited.value.code == 2
