@@ -101,7 +101,7 @@ notebooks-live-check: setup
 	$(BIN)/python tools/notebooks.py live-check
 
 ## make fuzz / load / hygiene / bench — longer variants, run on purpose (each bounded in count and time)
-# fuzz: 22 400 Hypothesis cases, ~4 min (the bounded 840-case run is part of `make test`)
+# fuzz: 27 200 Hypothesis cases, ~5 min (the bounded 1 020-case run is part of `make test`); issue 16's attack classes included
 fuzz: setup
 	PINGHELPERS_FUZZ_PROFILE=long PINGHELPERS_TARGET=sandbox $(BIN)/pytest -q --timeout=900 tests/robustness/test_fuzz.py
 

@@ -75,6 +75,43 @@ def is_loopback_url(url: str) -> bool:
     return host in _LOOPBACK_HOSTS or host.startswith("127.")
 
 
+# The endpoints a client sends a secret, a code, an assertion or a token to — or takes keys from.
+_DISCOVERED_URLS = (
+    "issuer",
+    "authorization_endpoint",
+    "token_endpoint",
+    "jwks_uri",
+    "userinfo_endpoint",
+    "introspection_endpoint",
+    "revocation_endpoint",
+    "end_session_endpoint",
+    "pushed_authorization_request_endpoint",
+)
+
+
+def _check_discovered_urls(doc: dict[str, Any], source: str) -> None:
+    """Refuse a discovery document that sends any endpoint over plain HTTP to another machine (issue 16 #8).
+
+    RFC 8414 §2 / OpenID Connect Discovery §3: the endpoint URLs MUST use https. Only loopback (the local
+    sandbox, a test server) may use http — the same rule as for the URLs in the settings.
+    """
+    for key in _DISCOVERED_URLS:
+        value = doc.get(key)
+        if value is None:
+            continue
+        url = str(value)
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "https" or (scheme == "http" and is_loopback_url(url)):
+            continue
+        raise InvalidResponse(
+            f"{source} gives {key} = {url!r}: not https, and not this machine — a secret, code or token sent "
+            "there could be read or changed on the way",
+            url=source,
+            fix="use the provider's https issuer URL (PINGONE_ISSUER=https://…); if this is your own test server, "
+            "run it on 127.0.0.1 or give it TLS",
+        )
+
+
 def validate_env_id(env_id: str, *, setting: str = "PINGONE_ENV_ID") -> str:
     """Return ``env_id`` stripped, or raise :class:`ConfigurationError` if it is not a UUID.
 
@@ -296,6 +333,7 @@ class Endpoints:
                 fix="check the issuer URL; it should serve /.well-known/openid-configuration",
             )
         issuer = str(doc["issuer"]).rstrip("/")
+        _check_discovered_urls(doc, source)
         env_id = None
         auth_path = None
         flows_base = None

@@ -166,6 +166,14 @@ def parse_json(response: requests.Response, *, what: str = "") -> Any:
     """The JSON body, or :class:`InvalidResponse` naming the content type and the first bytes seen."""
     try:
         return json.loads(response.content.decode("utf-8"))
+    except RecursionError:
+        # JSON nested past the parser's stack (issue 16 #4): no real server answers that; never let it escape.
+        raise InvalidResponse(
+            f"{what or 'the answer'} from {response.url} is JSON nested too deeply to be a real answer "
+            f"(HTTP {response.status_code})",
+            url=response.url,
+            fix="check the URL is PingOne's auth server; something else is answering",
+        ) from None
     except (UnicodeDecodeError, ValueError) as exc:
         snippet = response.content[:80].decode("utf-8", "replace").replace("\n", " ")
         raise InvalidResponse(
@@ -180,7 +188,7 @@ def error_from_response(response: requests.Response, *, what: str = "") -> PingO
     """Turn an error response into :class:`OAuthError`, :class:`PlatformError` or :class:`PingOneAPIError`."""
     try:
         body = json.loads(response.content.decode("utf-8")) if response.content else None
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         body = None
     status = response.status_code
     if isinstance(body, dict) and isinstance(body.get("error"), str):

@@ -26,11 +26,13 @@ from typing import Any
 
 __all__ = [
     "B64URL_ALPHABET",
+    "MAX_JSON_DEPTH",
     "at_hash_of",
     "b64url_decode",
     "b64url_encode",
     "constant_time_equals",
     "decode_compact",
+    "hmac_digest",
     "is_canonical_b64url",
     "pkce_s256",
     "split_compact",
@@ -106,13 +108,34 @@ def decode_compact(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, b
     for name, blob in zip(names[:2], raw[:2], strict=True):
         try:
             value = json.loads(blob.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError):
+        except RecursionError:
+            raise ValueError(f"the {name} part is JSON nested too deeply (a JWT nests a few levels)") from None
+        except (UnicodeDecodeError, ValueError):
             raise ValueError(f"the {name} part is not JSON") from None
+        if _too_deep(value):
+            # Issue 16 #4: nesting that parses but that printing or repr() would choke on later.
+            raise ValueError(f"the {name} part is JSON nested too deeply (more than {MAX_JSON_DEPTH} levels)")
         if not isinstance(value, dict):
             raise ValueError(f"the {name} part is JSON but not an object")
         decoded.append(value)
     signing_input = f"{parts[0]}.{parts[1]}".encode("ascii")
     return decoded[0], decoded[1], signing_input, raw[2]
+
+
+# No header or claim set nests anywhere near this; deeper is an attack on the printers (issue 16 #4).
+MAX_JSON_DEPTH = 32
+
+
+def _too_deep(value: Any) -> bool:
+    """True when ``value`` nests lists/objects more than :data:`MAX_JSON_DEPTH` levels (iteratively: no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > MAX_JSON_DEPTH:
+                return True
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return False
 
 
 def pkce_s256(code_verifier: str) -> str:
@@ -138,3 +161,12 @@ def constant_time_equals(a: str | bytes, b: str | bytes) -> bool:
     a_bytes = a.encode("utf-8") if isinstance(a, str) else a
     b_bytes = b.encode("utf-8") if isinstance(b, str) else b
     return hmac.compare_digest(a_bytes, b_bytes)
+
+
+_HMAC_DIGESTS = {"HS256": "sha256", "HS384": "sha384", "HS512": "sha512"}
+
+
+def hmac_digest(alg: str, key: bytes, signing_input: bytes, signature: bytes) -> bool:
+    """True when ``signature`` is the HS256/384/512 (RFC 7518 §3.2) MAC of ``signing_input``, compared in constant
+    time. ``hmac.digest`` is the one-shot C path (no HMAC object), same result as ``hmac.new(...).digest()``."""
+    return hmac.compare_digest(hmac.digest(key, signing_input, _HMAC_DIGESTS[alg]), signature)

@@ -10,6 +10,7 @@ Rules, from PingOne's "Create a client secret JWT" / "Create a private key JWT" 
 rule id                       rule
 ============================  ===========================================================================
 compact-jws                   the assertion is a compact JWS: three base64url parts, a JSON header/payload
+crit-understood               no ``crit`` header names an extension (none is understood; RFC 7515 §4.1.11)
 assertion-type                ``client_assertion_type`` is ``urn:ietf:params:oauth:client-assertion-type:jwt-bearer``
 alg-allowed                   CLIENT_SECRET_JWT: HS256/HS384/HS512; PRIVATE_KEY_JWT: RS256/RS384/RS512
 signature                     the signature verifies with the app's client secret (or the app's JWKS)
@@ -22,22 +23,22 @@ exp-within-one-hour           ``exp`` is at most one hour after now
 nbf-not-future                ``nbf``, when present, is not in the future
 ============================  ===========================================================================
 
-``iat`` and ``jti`` are optional and not validated by PingOne (no replay check).
-
-It also owns what client and sandbox must spell alike: the auth methods (:func:`auth_method`, any spelling),
-the algorithms per method (:func:`allowed_algorithms`), the accepted ``aud`` values (:func:`accepted_audiences`).
+``iat``, ``jti``: optional, not validated by PingOne (no replay check). ``REQUEST_RULES``: the token request's own
+(``pkce-verifier``). Also what client and sandbox must spell alike: auth methods (:func:`auth_method`),
+algorithms per method (:func:`allowed_algorithms`), the accepted ``aud`` values (:func:`accepted_audiences`).
 """
 
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ConfigurationError
-from .jose import decode_compact
+from .jose import decode_compact, hmac_digest, is_canonical_b64url
 from .timefmt import format_delta
 
 __all__ = [
@@ -48,7 +49,9 @@ __all__ = [
     "METHOD_CLIENT_SECRET_JWT",
     "METHOD_PRIVATE_KEY_JWT",
     "MIN_HMAC_KEY_BYTES",
+    "PKCE_VERIFIER",
     "PRIVATE_KEY_ALGORITHMS",
+    "REQUEST_RULES",
     "RULES",
     "USERNAME_PASSWORD_CHECK",
     "AuthMethod",
@@ -73,6 +76,8 @@ PRIVATE_KEY_ALGORITHMS: tuple[str, ...] = ("RS256", "RS384", "RS512")
 MAX_ASSERTION_LIFETIME = 3600
 # RFC 7518 §3.2: an HMAC key must be at least as long as the hash output (32/48/64 bytes).
 MIN_HMAC_KEY_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
+# RFC 7636 §4.1: code_verifier = 43*128unreserved, unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~".
+PKCE_VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")
 
 # PingOne flows API ("Flow action media types"): POST /{envID}/flows/{flowID} picks the action by Content-Type;
 # signing on with a username and password is this one.
@@ -162,6 +167,13 @@ RULES: dict[str, Rule] = {
             "RFC 7515 §7.1",
         ),
         Rule(
+            "crit-understood",
+            "crit",
+            "the header has no crit: a JWS naming extensions in crit must be refused unless each is understood",
+            "remove the crit header (jwt.encode adds none unless asked)",
+            "RFC 7515 §4.1.11",
+        ),
+        Rule(
             "assertion-type",
             "client_assertion_type",
             f"client_assertion_type is {CLIENT_ASSERTION_TYPE}",
@@ -234,6 +246,15 @@ RULES: dict[str, Rule] = {
             "RFC 7523 §3 (5)",
         ),
     )
+}
+REQUEST_RULES: dict[str, Rule] = {
+    "pkce-verifier": Rule(
+        "pkce-verifier",
+        "code_verifier",
+        "code_verifier is 43 to 128 characters, each a letter, digit, '-', '.', '_' or '~'",
+        "send the verifier pkce_pair() made (64 URL-safe characters), unmodified",
+        "RFC 7636 §4.1",
+    ),
 }
 
 
@@ -352,8 +373,7 @@ def check_assertion(
     ``audiences`` are the accepted ``aud`` values (see :func:`accepted_audiences`). Give ``secret`` (a ``str`` or
     :class:`~pinghelpers.Secret`) to check a CLIENT_SECRET_JWT signature, or ``verify_signature``
     (``(token, header) -> bool``) for PRIVATE_KEY_JWT; with neither, the signature is reported "skipped".
-    ``decoded``: ``jose.decode_compact(assertion)`` when the caller has it already (the sandbox decodes once
-    to find the app).
+    ``decoded``: ``jose.decode_compact(assertion)`` when the caller has it (the sandbox, to find the app).
 
     >>> checklist = check_assertion(token, client_id=cid, audiences=[ep.token_endpoint], secret=secret)
     >>> checklist.ok, [i.rule.id for i in checklist.failures]
@@ -371,7 +391,13 @@ def check_assertion(
         items.append(CheckItem(RULES[rule_id], passed, detail))
 
     header, claims, signing_input, signature = decoded
+    # RFC 7515 §7.1, §2: exactly as serialised — no white space around it, a canonical base64url signature.
+    exact = isinstance(assertion, str) and assertion == assertion.strip()
+    if not exact or not is_canonical_b64url(assertion.rsplit(".", 1)[-1]):
+        what = "has white space around it" if not exact else "signature is not canonical base64url"
+        return Checklist((CheckItem(RULES["compact-jws"], False, f"the assertion {what}"),))
     add("compact-jws", True, "three base64url parts; header and payload are JSON objects")
+    add("crit-understood", "crit" not in header, f"crit = {header.get('crit')!r}" if "crit" in header else "")
 
     if assertion_type is not None:
         add(
@@ -457,13 +483,6 @@ def check_assertion(
     return Checklist(tuple(items), header=header, claims=claims)
 
 
-def _check_decoded(
-    assertion: str, decoded: tuple[dict[str, Any], dict[str, Any], bytes, bytes], **options: Any
-) -> Checklist:
-    # The local sandbox's call (sandbox/app.py), until it passes decoded= to check_assertion itself.
-    return check_assertion(assertion, decoded=decoded, **options)
-
-
 def _near_miss(value: str, accepted: Iterable[str]) -> bool:
     def norm(u: str) -> str:
         u = u.strip().lower().rstrip("/")
@@ -472,18 +491,9 @@ def _near_miss(value: str, accepted: Iterable[str]) -> bool:
     return any(norm(value) == norm(a) for a in accepted)
 
 
-_HMAC_DIGESTS = {"HS256": "sha256", "HS384": "sha384", "HS512": "sha512"}
-
-
 def _verify_hmac(alg: str, signing_input: bytes, signature: bytes, secret: Any) -> tuple[bool, str]:
-    import hmac  # here, not at the top: keeps hashlib/OpenSSL out of `import pinghelpers`
-
-    key_text = secret.reveal() if hasattr(secret, "reveal") else str(secret)
-    key = key_text.encode("utf-8")
+    key = (secret.reveal() if hasattr(secret, "reveal") else str(secret)).encode("utf-8")
     if not key:
         return False, "the client secret is empty"
-    # hmac.digest: the one-shot C path (no HMAC object), same result as hmac.new(...).digest().
-    expected = hmac.digest(key, signing_input, _HMAC_DIGESTS[alg])
-    if hmac.compare_digest(expected, signature):
-        return True, f"{alg} signature verifies with the client secret"
-    return False, f"{alg} signature does not verify with the client secret"
+    ok = hmac_digest(alg, key, signing_input, signature)
+    return ok, f"{alg} signature {'verifies' if ok else 'does not verify'} with the client secret"

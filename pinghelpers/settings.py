@@ -27,8 +27,14 @@ PINGONE_ADMIN_CLIENT_ID    the worker app's client ID (Postman ``{{adminAppID}}`
 PINGONE_ADMIN_CLIENT_SECRET  the worker app's secret (Postman ``{{adminAppSecret}}``; never printed)
 =========================  ==================================================================================
 
-The ``.env`` file is looked for in the current directory and then in each parent directory, so a notebook
-running in ``notebooks/`` finds the ``.env`` at the repository root. A Postman environment exported from
+The ``.env`` file is read from one of two places only (:func:`find_dotenv`): the working directory, or — when the
+working directory is inside a ``notebooks/`` folder — the project root that holds that folder, so a notebook
+finds the ``.env`` at the repository root. Never from any other parent: a ``.env`` planted in a shared or home
+folder above the project is not read. The file used is named in ``Settings.source`` (the workbook's banner, the
+CLI's stderr). A file never overrides the environment (issue 16 #1): a variable set in both comes from the
+environment; when the environment says where PingOne is (``PINGONE_REGION``, ``PINGONE_AUTH_PATH`` …), the
+file's location settings are ignored, and ``Settings.notes`` says so; and an authentication method weaker than
+CLIENT_SECRET_JWT (one that sends the secret itself, or none) is refused when only the file asks for it. A Postman environment exported from
 PingOne's workflow template (``tld``, ``authPath``, ``envID``, ``appJwtID`` …) is turned into ``Settings`` and
 back by :mod:`pinghelpers.postman` (``read_postman_environment`` / ``write_postman_environment``), which owns
 that conversion; this module does not know Postman.
@@ -114,6 +120,7 @@ class Settings:
     admin_env_id: str | None = None
     admin_client_id: str | None = None
     admin_client_secret: Secret | None = None
+    notes: tuple[str, ...] = ()  # what the sources' merge decided (a .env setting ignored, and why)
 
     def __post_init__(self) -> None:
         for name in _SECRET_FIELDS:
@@ -204,14 +211,15 @@ class Settings:
         >>> settings is None                          # no PINGONE_ENV_ID/AUTH_PATH/ISSUER/CUSTOM_DOMAIN set
         True
         """
-        values: dict[str, str] = {}
         found = find_dotenv(dotenv) if dotenv is not None else None
+        from_file: dict[str, str] = {}
         if found is not None:
             from dotenv import dotenv_values
 
-            values.update({k: v for k, v in dotenv_values(found).items() if v is not None and k.startswith("PINGONE_")})
+            from_file = {k: v for k, v in dotenv_values(found).items() if v and k.startswith("PINGONE_")}
         env = os.environ if environ is None else environ
-        values.update({k: v for k, v in env.items() if k.startswith("PINGONE_") and v != ""})
+        from_env = {k: v for k, v in env.items() if k.startswith("PINGONE_") and v != ""}
+        values, notes = _merge_dotenv(from_file, from_env, found, overrides)
         if not any(values.get(v) for v in _TARGET_VARS) and not any(
             overrides.get(k) for k in ("env_id", "auth_path", "issuer", "custom_domain")
         ):
@@ -223,6 +231,7 @@ class Settings:
         if "source" not in kwargs:
             origin = "environment" if environ is None else "mapping"
             kwargs["source"] = f"{origin} + {found}" if found is not None else origin
+        kwargs.setdefault("notes", tuple(notes))
         return cls(**kwargs)
 
     def replace(self, **changes: Any) -> Settings:
@@ -273,6 +282,8 @@ class Settings:
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
+            if f.name == "notes" and not value:
+                continue  # only when a source was overruled
             if isinstance(value, Secret):
                 value = value.reveal() if reveal else str(value)
             out[f.name] = value
@@ -292,18 +303,66 @@ class Settings:
         return settings_html(self.as_dict(), ENV_VARS)
 
 
-def find_dotenv(name: str | os.PathLike[str] = ".env", *, start: str | os.PathLike[str] | None = None) -> Path | None:
-    """The ``.env`` file to read: ``name`` itself if absolute, else the nearest one in ``start`` (default:
-    the current directory) or one of its parents. ``None`` when there is none.
+# Location settings: together they say which host gets the secret. One source decides them all.
+_LOCATION_VARS = ("PINGONE_REGION", "PINGONE_AUTH_PATH", "PINGONE_CUSTOM_DOMAIN", "PINGONE_ISSUER", "PINGONE_API_PATH")
 
-    Notebooks run with the notebook's folder as the working directory; the ``.env`` sits at the repository
-    root, so looking upwards is what makes one file serve the CLI, the tests and the notebooks.
+
+def _merge_dotenv(
+    from_file: dict[str, str], from_env: dict[str, str], found: Path | None, overrides: Mapping[str, Any]
+) -> tuple[dict[str, str], list[str]]:
+    """The ``.env`` values under the environment's, by the rules of issue 16 #1; and notes on what was dropped."""
+    notes: list[str] = []
+    file_only = dict(from_file)
+    env_location = [v for v in _LOCATION_VARS if v in from_env]
+    if env_location:
+        # A file's PINGONE_AUTH_PATH must not win over the environment's PINGONE_REGION (endpoints() prefers
+        # auth_path): when the environment says where PingOne is, the file's location settings are ignored.
+        dropped = [v for v in _LOCATION_VARS if v in file_only and v not in from_env]
+        for var in dropped:
+            del file_only[var]
+        if dropped:
+            notes.append(
+                f"ignored {', '.join(dropped)} from {found}: the environment sets {', '.join(env_location)}, "
+                "and the environment wins"
+            )
+    method = file_only.get("PINGONE_AUTH_METHOD")
+    if method and "PINGONE_AUTH_METHOD" not in from_env and not overrides.get("auth_method"):
+        chosen = auth_method(method)
+        # "Weaker" (issue 16 #1): a method that sends the secret itself (client_secret_basic/post) or no
+        # credential (none) is weaker than one that proves it with a signed assertion (client_secret_jwt,
+        # private_key_jwt) — rules.AUTH_METHODS gives the JWT methods their algorithms.
+        if not chosen.algorithms:
+            raise ConfigurationError(
+                f"PINGONE_AUTH_METHOD={chosen.key} comes only from {found}; a method weaker than client_secret_jwt "
+                "(one that sends the client secret itself, or none) is never chosen from a file alone — a planted "
+                ".env could otherwise send your secret in clear to another host",
+                setting="PINGONE_AUTH_METHOD",
+                fix=f"if your app really uses {chosen.key}, set PINGONE_AUTH_METHOD={chosen.key} in the environment "
+                "too (or pass auth_method=); otherwise remove the line from the .env",
+            )
+    return {**file_only, **from_env}, notes
+
+
+def find_dotenv(name: str | os.PathLike[str] = ".env", *, start: str | os.PathLike[str] | None = None) -> Path | None:
+    """The ``.env`` file to read: ``name`` itself if it has a folder, else in one of two places, in this order:
+
+    1. ``start`` (default: the current directory);
+    2. the project root, when ``start`` is inside a ``notebooks/`` folder: the folder holding the nearest
+       ``notebooks`` (notebooks run with their own folder as working directory; the ``.env`` sits at the root).
+
+    Never any other parent (issue 16 #1): a ``.env`` in a shared folder above the project is not read.
+    ``None`` when neither has one.
     """
     candidate = Path(name)
     if candidate.is_absolute() or candidate.parent != Path("."):
         return candidate if candidate.is_file() else None
     here = Path(start) if start is not None else Path.cwd()
+    places = [here]
     for folder in (here, *here.parents):
+        if folder.name == "notebooks":
+            places.append(folder.parent)
+            break
+    for folder in places:
         path = folder / candidate
         if path.is_file():
             return path

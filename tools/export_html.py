@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import json
 import os
 import re
 import sys
@@ -94,7 +95,59 @@ def external_imports(page: str) -> list[str]:
     return [page[max(0, m.start() - 20) : m.end() + 60] for m in EXTERNAL_IMPORT.finditer(page)]
 
 
-def scan_for_secrets(text: str, where: str) -> None:
+# The notebook hygiene test's detector (tests/notebooks/test_committed_notebooks.py): a PingOne client secret is
+# 64+ characters of this alphabet with upper case, lower case and digits — whatever precedes it.
+_SECRET_VALUE = re.compile(r"(?<![A-Za-z0-9~._-])[A-Za-z0-9~._-]{64,}(?![A-Za-z0-9~._-])")
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+
+
+def secret_shaped(text: str) -> list[str]:
+    """Values shaped like a client secret (not hex digests, not JWTs, which are shown on purpose)."""
+    found = []
+    for match in _SECRET_VALUE.finditer(_JWT.sub(" ", text)):
+        value = match.group(0)
+        if re.fullmatch(r"[0-9a-f]+", value) or value.startswith("eyJ"):
+            continue
+        if re.search(r"[A-Z]", value) and re.search(r"[a-z]", value) and re.search(r"[0-9]", value):
+            found.append(value)
+    return found
+
+
+def encodings_of(value: str) -> dict[str, str]:
+    """The spellings a secret takes in a page besides itself: form-encoded, JSON-escaped, HTML-escaped."""
+    from urllib.parse import quote, quote_plus
+
+    return {
+        "as is": value,
+        "URL-encoded": quote(value, safe=""),
+        "form-encoded": quote_plus(value),
+        "JSON-escaped": json.dumps(value)[1:-1],
+        "HTML-escaped": html.escape(value),
+    }
+
+
+def scan_for_secrets(text: str, where: str, secrets: list[str] | None = None, *, shapes: bool = False) -> None:
+    """Stop the build (:class:`LeakFound`) on a secret in the clear (issue 16 #8).
+
+    Three checks: the *value* of each known secret (``secrets``, from the environment), in every spelling
+    :func:`encodings_of` knows — masking replaces only the literal one; ``SECRET_SHAPES`` (``client_secret=…``,
+    Basic credentials, PEM keys); and with ``shapes=True`` (notebook outputs and sources, not the page's own CSS)
+    any value shaped like a client secret, as the notebook hygiene test checks committed notebooks.
+    """
+    for value in secrets or []:
+        for how, spelled in encodings_of(value).items():
+            if spelled in text:
+                raise LeakFound(
+                    f"{where}: the value of a secret from the environment is in the clear ({how}) — "
+                    "re-run `make notebooks` (sandbox-only outputs) or mask it with pinghelpers.Secret"
+                )
+    if shapes:
+        found_values = secret_shaped(text)
+        if found_values:
+            raise LeakFound(
+                f"{where}: a value shaped like a client secret (64+ characters) is in the clear near "
+                f"{found_values[0][:6]!r}… — re-run `make notebooks` (sandbox-only outputs) or mask it"
+            )
     for label, shape in SECRET_SHAPES:
         found = shape.search(text)
         if found:
@@ -102,6 +155,21 @@ def scan_for_secrets(text: str, where: str) -> None:
                 f"{where}: something shaped like a {label} is in the clear near {found.group(0)[:24]!r}… — "
                 "re-run `make notebooks` (sandbox-only outputs) or mask it with pinghelpers.Secret"
             )
+
+
+def notebook_text(nb: Any) -> str:
+    """Every cell's source and every output's text (HTML outputs with tags removed), for the shape scan."""
+    chunks: list[str] = []
+    for cell in nb.cells:
+        chunks.append(cell.source)
+        for output in cell.get("outputs", []):
+            chunks.append("".join(output.get("text", "")))
+            for mime, value in (output.get("data") or {}).items():
+                if not (mime.startswith("text/") or mime.endswith("json")):
+                    continue  # images are base64, long runs of letters and digits by nature
+                text = json.dumps(value) if isinstance(value, dict) else "".join(value)
+                chunks.append(re.sub(r"<[^>]+>", " ", re.sub(r"</?span[^>]*>", "", text)) if "html" in mime else text)
+    return "\n".join(chunks)
 
 
 def prepare(nb: Any, secrets: list[str]) -> None:
@@ -146,6 +214,7 @@ def render(names: list[str], out_dir: Path, *, lab: Any = None, page: Any = None
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)
         prepare(nb, secrets)
+        scan_for_secrets(notebook_text(nb), path.name, secrets, shapes=True)
         loaded.append((path, nb))
 
     # Every diagram of every notebook in one JupyterLab session (one start, one page).
@@ -174,7 +243,7 @@ def render(names: list[str], out_dir: Path, *, lab: Any = None, page: Any = None
         # Links between notebooks keep working in the mailed folder.
         body = re.sub(r'href="(\d\d-[\w-]+)\.ipynb', r'href="\1.html', body)
         body = mask_text(body, secrets)
-        scan_for_secrets(html.unescape(re.sub(r"<[^>]+>", " ", body)), path.name)
+        scan_for_secrets(html.unescape(re.sub(r"<[^>]+>", " ", body)), path.name, secrets)
         leftovers = external_imports(body)
         if leftovers:
             raise RuntimeError(f"{path.name}: the HTML still imports from another host: {leftovers[:3]}")

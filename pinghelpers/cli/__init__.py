@@ -27,7 +27,7 @@ import sys
 from collections.abc import Sequence
 
 from . import cmd_assertion, cmd_inspect, cmd_login, cmd_postman, cmd_sandbox, cmd_token
-from .common import CliError, paragraph, secret_arg_guard
+from .common import CliError, RedactingParser, paragraph, secret_arg_guard
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -43,14 +43,15 @@ the flow, one command per step:
       --client-id ID --redirect-uri https://app.example.com/callback --env-id ENV --region EU
   python -m pinghelpers login --username alice        # all of it, settings from PINGONE_* / .env
 
-Settings: flags win over PINGONE_* environment variables, which win over a .env file (searched upwards from
-the current directory). The client secret is read from PINGONE_CLIENT_SECRET or prompted for; it is never a
-flag. Run `pinghelpers COMMAND --help` for what each step sends and what PingOne checks.
+Settings: flags win over PINGONE_* environment variables, which win over a .env file (read from the current
+directory, or the project root when run inside notebooks/; the file used is named on stderr). The client secret
+is read from PINGONE_CLIENT_SECRET or prompted for; it is never a flag. Tokens: pass - to read one from stdin,
+or --token-env VAR, rather than on the command line (where `ps` and shell history keep it). Run `pinghelpers COMMAND --help` for what each step sends and what PingOne checks.
 """
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = RedactingParser(
         prog="pinghelpers",
         description="PingOne's authorization-code flow with CLIENT_SECRET_JWT client authentication — against "
         "your PingOne environment, or the local sandbox (an offline stand-in for PingOne on this machine).",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from typing import Any
 
 from ..rules import METHOD_CLIENT_SECRET_JWT, METHOD_PRIVATE_KEY_JWT
@@ -35,22 +34,39 @@ examples:
   pinghelpers inspect "$ID_TOKEN" --issuer https://auth.pingone.com/ENV/as --client-id ID \\
       --jwks-url https://auth.pingone.com/ENV/as/jwks --nonce N""",
     )
-    p.add_argument("token", help="the JWT, or - to read it from stdin")
+    p.add_argument(
+        "token",
+        nargs="?",
+        help="the JWT: - reads it from stdin (preferred: a token on the command line is visible in `ps` and kept in "
+        "shell history, and earns a warning), or omit it and use --token-env",
+    )
+    p.add_argument("--token-env", metavar="VAR", help="read the JWT from this environment variable instead")
     p.add_argument("--secret-env", metavar="VAR", help="name of the environment variable holding the client secret")
     p.add_argument("--jwks-url", metavar="URL", help="verify RS256/ES256 tokens with this JWKS (the issuer's jwks_uri)")
     p.add_argument("--client-id", help="expected iss/sub of an assertion, or aud of an ID token")
     p.add_argument("--audience", action="append", help="accepted assertion aud (repeatable; default: the token's aud)")
     p.add_argument("--issuer", help="expected iss of an ID token (turns on the ID-token checks)")
     p.add_argument("--nonce", help="the nonce sent in the authorization request")
-    p.add_argument("--access-token", help="the access token from the same response (checks at_hash)")
+    p.add_argument(
+        "--access-token", help="the access token from the same response (checks at_hash); - reads it from stdin"
+    )
+    p.add_argument("--access-token-env", metavar="VAR", help="read --access-token from this environment variable")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..inspection import decode_unverified, inspect_jwt, validate_id_token
     from ..rules import check_assertion
+    from .common import read_token
 
-    token = (sys.stdin.read() if args.token == "-" else args.token).strip()
+    if args.token and args.token_env:
+        raise CliError("give the token once: TOKEN or --token-env, not both")
+    token = (read_token(args.token, args.token_env, what="the token") or "").strip()
+    if not token:
+        raise CliError("no token: pass - and pipe it on stdin, or --token-env VAR")
+    if args.access_token == "-" and args.token == "-":
+        raise CliError("only one of TOKEN and --access-token can come from stdin; use --access-token-env")
+    args.access_token = read_token(args.access_token, args.access_token_env, what="the access token")
     if "://" in token and "client_assertion=" in token:
         token = token.split("client_assertion=", 1)[1].split("&", 1)[0]
     decoded = decode_unverified(token)

@@ -23,7 +23,8 @@ def register(sub: Any) -> None:
         description="Serve PingOne's /{envID}/as/*, /{envID}/flows/* and /v1/environments/{envID}/* endpoints "
         "on 127.0.0.1 until interrupted. Prints one JSON line (issuer, auth_path, env_id, client_id, "
         "client_secret, redirect_uri, username, password, api_path, worker_id, worker_secret) once ready. "
-        "Faults: POST /__sandbox/faults from this machine (see README, 'The local sandbox').",
+        "Faults: POST /__sandbox/faults from this machine with the X-Sandbox-Token printed on the ready line "
+        "(see README, 'The local sandbox').",
     )
     p.add_argument("--port", type=int, default=0, help="port to bind (default: a free one)")
     p.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1; others need --allow-remote)")
@@ -69,7 +70,12 @@ def run(args: argparse.Namespace) -> int:
     # The one JSON line a script reads to talk to this sandbox. It carries the sandbox's own throwaway
     # secrets (random per start unless configured) — never a PingOne secret.
     print(json.dumps(sandbox.credentials(reveal=True)), flush=True)
-    print(f"local sandbox listening on {sandbox.base_url} — Ctrl+C to stop", file=sys.stderr, flush=True)
+    print(
+        f"local sandbox listening on {sandbox.base_url} — fault switch token (X-Sandbox-Token): "
+        f"{sandbox.admin_token} — Ctrl+C to stop",
+        file=sys.stderr,
+        flush=True,
+    )
     try:
         stop.wait()
     finally:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from ..rules import AUTH_METHODS, METHOD_CLIENT_SECRET_JWT, METHOD_PRIVATE_KEY_JWT, allowed_algorithms, auth_method
 
@@ -45,6 +46,53 @@ def paragraph(explanation: Any, *, already_said: str = "") -> str:
     if rest:
         text += " Also possible: " + "; ".join(c.cause for c in rest) + "."
     return text
+
+
+class RedactingParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors never repeat an unknown option's value (issue 16 #7).
+
+    argparse answers ``--client_secret=…`` (a misspelling) with "unrecognized arguments: --client_secret=<the
+    secret>" — on a terminal that may be recorded or shared. Here the option's name stays, its value does not.
+    Subcommand parsers inherit the class (``add_subparsers`` uses the parent's type).
+    """
+
+    def error(self, message: str) -> NoReturn:
+        head, sep, rest = message.partition("unrecognized arguments: ")
+        if sep:
+            message = head + sep + " ".join(_redact(arg) for arg in rest.split(" "))
+        # "ambiguous option: --c=VALUE could match …" and friends: an option's attached value never shows.
+        message = re.sub(r"(?<!\S)(--?[^\s=]+)=\S*", r"\1=<hidden>", message)
+        # "invalid choice: 'VALUE' (choose from …)": the choices are listed; the value typed need not be.
+        message = re.sub(r"invalid choice: '.*?' \(", "invalid choice (", message, flags=re.S)
+        super().error(message)
+
+
+def _redact(arg: str) -> str:
+    if arg.startswith("-") and "=" in arg:
+        return arg.split("=", 1)[0] + "=<hidden>"
+    return arg if arg.startswith("-") else "<hidden>"
+
+
+def read_token(value: str | None, env_var: str | None, *, what: str) -> str | None:
+    """A token from ``-`` (stdin), an environment variable named by ``env_var``, or — discouraged — argv.
+
+    Issue 16 #7: argv is visible to every user via ``ps`` and kept in shell history; stdin and a variable are
+    not. A JWT on argv still works (lessons paste them) but earns a warning on stderr.
+    """
+    if env_var:
+        found = os.environ.get(env_var, "").strip()
+        if not found:
+            raise CliError(f"{what}: the environment variable {env_var} is not set (or empty)")
+        return found
+    if value == "-":
+        return sys.stdin.read().strip()
+    if value and value.count(".") == 2 and len(value) > 40:
+        print(
+            f"warning: {what} given on the command line — other users see it in `ps`, and your shell history keeps "
+            "it; pass - to read it from stdin, or name an environment variable instead (see --help)",
+            file=sys.stderr,
+        )
+    return value
 
 
 def secret_arg_guard(argv: Sequence[str]) -> None:
@@ -120,6 +168,14 @@ def settings_from_args(args: argparse.Namespace, *, need_secret: bool) -> Any:
     if env_settings is not None:
         base = {k: v for k, v in env_settings.as_dict(reveal=True).items() if v is not None}
         base.pop("source", None)
+        # Issue 16 #1: say which .env was read, and what of it was ignored — on stderr, every time.
+        if " + " in env_settings.source:
+            print(
+                f"settings: read {env_settings.source.split(' + ', 1)[1]} (the environment wins over it)",
+                file=sys.stderr,
+            )
+        for note in env_settings.notes:
+            print(f"settings: {note}", file=sys.stderr)
     if args.postman:
         from ..postman import read_postman_environment
 

@@ -152,5 +152,7 @@ def target_html(target: Target) -> str:
     return (
         f"<div style='border-left:6px solid {border};background:{background};padding:.6em 1em'>"
         f"<b>Target: PINGONE</b> — {escape(target.label)} (settings from {escape(target.settings.source)}). "
-        "Requests go to Ping Identity's servers.</div>"
+        "Requests go to Ping Identity's servers."
+        + "".join(f"<br><b>Note:</b> {escape(note)}" for note in getattr(target.settings, "notes", ()))
+        + "</div>"
     )

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -34,7 +35,15 @@ from werkzeug.wrappers import Request, Response
 from .context import Context, Handler, Route
 from .directory import ROUTES as DIRECTORY_ROUTES
 from .discovery import ROUTES as DISCOVERY_ROUTES
-from .errors import PLATFORM_MESSAGES, SandboxError, detail_error, invalid_data, json_response, platform_error
+from .errors import (
+    PLATFORM_MESSAGES,
+    SandboxError,
+    detail_error,
+    invalid_data,
+    json_response,
+    oauth_error,
+    platform_error,
+)
 from .faults import Fault, FaultSwitch
 from .flows import ROUTES as FLOWS_ROUTES
 from .issuer import Issuer
@@ -43,7 +52,7 @@ from .session import ROUTES as SESSION_ROUTES
 from .signon import ROUTES as SIGNON_ROUTES
 from .token import ROUTES as TOKEN_ROUTES
 
-__all__ = ["MAX_BODY_BYTES", "SandboxApp", "SandboxError"]
+__all__ = ["MAX_BODY_BYTES", "MAX_FAULT_COUNT", "MAX_FAULT_DELAY", "SandboxApp", "SandboxError"]
 
 log = logging.getLogger("pinghelpers.sandbox")
 
@@ -52,6 +61,23 @@ MAX_BODY_BYTES = 64 * 1024  # sandbox choice: PingOne documents < 1 MB for PAR; 
 _ROUTE_CACHE_SIZE = 1024
 # The sandbox's own routes: no fault applies to them (the switch must stay reachable to disarm it).
 _NOT_FAULTABLE = frozenset({"admin_faults", "health"})
+
+# Sandbox choice (issue 16 #2): what one HTTP call may arm — enough for a lesson, not enough to stall a class.
+MAX_FAULT_COUNT = 100
+MAX_FAULT_DELAY = 30
+
+
+def _is_ipv4_loopback(host: str) -> bool:
+    parts = host.split(".")
+    return len(parts) == 4 and parts[0] == "127" and all(p.isdigit() and int(p) < 256 for p in parts)
+
+
+def nested_too_deeply(path: str) -> SandboxError:
+    """400 for JSON nested past the parser's limit, in the endpoint's own PingOne error shape."""
+    if "/as/" in path and not path.endswith("/as/authorize"):
+        return oauth_error(400, "invalid_request", "The request is malformed: JSON nested too deeply")
+    return invalid_data("body", "The JSON is nested too deeply.")
+
 
 _Match = tuple[str, "str | None", Mapping[str, Any]]  # endpoint, env_id, the other path arguments
 
@@ -71,6 +97,9 @@ class SandboxApp:
         self.base_url = base_url.rstrip("/")
         self.faults = faults or FaultSwitch()
         self.admin_enabled = admin_enabled
+        # The fault switch's per-process token (issue 16 #2): printed on `pinghelpers sandbox`'s ready line and
+        # readable in-process as ``Sandbox.admin_token``; a web page the learner visits cannot know it.
+        self.admin_token = secrets.token_urlsafe(24)
         self.handlers: dict[str, Handler] = {}
         # route endpoint name → the endpoint name a fault targets (management routes share one)
         self.fault_names: dict[str, str] = {}
@@ -175,6 +204,8 @@ class SandboxApp:
             ).response()
         except HTTPException as exc:
             return platform_error(exc.code or 400, "INVALID_REQUEST").response()
+        except RecursionError:  # JSON nested deeper than the parser's stack (issue 16 #4): malformed, not a crash
+            return nested_too_deeply(request.path).response()
         except Exception:  # never a traceback over HTTP; the log has it
             log.exception("sandbox handler failed for %s %s", request.method, request.path)
             return platform_error(500, "UNEXPECTED_ERROR").response()
@@ -219,6 +250,43 @@ class SandboxApp:
         """``/__sandbox/health``: up, and which environments it serves."""
         return json_response({"status": "ok", "environments": sorted(ctx.issuer.environments)})
 
+    def _check_admin_request(self, request: Request) -> None:
+        """The fault switch is for this machine's learner, not for any page in their browser (issue 16 #2).
+
+        * ``Host`` must name loopback: a DNS-rebinding page reaches 127.0.0.1 under its own host name.
+        * ``X-Sandbox-Token`` must be this process's token (a custom header also forces a CORS preflight,
+          which the sandbox never answers, so a cross-site ``fetch`` cannot even send it).
+        * ``POST`` bodies must be ``application/json``: an HTML form or a "simple" cross-site request is text/plain.
+        """
+        host = request.host or ""
+        name = host[: host.find("]") + 1] if host.startswith("[") else host.rsplit(":", 1)[0]
+        if not (name.lower() in ("localhost", "[::1]") or _is_ipv4_loopback(name)):
+            raise detail_error(
+                403,
+                "ACCESS_FAILED",
+                "INSUFFICIENT_PERMISSIONS",
+                "Host",
+                "The fault switch answers requests addressed to 127.0.0.1, localhost or [::1] only.",
+            )
+        given = request.headers.get("X-Sandbox-Token", "")
+        if not secrets.compare_digest(given.encode("utf-8", "replace"), self.admin_token.encode("ascii")):
+            raise detail_error(
+                401,
+                "ACCESS_FAILED",
+                "INVALID_TOKEN",
+                "X-Sandbox-Token",
+                "Send the header X-Sandbox-Token with the token `pinghelpers sandbox` printed when it started "
+                "(in Python: sandbox.admin_token).",
+            )
+        if request.method == "POST" and (request.mimetype or "").lower() != "application/json":
+            raise detail_error(
+                415,
+                "INVALID_REQUEST",
+                "INVALID_VALUE",
+                "Content-Type",
+                "The fault switch takes Content-Type: application/json only.",
+            )
+
     def admin_faults(self, ctx: Context) -> Response:
         """``/__sandbox/faults``: arm (POST), list (GET) or disarm (DELETE) faults — loopback callers only."""
         request = ctx.request
@@ -233,23 +301,25 @@ class SandboxApp:
                 "remote address",
                 "The fault switch answers loopback callers only.",
             )
+        self._check_admin_request(request)
         if request.method == "POST":
             try:
                 data = json.loads(request.get_data(as_text=True) or "{}")
                 if not isinstance(data, dict):
                     raise ValueError("body must be a JSON object")
                 count = data.get("count", 1)
-                if isinstance(count, bool) or not isinstance(count, int):
-                    raise ValueError("count must be an integer")
+                if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_FAULT_COUNT:
+                    raise ValueError(f"count must be an integer from 1 to {MAX_FAULT_COUNT}")
                 delay = data.get("delay", 3.0)
-                if isinstance(delay, bool) or not isinstance(delay, (int, float)):
-                    raise ValueError("delay must be a number of seconds")
+                if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay <= MAX_FAULT_DELAY:
+                    raise ValueError(f"delay must be a number of seconds from 0 to {MAX_FAULT_DELAY}")
                 endpoint = data.get("endpoint")
                 if endpoint is not None and not isinstance(endpoint, str):
                     raise ValueError("endpoint must be a string")
                 self.faults.inject(str(data.get("fault")), count=count, delay=float(delay), endpoint=endpoint)
-            except ValueError as exc:
-                raise invalid_data("fault", str(exc)) from None
+            except (ValueError, RecursionError) as exc:
+                message = str(exc) if isinstance(exc, ValueError) else "body is nested too deeply"
+                raise invalid_data("fault", message) from None
         elif request.method == "DELETE":
             self.faults.clear()
         return json_response({"armed": self.faults.armed})

@@ -25,7 +25,6 @@ from ..jose import constant_time_equals, decode_compact
 from ..rules import (
     METHOD_CLIENT_SECRET_JWT,
     METHOD_PRIVATE_KEY_JWT,
-    _check_decoded,
     accepted_audiences,
     check_assertion,
 )
@@ -81,15 +80,16 @@ def authenticate_client(ctx: Context, form: dict[str, str]) -> App:
             # Unverified, only to find the app; the rules' checker then verifies everything, from this
             # same decode (one parser for both, run once).
             parts: tuple[dict[str, Any], dict[str, Any], bytes, bytes] | None = decode_compact(assertion)
-        except ValueError:
-            parts = None
+            reason = ""
+        except ValueError as exc:
+            parts, reason = None, f": {exc}"
         claims = parts[1] if parts is not None else None
         if claims is None and not form.get("client_id"):
             raise oauth_error(
                 401,
                 "invalid_client",
                 "Request denied: Invalid client assertion — it is not a "
-                "compact JWT (header.payload.signature) [rule compact-jws]",
+                f"compact JWT (header.payload.signature){reason} [rule compact-jws]",
                 rule="compact-jws",
             )
         # Which app? client_id if sent, else whichever of iss / sub names a known app (the checker then
@@ -177,11 +177,7 @@ def _check_client_assertion(
         "assertion_type": assertion_type or "",
         "now": now,
     }
-    checklist = (
-        check_assertion(assertion, **options)
-        if decoded is None
-        else _check_decoded(assertion, decoded, **options)  # what check_assertion runs once it has decoded
-    )
+    checklist = check_assertion(assertion, decoded=decoded, **options)
     failure = checklist.first_failure
     if failure is not None:
         raise oauth_error(

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlencode
 
 from werkzeug.wrappers import Request, Response
 
-from .errors import oauth_error, platform_error
+from .errors import invalid_data, oauth_error, platform_error
 from .faults import Fault
 from .issuer import Issuer
 from .state import Environment
@@ -90,6 +90,11 @@ class Context:
         """Authorize-style parameters: the form on POST, the query string on GET."""
         request = self.request
         source = request.form if request.method == "POST" else request.args
+        dupes = sorted(k for k, values in source.lists() if len(values) > 1)
+        if dupes:
+            # RFC 6749 §3.1: parameters MUST NOT be included more than once — refused here as at the token
+            # endpoint (issue 16 #6), not silently the first. Shown, not redirected: which redirect_uri to trust?
+            raise invalid_data(dupes[0], f"Parameters sent more than once: {', '.join(dupes)}")
         return {k: v for k, v in source.items()}
 
     def form(self) -> dict[str, str]:

@@ -6,8 +6,10 @@ The troubleshooting notebook uses it to show each failure on cue::
     sandbox.faults.inject("unavailable", count=2)  # the next two requests (any endpoint) get 503
     sandbox.faults.inject("server_error", endpoint="token")  # only the next token request gets 500
 
-Also reachable over HTTP, from loopback only: ``POST /__sandbox/faults`` with
-``{"fault": "slow", "count": 1, "delay": 2, "endpoint": "token"}``; ``GET`` lists what is armed, ``DELETE`` disarms.
+Also reachable over HTTP, from loopback only, with the per-process token in ``X-Sandbox-Token`` (printed by
+``pinghelpers sandbox``; ``Sandbox.admin_token`` in Python), a loopback ``Host`` and a JSON body:
+``POST /__sandbox/faults`` with ``{"fault": "slow", "count": 1, "delay": 2, "endpoint": "token"}`` (count ≤ 100,
+delay ≤ 30 s over HTTP); ``GET`` lists what is armed, ``DELETE`` disarms.
 
 A fault is consumed only where it applies — at the check it breaks — so an armed ``expired_code`` waits for the
 next authorization-code exchange, even if discovery, a flow call or a refresh happens first.

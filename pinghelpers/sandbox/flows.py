@@ -106,7 +106,7 @@ def flows(ctx: Context, *, flow_id: str) -> Response:
         )
     try:
         body = json.loads(request.get_data(as_text=True) or "")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply (issue 16 #4) — malformed too
         body = None
     if (
         not isinstance(body, dict)

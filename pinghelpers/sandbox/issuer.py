@@ -307,7 +307,11 @@ class Issuer:
 
     def token_record(self, token: str, env: Environment) -> dict[str, Any] | None:
         """The live record for an access token (JWT) or a refresh token of ``env``, else ``None``."""
-        record = self.tokens.get(token)  # refresh tokens are their own key
+        record = self.tokens.get(token)  # refresh tokens are their own key …
+        if record is not None and record.get("type") != "refresh_token":
+            # … but an access token's record is keyed by its jti: the id alone is not the token (issue 16 #3).
+            # Only the whole access token, signature verified, finds its record.
+            record = None
         if record is None and token.count(".") == 2:
             claims = self.verify(token, verify_exp=False)
             record = self.tokens.get(str(claims.get("jti"))) if claims else None

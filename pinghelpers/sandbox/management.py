@@ -110,7 +110,7 @@ def json_body(ctx: Context, *, media_types: tuple[str, ...] = _JSON_TYPES) -> di
         )
     try:
         body = json.loads(request.get_data(as_text=True) or "")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply (issue 16 #4) — malformed too
         body = None
     if not isinstance(body, dict):
         raise platform_error(
@@ -225,7 +225,7 @@ def applications(ctx: Context) -> Response:
             if not isinstance(parsed, dict) or not isinstance(parsed.get("keys"), list):
                 raise ValueError
             jwks = parsed
-        except ValueError:
+        except (ValueError, RecursionError):
             bad.add("jwks", 'jwks must be a JWK set, {"keys": [...]} (as JSON or an escaped JSON string).')
     if method == "PRIVATE_KEY_JWT" and jwks is None and "jwks" not in body:
         bad.add("jwks", "PRIVATE_KEY_JWT needs jwks (the app's public keys).", "REQUIRED_VALUE")

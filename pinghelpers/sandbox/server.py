@@ -193,6 +193,11 @@ class Sandbox:
         return self.issuer.environments[self.env_id].apps[self.worker_id].secret
 
     @property
+    def admin_token(self) -> str:
+        """The fault switch's per-process token: send it as ``X-Sandbox-Token`` to ``/__sandbox/faults``."""
+        return self.app.admin_token
+
+    @property
     def client_secret(self) -> Secret:
         return self.issuer.environments[self.env_id].apps[self.client_id].secret
 

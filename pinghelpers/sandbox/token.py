@@ -13,6 +13,7 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from ..jose import constant_time_equals, pkce_s256
+from ..rules import PKCE_VERIFIER, REQUEST_RULES
 from .client_auth import authenticate_client
 from .context import NO_STORE, Context, Route
 from .errors import json_response, oauth_error
@@ -51,6 +52,11 @@ def _grant_authorization_code(ctx: Context, app: App, form: dict[str, str]) -> R
         record = env.codes.get(code_value)
         if record is None:
             raise oauth_error(400, "invalid_grant", "The authorization code is invalid or has expired")
+        # RFC 6749 §4.1.3: the code is bound to the client it was issued to. Checked before anything else, so
+        # another client can neither burn a victim's unused code nor, by replaying a redeemed one, revoke the
+        # victim's tokens (issue 16 #5): to any other client the code is simply invalid.
+        if record.app_id != app.id:
+            raise oauth_error(400, "invalid_grant", "The authorization code was issued to another client")
         if record.used:
             # RFC 6749 §4.1.2: a reused code is refused and the tokens issued from it are revoked.
             ctx.issuer.revoke_ids(record.token_ids)
@@ -60,10 +66,7 @@ def _grant_authorization_code(ctx: Context, app: App, form: dict[str, str]) -> R
                 "The authorization code was already used; tokens issued from it are revoked",
             )
         record.used = True  # burn it now, even if a later check fails: codes are single-use
-    # RFC 6749 §4.1.3: the code is bound to the client it was issued to …
-    if record.app_id != app.id:
-        raise oauth_error(400, "invalid_grant", "The authorization code was issued to another client")
-    # … lives briefly (sandbox choice: CODE_LIFETIME = 60 s) …
+    # RFC 6749 §4.1.3: the code (bound to its client, checked above) lives briefly (sandbox choice: CODE_LIFETIME = 60 s) …
     expired = ctx.issuer.now() - record.issued > CODE_LIFETIME
     if expired or ctx.fault("authorization_code") is not None:
         raise oauth_error(400, "invalid_grant", "The authorization code is invalid or has expired")
@@ -75,13 +78,13 @@ def _grant_authorization_code(ctx: Context, app: App, form: dict[str, str]) -> R
         verifier = form.get("code_verifier")
         if not verifier:
             raise oauth_error(400, "invalid_grant", "code_verifier is required (PKCE)")
-        # RFC 7636 §4.1: a verifier is ASCII (unreserved characters); anything else matches no challenge.
-        computed = (
-            verifier
-            if record.code_challenge_method == "plain"
-            else (pkce_s256(verifier) if verifier.isascii() else None)
-        )
-        if computed is None or not constant_time_equals(computed, record.code_challenge):
+        # RFC 7636 §4.1: 43–128 unreserved characters, refused before any comparison (issue 16 #6). The error is
+        # invalid_grant, as for any verifier that fails the code's challenge (RFC 7636 §4.6; PingOne's answer to
+        # a bad verifier) — a malformed verifier can match no challenge.
+        if not PKCE_VERIFIER.fullmatch(verifier):
+            raise oauth_error(400, "invalid_grant", f"{REQUEST_RULES['pkce-verifier'].text} [rule pkce-verifier]")
+        computed = verifier if record.code_challenge_method == "plain" else pkce_s256(verifier)
+        if not constant_time_equals(computed, record.code_challenge):
             raise oauth_error(400, "invalid_grant", "code_verifier does not match the code_challenge (PKCE)")
     elif form.get("code_verifier"):
         raise oauth_error(

@@ -40,8 +40,9 @@ def test_the_class_password_is_the_trainers_or_a_fresh_random_one() -> None:
 def test_a_class_directory_under_a_dotenv_is_refused_before_anything_starts(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("PINGONE_CLIENT_SECRET=the-trainers-live-secret\n")
     scratch = tmp_path / "room" / "hub"
-    # What the learners' kernels would read, by pinghelpers' own rule (Settings.from_env → find_dotenv):
-    assert find_dotenv(start=scratch / "learners" / "learner01" / "notebooks") == tmp_path / ".env"
+    # Since issue 16 #1 pinghelpers reads a .env only from the working directory or the project root holding
+    # notebooks/, so a learner's kernel no longer reads this one — the hub still refuses it (belt and braces).
+    assert find_dotenv(start=scratch / "learners" / "learner01" / "notebooks") is None
     hub = class_hub.ClassHub(scratch, ["learner01"], "class-password")
     with pytest.raises(class_hub.ClassError, match=r"\.env would be read by every learner's kernel"):
         hub.start()

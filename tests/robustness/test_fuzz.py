@@ -421,13 +421,6 @@ def test_fuzz_raw_socket_garbage(rsandbox: Sandbox, garbage: bytes) -> None:
     _healthy(rsandbox)
 
 
-def test_fuzz_case_counts() -> None:
-    """Runs last in this module: records how many cases each target got (printed in the summary)."""
-    total = sum(CASES.values())
-    FIGURES[f"fuzz cases run (profile {PROFILE})"] = f"{total} — " + ", ".join(f"{k} {v}" for k, v in CASES.items())
-    assert total > 0
-
-
 # -- regressions the fuzzer found ------------------------------------------------------------------------------
 HS256_HEADER = _b64(b'{"alg":"HS256"}')
 
@@ -459,3 +452,256 @@ def test_non_finite_exp_or_nbf_fails_a_rule_instead_of_crashing(rsandbox: Sandbo
             timeout=10,
         )
         assert r.status_code == 401 and r.json()["error"] == "invalid_client", r.text
+
+
+# -- issue 16: the attack classes, fuzzed (bounded: a fifth of the profile's examples each) -----------------------
+SHARE_16 = max(20, settings().max_examples // 5)
+_LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]", "127.0.0.1:8080", "localhost:1", "127.1.2.3"]
+_FOREIGN_HOSTS = ["evil.example", "127.0.0.1.evil.example", "localhost.evil", "0.0.0.0", "[::2]", "", "127.0.0.1@evil"]
+
+
+@settings(max_examples=SHARE_16)
+@given(
+    token=st.sampled_from(["right", "wrong", "missing"]),
+    host=st.one_of(st.sampled_from(_LOOPBACK_HOSTS), st.sampled_from(_FOREIGN_HOSTS), st.text(max_size=20)),
+    ctype=st.sampled_from(
+        ["application/json", "text/plain", "application/x-www-form-urlencoded", "", "APPLICATION/JSON"]
+    ),
+    count=st.one_of(st.integers(-5, 300), st.floats(allow_nan=True), st.booleans(), st.none()),
+    delay=st.one_of(
+        st.floats(-10, 10**6, allow_nan=False), st.just(float("nan")), st.integers(-5, 100), st.text(max_size=3)
+    ),
+)
+def test_fuzz_fault_switch_arms_only_for_the_right_caller(
+    rsandbox: Sandbox, wsgi: Client, token: str, host: str, ctype: str, count: Any, delay: Any
+) -> None:
+    """Issue 16 #2: armed only with the token, a loopback Host, JSON, and count/delay within bounds."""
+    _count("fault switch callers")
+    headers = {"Host": host} if host else {}
+    if ctype:
+        headers["Content-Type"] = ctype
+    if token != "missing":
+        headers["X-Sandbox-Token"] = rsandbox.admin_token if token == "right" else rsandbox.admin_token[:-1] + "x"
+    body: dict[str, Any] = {"fault": "slow", "endpoint": "jwks"}
+    if count is not None:
+        body["count"] = count
+    body["delay"] = delay
+    try:
+        response = wsgi.post("/__sandbox/faults", data=json.dumps(body), headers=headers)
+        assert response.status_code < 500
+        armed = bool(rsandbox.faults.armed)
+    finally:
+        rsandbox.faults.clear()
+    count_ok = count is None or (type(count) is int and 1 <= count <= 100)
+    delay_ok = type(delay) in (int, float) and 0 <= delay <= 30
+    name = host.rsplit(":", 1)[0] if not host.startswith("[") else host[: host.find("]") + 1]
+    host_ok = name.lower() in ("localhost", "[::1]") or (
+        name.count(".") == 3 and name.startswith("127.") and all(p.isdigit() and int(p) < 256 for p in name.split("."))
+    )
+    expected = token == "right" and host_ok and ctype.lower() == "application/json" and count_ok and delay_ok
+    assert armed == expected, (response.status_code, response.get_data(as_text=True)[:200])
+
+
+@pytest.fixture(scope="module")
+def issued_access_token(rsandbox: Sandbox) -> str:
+    from pinghelpers import PingOneClient
+    from pinghelpers.local import sandbox_settings
+
+    with PingOneClient(sandbox_settings(rsandbox)) as client:
+        return str(client.exchange_code(client.sign_on(client.authorization_request())).access_token)
+
+
+@settings(max_examples=SHARE_16)
+@given(data=st.data())
+def test_fuzz_only_the_whole_access_token_is_a_bearer(
+    rsandbox: Sandbox, wsgi: Client, issued_access_token: str, data: st.DataObject
+) -> None:
+    """Issue 16 #3: ids, pieces and edits of a real access token never authenticate at userinfo."""
+    _count("bearer mutations")
+    token = issued_access_token
+    payload = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+    candidates = st.one_of(
+        st.just(str(payload["jti"])),
+        st.builds(lambda i, j: token[min(i, j) : max(i, j)], st.integers(0, len(token)), st.integers(0, len(token))),
+        st.builds(
+            lambda i, c: token[:i] + c + token[i + 1 :],
+            st.integers(0, len(token) - 1),
+            st.sampled_from(list(string.ascii_letters + string.digits + "-_.")),
+        ),
+        st.builds(lambda extra: token + extra, st.text(alphabet="A=._-", min_size=1, max_size=3)),
+        st.text(alphabet=string.ascii_letters + string.digits + "-_.", max_size=60),
+    )
+    fake = data.draw(candidates)
+    r = wsgi.get(f"/{rsandbox.env_id}/as/userinfo", headers={"Authorization": f"Bearer {fake}"})
+    assert r.status_code < 500
+    assert (r.status_code == 200) == (fake.strip() == token), fake
+
+
+_JSON_ROUTES = [
+    ("flows", "application/vnd.pingidentity.usernamePassword.check+json"),
+    ("management", "application/json"),
+    ("admin", "application/json"),
+]
+
+
+@settings(max_examples=SHARE_16)
+@given(
+    route=st.sampled_from(_JSON_ROUTES),
+    depth=st.integers(900, 25_000),
+    opener=st.sampled_from(["[", '{"a":', '[{"a":', '{"username":[']),
+    closed=st.booleans(),
+)
+def test_fuzz_nested_json_is_never_a_500(
+    rsandbox: Sandbox, wsgi: Client, flow_ids: list[str], route: tuple[str, str], depth: int, opener: str, closed: bool
+) -> None:
+    """Issue 16 #4: JSON nested at any depth, closed or not, is a 4xx at every JSON-parsing route."""
+    _count("nested JSON bodies")
+    closer = {"[": "]", '{"a":': "}", '[{"a":': "}]", '{"username":[': "]}"}[opener]
+    body = (opener * depth)[:60_000]
+    if closed:
+        body = (
+            opener * (60_000 // (len(opener) + len(closer)) // 2)
+            + "1"
+            + closer * (60_000 // (len(opener) + len(closer)) // 2)
+        )
+    name, ctype = route
+    path = {
+        "flows": f"/{rsandbox.env_id}/flows/{flow_ids[0]}",
+        "management": f"/v1/environments/{rsandbox.env_id}/applications",
+        "admin": "/__sandbox/faults",
+    }[name]
+    headers = {"Content-Type": ctype, "X-Sandbox-Token": rsandbox.admin_token}
+    try:
+        r = wsgi.post(path, data=body, headers=headers)
+    finally:
+        _clean_faults(rsandbox)
+    assert r.status_code < 500, (name, r.get_data(as_text=True)[:200])
+
+
+@settings(max_examples=SHARE_16)
+@given(
+    mutation=st.sampled_from(["lead", "trail", "crit", "sig-bit", "pad"]),
+    space=st.sampled_from([" ", "\t", "\n", "\r\n", "\u00a0", "\x0b"]),
+    crit=st.one_of(st.lists(st.text(max_size=5), max_size=3), st.text(max_size=5), st.integers()),
+)
+def test_fuzz_assertion_leniencies_are_refused(
+    rsandbox: Sandbox, wsgi: Client, mutation: str, space: str, crit: Any
+) -> None:
+    """Issue 16 #6: white space around, any crit, a non-canonical or padded signature — always 401."""
+    import time as _time
+
+    import jwt as pyjwt
+
+    _count("assertion leniencies")
+    claims = {
+        "iss": rsandbox.client_id,
+        "sub": rsandbox.client_id,
+        "aud": rsandbox.token_endpoint,
+        "exp": int(_time.time()) + 300,
+    }
+    headers = {"crit": crit} if mutation == "crit" else None
+    good = pyjwt.encode(claims, MARKER_SECRET, algorithm="HS256", headers=headers)
+    alphabet = string.ascii_uppercase + string.ascii_lowercase + string.digits + "-_"
+    bad = {
+        "lead": space + good,
+        "trail": good + space,
+        "crit": good,
+        "sig-bit": good[:-1] + alphabet[alphabet.index(good[-1]) ^ 1],
+        "pad": good + "=",
+    }[mutation]
+    form = {"grant_type": "client_credentials", "client_assertion_type": CLIENT_ASSERTION_TYPE, "client_assertion": bad}
+    r = wsgi.post(
+        f"/{rsandbox.env_id}/as/token", data=urlencode(form), content_type="application/x-www-form-urlencoded"
+    )
+    assert r.status_code == 401, (mutation, r.get_data(as_text=True)[:200])
+
+
+_LOCATION = {
+    "PINGONE_REGION": "AU",
+    "PINGONE_AUTH_PATH": "https://file.example",
+    "PINGONE_CUSTOM_DOMAIN": "file.example",
+    "PINGONE_ISSUER": "https://file.example/as",
+    "PINGONE_API_PATH": "https://file.example/v1",
+}
+_ENV_LOCATION = {
+    "PINGONE_REGION": "EU",
+    "PINGONE_AUTH_PATH": "https://auth.pingone.eu",
+    "PINGONE_API_PATH": "https://api.pingone.eu/v1",
+}
+
+
+@settings(max_examples=SHARE_16)
+@given(
+    file_vars=st.sets(st.sampled_from(sorted(_LOCATION))),
+    env_vars=st.sets(st.sampled_from(sorted(_ENV_LOCATION))),
+    file_method=st.one_of(
+        st.none(),
+        st.sampled_from(["client_secret_post", "client_secret_basic", "none", "client_secret_jwt", "private_key_jwt"]),
+    ),
+    env_method=st.one_of(st.none(), st.sampled_from(["client_secret_post", "client_secret_jwt"])),
+)
+def test_fuzz_dotenv_never_overrules_the_environment(
+    tmp_path_factory: pytest.TempPathFactory,
+    file_vars: set[str],
+    env_vars: set[str],
+    file_method: str | None,
+    env_method: str | None,
+) -> None:
+    """Issue 16 #1: whatever a .env and the environment say, the file neither moves an environment-given location
+    nor chooses a weaker auth method alone."""
+    from pinghelpers import ConfigurationError, Settings
+    from pinghelpers.settings import ENV_VARS
+
+    _count(".env / environment mixes")
+    folder = tmp_path_factory.mktemp("dotenv")
+    lines = {k: _LOCATION[k] for k in file_vars}
+    if file_method:
+        lines["PINGONE_AUTH_METHOD"] = file_method
+    (folder / ".env").write_text("".join(f"{k}={v}\n" for k, v in lines.items()))
+    env = {k: _ENV_LOCATION[k] for k in env_vars}
+    env.update({"PINGONE_ENV_ID": "3f1c6a52-8d3e-4b7a-9c0d-5a6e7f8a9b0c", "PINGONE_CLIENT_ID": "app"})
+    if env_method:
+        env["PINGONE_AUTH_METHOD"] = env_method
+    weak = file_method in ("client_secret_post", "client_secret_basic", "none")
+    try:
+        s = Settings.from_env(env, dotenv=str(folder / ".env"))
+    except ConfigurationError as exc:
+        assert weak and not env_method, str(exc)
+        return
+    assert not (weak and not env_method)
+    assert s is not None
+    if env_vars:
+        for var in file_vars - env_vars:
+            attr = {v: k for k, v in ENV_VARS.items()}[var]
+            assert getattr(s, attr) in (None, ""), var
+        assert any("environment wins" in n for n in s.notes) == bool(file_vars - env_vars)
+
+
+@settings(max_examples=SHARE_16)
+@given(
+    command=st.sampled_from([["token", "--code", "x"], ["login"], ["inspect", "t"], ["assertion"], ["sandbox"]]),
+    option=st.from_regex(r"--?[a-z][a-z_-]{0,14}", fullmatch=True),
+    attached=st.booleans(),
+)
+def test_fuzz_unknown_flag_values_are_never_echoed(
+    command: list[str], option: str, attached: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 16 #7: whatever option is mistyped, argparse's complaint does not repeat the value after it."""
+    from pinghelpers.cli import build_parser
+
+    _count("mistyped flags")
+    canary = "TEST-ONLY-canary-Zq81"
+    argv = [*command, f"{option}={canary}"] if attached else [*command, option, canary]
+    try:
+        build_parser().parse_args(argv)
+    except SystemExit:
+        pass
+    captured = capsys.readouterr()
+    assert canary not in captured.err
+
+
+def test_fuzz_case_counts() -> None:
+    """Runs last in this module: records how many cases each target got (printed in the summary)."""
+    total = sum(CASES.values())
+    FIGURES[f"fuzz cases run (profile {PROFILE})"] = f"{total} — " + ", ".join(f"{k} {v}" for k, v in CASES.items())
+    assert total > 0

@@ -78,6 +78,20 @@ def _swap_header(token: str, header: dict[str, Any]) -> str:
     return f"{_b64(json.dumps(header).encode())}.{payload}.{sig}"
 
 
+def _deep(depth: int) -> Any:
+    value: Any = 1
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def _non_canonical(token: str) -> str:
+    """The same signature bytes, spelled with an unused low bit set (RFC 4648 §3.5 says encoders clear it)."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    head, sig = token.rsplit(".", 1)
+    return f"{head}.{sig[:-1]}{alphabet[alphabet.index(sig[-1]) ^ 1]}"
+
+
 def _basic(client_id: str, secret: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()}
 
@@ -160,6 +174,36 @@ BAD_ASSERTIONS: list[Case] = [
     ),
     Case("client-id-disagrees-with-iss", lambda c: {"client_id": OTHER_APP_ID}),
     Case("bearer-header-instead", lambda c: {}, lambda c: {"Authorization": f"Bearer {c.signed()}"}),
+    # Issue 16 #6: lenient checks — an unknown crit, a signature spelled non-canonically, white space around.
+    Case(
+        "crit-unknown-extension",
+        lambda c: {"client_assertion": jwt.encode(c.claims(), MARKER_SECRET, headers={"crit": ["exp"]})},
+    ),
+    Case(
+        "crit-empty-list", lambda c: {"client_assertion": jwt.encode(c.claims(), MARKER_SECRET, headers={"crit": []})}
+    ),
+    Case(
+        "crit-not-a-list",
+        lambda c: {"client_assertion": jwt.encode(c.claims(), MARKER_SECRET, headers={"crit": "b64"})},
+    ),
+    Case("signature-non-canonical", lambda c: {"client_assertion": _non_canonical(c.signed())}),
+    Case("signature-padded", lambda c: {"client_assertion": c.signed() + "="}),
+    Case("white-space-leading", lambda c: {"client_assertion": " " + c.signed()}),
+    Case("white-space-trailing-newline", lambda c: {"client_assertion": c.signed() + "\n"}),
+    Case("white-space-tab", lambda c: {"client_assertion": "\t" + c.signed()}),
+    # Issue 16 #4: JSON nested past any real header or claim set.
+    Case(
+        "payload-nested-deep",
+        lambda c: {"client_assertion": _hs({"alg": "HS256"}, {"x": _deep(40)}, MARKER_SECRET.encode())},
+    ),
+    Case(
+        "header-nested-deep",
+        lambda c: {"client_assertion": _hs({"alg": "HS256", "x": _deep(40)}, c.claims(), MARKER_SECRET.encode())},
+    ),
+    Case(
+        "payload-nested-past-the-parser",
+        lambda c: {"client_assertion": f"{_b64(b'{}')}.{_b64(b'[' * 5000 + b']' * 5000)}.{_b64(b'x')}"},
+    ),
 ]
 
 
@@ -303,7 +347,23 @@ def _misuse_unknown_code(
     return _post(sb, form)
 
 
+def _misuse_pkce_form(bad: Callable[[str], str]) -> Callable[..., requests.Response]:
+    """RFC 7636 §4.1: a verifier of the wrong length or alphabet (issue 16 #6)."""
+
+    def misuse(sb: Sandbox, client: PingOneClient, code: str, verifier: str | None, ctx: Ctx) -> requests.Response:
+        form = _form(sb, code, verifier, ctx)
+        form["code_verifier"] = bad(str(verifier))
+        return _post(sb, form)
+
+    return misuse
+
+
 CODE_MISUSE: dict[str, Callable[..., requests.Response]] = {
+    "pkce-verifier-42-chars": _misuse_pkce_form(lambda v: v[:42]),
+    "pkce-verifier-129-chars": _misuse_pkce_form(lambda v: (v * 3)[:129]),
+    "pkce-verifier-reserved-char": _misuse_pkce_form(lambda v: v[:-1] + "!"),
+    "pkce-verifier-space": _misuse_pkce_form(lambda v: v[:-1] + " "),
+    "pkce-verifier-non-ascii": _misuse_pkce_form(lambda v: v[:-1] + "é"),
     "code-reused": _misuse_reuse,
     "code-expired-fault": _misuse_expired_fault,
     "code-expired-clock": _misuse_expired_clock,
@@ -342,3 +402,308 @@ def test_pkce_verifier_sent_without_a_challenge(rsandbox: Sandbox, rclient: Ping
 
 def test_figures_code_misuse() -> None:
     FIGURES["kinds of code misuse tried"] = len(CODE_MISUSE) + 1
+
+
+# -- issue 16: the classes of attack, not only the reported cases ------------------------------------------------
+# Each table below is one class; the regression test per finding is in test_issue16_findings.py.
+
+# 2. The fault switch: every way a page (or DNS rebinding) might reach it is refused, and nothing is armed.
+ADMIN_ATTACKS: dict[str, tuple[dict[str, str], str, int]] = {
+    # id: (headers beyond the right token, body, expected status) — "TOKEN" is replaced by the real token
+    "no-token-json": ({"X-Sandbox-Token": ""}, '{"fault": "server_error"}', 401),
+    "wrong-token": ({"X-Sandbox-Token": "guess"}, '{"fault": "server_error"}', 401),
+    "token-as-bearer": ({"X-Sandbox-Token": "", "Authorization": "Bearer TOKEN"}, '{"fault": "server_error"}', 401),
+    "text-plain": ({"Content-Type": "text/plain"}, '{"fault": "server_error"}', 415),
+    "form-encoded": ({"Content-Type": "application/x-www-form-urlencoded"}, '{"fault": "server_error"}', 415),
+    "multipart": ({"Content-Type": "multipart/form-data; boundary=x"}, '{"fault": "server_error"}', 415),
+    "host-rebound": ({"Host": "rebound.example"}, '{"fault": "server_error"}', 403),
+    "host-loopback-lookalike": ({"Host": "127.0.0.1.rebound.example"}, '{"fault": "server_error"}', 403),
+    "host-localhost-suffix": ({"Host": "localhost.rebound.example:80"}, '{"fault": "server_error"}', 403),
+    "host-any-address": ({"Host": "0.0.0.0"}, '{"fault": "server_error"}', 403),
+    "host-ipv6-other": ({"Host": "[::2]:80"}, '{"fault": "server_error"}', 403),
+    "delay-over-30": ({}, '{"fault": "slow", "delay": 31}', 400),
+    "delay-negative": ({}, '{"fault": "slow", "delay": -1}', 400),
+    "delay-nan": ({}, '{"fault": "slow", "delay": NaN}', 400),
+    "delay-infinite": ({}, '{"fault": "slow", "delay": Infinity}', 400),
+    "delay-huge": ({}, '{"fault": "slow", "delay": 1e308}', 400),
+    "delay-a-string": ({}, '{"fault": "slow", "delay": "5"}', 400),
+    "count-over-100": ({}, '{"fault": "slow", "count": 101}', 400),
+    "count-zero": ({}, '{"fault": "slow", "count": 0}', 400),
+    "count-a-bool": ({}, '{"fault": "slow", "count": true}', 400),
+    "count-huge": ({}, '{"fault": "slow", "count": 1e400}', 400),
+    "body-nested": ({}, "[" * 30000 + "]" * 30000, 400),
+    "body-a-list": ({}, '["server_error"]', 400),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(ADMIN_ATTACKS))
+def test_fault_switch_attack_is_refused_and_arms_nothing(rsandbox: Sandbox, kind: str) -> None:
+    extra, body, status = ADMIN_ATTACKS[kind]
+    headers = {"X-Sandbox-Token": rsandbox.admin_token, "Content-Type": "application/json"}
+    headers.update({k: v.replace("TOKEN", rsandbox.admin_token) for k, v in extra.items()})
+    r = requests.post(f"{rsandbox.base_url}/__sandbox/faults", data=body, headers=headers, timeout=10)
+    assert r.status_code == status, r.text
+    assert set(r.json()) >= {"id", "code", "message"}  # PingOne's platform error shape
+    assert rsandbox.faults.armed == []
+
+
+# 3. Bearer imposters: anything but the whole, verified access token is refused at userinfo and introspect.
+def _imposters(access: str, refresh: str, id_token: str) -> dict[str, str]:
+    header, payload, _sig = access.split(".")
+    jti = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["jti"]
+    return {
+        "jti": jti,
+        "jti-upper-case": jti.upper(),
+        "jti-with-spaces": f" {jti} ",
+        "signature-stripped": f"{header}.{payload}.",
+        "signature-of-another-token": f"{header}.{payload}.{id_token.split('.')[2]}",
+        "header-and-payload-only": f"{header}.{payload}",
+        "id-token": id_token,
+        "refresh-token-at-userinfo": refresh,
+    }
+
+
+def test_bearer_imposters_are_refused(rsandbox: Sandbox, rclient: PingOneClient) -> None:
+    tokens = rclient.exchange_code(rclient.sign_on(rclient.authorization_request(scope="openid offline_access")))
+    body = tokens.body
+    assert isinstance(body, dict)
+    access, refresh, id_token = body["access_token"], str(body.get("refresh_token", "")), body["id_token"]
+    userinfo = f"{rsandbox.issuer_url}/userinfo"
+    assert requests.get(userinfo, headers={"Authorization": f"Bearer {access}"}, timeout=10).status_code == 200
+    tried = 0
+    for kind, fake in _imposters(access, refresh, id_token).items():
+        if not fake.strip():
+            continue
+        tried += 1
+        r = requests.get(userinfo, headers={"Authorization": f"Bearer {fake}"}, timeout=10)
+        assert r.status_code == 401, kind
+        if kind != "refresh-token-at-userinfo":  # introspection may describe a refresh token: it is one
+            assert rclient.introspect(fake) == {"active": False}, kind
+    FIGURES["bearer imposters tried"] = tried
+
+
+# 4. Nested JSON at every family of endpoint that parses JSON: a 400 in that family's shape, never a 500.
+def test_nested_json_everywhere_is_a_400(rsandbox: Sandbox, rclient: PingOneClient) -> None:
+    worker = requests.post(
+        rsandbox.token_endpoint,
+        data={"grant_type": "client_credentials"},
+        auth=(rsandbox.worker_id, rsandbox.worker_secret.reveal()),
+        timeout=10,
+    ).json()["access_token"]
+    flow = requests.get(rclient.authorization_request(response_mode="pi.flow").url, timeout=10).json()["id"]
+    api = f"{rsandbox.api_path}/environments/{rsandbox.env_id}"
+    targets = {
+        "flows": (
+            f"{rsandbox.base_url}/{rsandbox.env_id}/flows/{flow}",
+            {"Content-Type": "application/vnd.pingidentity.usernamePassword.check+json"},
+        ),
+        "management-create": (f"{api}/applications", {"Authorization": f"Bearer {worker}"}),
+        "management-users": (f"{api}/users", {"Authorization": f"Bearer {worker}"}),
+        "admin": (f"{rsandbox.base_url}/__sandbox/faults", {"X-Sandbox-Token": rsandbox.admin_token}),
+    }
+    bodies = {
+        "arrays": "[" * 30000 + "]" * 30000,
+        "objects": '{"a":' * 10000 + "1" + "}" * 10000,
+        "in-a-field": '{"username": ' + "[" * 30000 + "]" * 30000 + ', "password": "x"}',
+    }
+    for name, (url, headers) in targets.items():
+        for shape, body in bodies.items():
+            r = requests.post(url, data=body, headers={"Content-Type": "application/json", **headers}, timeout=10)
+            assert r.status_code in (400, 415), (name, shape, r.status_code, r.text[:200])
+            assert r.json().get("code") in ("INVALID_DATA", "INVALID_REQUEST"), (name, shape, r.text[:200])
+    assert rsandbox.faults.armed == []
+
+
+# 5. Code binding: another client can neither consume, burn nor revoke through a victim's code.
+def test_code_binding_neighbours(rsandbox: Sandbox, rclient: PingOneClient) -> None:
+    ctx = Ctx(rsandbox, int(time.time()))
+
+    def as_other(form: dict[str, str]) -> dict[str, str]:
+        return {**form, "client_assertion": ctx.signed(key=OTHER_APP_SECRET, iss=OTHER_APP_ID, sub=OTHER_APP_ID)}
+
+    # (a) B tries A's unused code three times, with and without the verifier: A's exchange still works.
+    code, verifier = _fresh_code(rclient)
+    for form in (_form(rsandbox, code, verifier, ctx), _form(rsandbox, code, None, ctx)):
+        for _ in range(3):
+            r = _post(rsandbox, as_other(form))
+            assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
+    first = _post(rsandbox, _form(rsandbox, code, verifier, ctx))
+    assert first.status_code == 200
+    # (b) B replays A's redeemed code: A's tokens stay live.
+    for _ in range(3):
+        assert _post(rsandbox, as_other(_form(rsandbox, code, verifier, ctx))).status_code == 400
+    assert rclient.introspect(first.json()["access_token"])["active"] is True
+    # (c) B revoking A's access token is silently ignored (RFC 7009 §2.1).
+    other = _other_client(rsandbox)
+    other.revoke(first.json()["access_token"])
+    assert rclient.introspect(first.json()["access_token"])["active"] is True
+
+
+# 6. Duplicate parameters at /authorize: each one refused, as the token endpoint refuses them.
+@pytest.mark.parametrize(
+    "param", ["client_id", "redirect_uri", "response_type", "scope", "state", "nonce", "code_challenge", "prompt"]
+)
+def test_duplicate_authorize_parameter_is_refused(rsandbox: Sandbox, param: str) -> None:
+    params = [
+        ("response_type", "code"),
+        ("client_id", rsandbox.client_id),
+        ("redirect_uri", rsandbox.redirect_uri),
+        ("scope", "openid"),
+        ("state", "s1"),
+        ("nonce", "n1"),
+        ("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
+        ("code_challenge_method", "S256"),
+        ("prompt", "login"),
+    ]
+    first = dict(params)[param]
+    params.append((param, first if param != "redirect_uri" else "https://evil.example/cb"))
+    r = requests.get(f"{rsandbox.issuer_url}/authorize", params=params, allow_redirects=False, timeout=10)
+    assert r.status_code == 400, r.text
+    assert r.json()["details"][0]["target"] == param
+    # POSTed (form) authorize requests too.
+    r = requests.post(f"{rsandbox.issuer_url}/authorize", data=params, allow_redirects=False, timeout=10)
+    assert r.status_code == 400, r.text
+
+
+# 1. A .env planted anywhere, or saying something the environment already said.
+DOTENV_ATTACKS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
+    # id: (where the .env is, relative to the working directory "proj/work"; its lines; the environment)
+    "parent-folder": ("..", {"PINGONE_AUTH_PATH": "https://evil.example"}, {"PINGONE_ENV_ID": "E"}),
+    "grandparent-folder": ("../..", {"PINGONE_AUTH_PATH": "https://evil.example"}, {"PINGONE_ENV_ID": "E"}),
+    "parent-downgrade": ("..", {"PINGONE_AUTH_METHOD": "client_secret_post"}, {"PINGONE_ENV_ID": "E"}),
+    "auth-path-vs-env-region": (
+        ".",
+        {"PINGONE_AUTH_PATH": "https://evil.example"},
+        {"PINGONE_ENV_ID": "E", "PINGONE_REGION": "EU"},
+    ),
+    "issuer-vs-env-region": (
+        ".",
+        {"PINGONE_ISSUER": "https://evil.example/as"},
+        {"PINGONE_ENV_ID": "E", "PINGONE_REGION": "EU"},
+    ),
+    "custom-domain-vs-env-region": (
+        ".",
+        {"PINGONE_CUSTOM_DOMAIN": "evil.example"},
+        {"PINGONE_ENV_ID": "E", "PINGONE_REGION": "EU"},
+    ),
+    "api-path-vs-env-region": (
+        ".",
+        {"PINGONE_API_PATH": "https://evil.example/v1"},
+        {"PINGONE_ENV_ID": "E", "PINGONE_REGION": "EU"},
+    ),
+    "region-vs-env-auth-path": (
+        ".",
+        {"PINGONE_REGION": "AU"},
+        {"PINGONE_ENV_ID": "E", "PINGONE_AUTH_PATH": "https://auth.pingone.eu"},
+    ),
+}
+_ENV_ID = "3f1c6a52-8d3e-4b7a-9c0d-5a6e7f8a9b0c"
+_FILE_SECRET = "TEST-ONLY-" + "f" * 60
+
+
+@pytest.mark.parametrize("kind", sorted(DOTENV_ATTACKS))
+def test_planted_or_conflicting_dotenv_never_moves_the_secret(kind: str, tmp_path: Any, monkeypatch: Any) -> None:
+    from pinghelpers import Settings
+
+    where, lines, environ = DOTENV_ATTACKS[kind]
+    work = tmp_path / "proj" / "work"
+    work.mkdir(parents=True)
+    (work / where / ".env").resolve().write_text("".join(f"{k}={v}\n" for k, v in lines.items()))
+    monkeypatch.chdir(work)
+    env = {**{k: (_ENV_ID if v == "E" else v) for k, v in environ.items()}, "PINGONE_CLIENT_ID": "app"}
+    s = Settings.from_env({**env, "PINGONE_CLIENT_SECRET": _FILE_SECRET})
+    assert s is not None
+    assert s.auth_method == "client_secret_jwt"
+    ep = s.endpoints()
+    assert "evil" not in ep.token_endpoint and "evil" not in str(ep.api_path)
+    expected = "https://auth.pingone.eu" if env.get("PINGONE_REGION") == "EU" or "AUTH_PATH" in str(environ) else None
+    if expected:
+        assert ep.token_endpoint.startswith(expected), ep.token_endpoint
+
+
+@pytest.mark.parametrize("method", ["client_secret_post", "client_secret_basic", "none", "CLIENT_SECRET_POST"])
+def test_file_only_downgrade_to_a_weaker_method_is_refused(method: str, tmp_path: Any, monkeypatch: Any) -> None:
+    from pinghelpers import ConfigurationError, Settings
+
+    (tmp_path / ".env").write_text(f"PINGONE_AUTH_METHOD={method}\n")
+    monkeypatch.chdir(tmp_path)
+    env = {"PINGONE_ENV_ID": _ENV_ID, "PINGONE_CLIENT_ID": "app", "PINGONE_CLIENT_SECRET": _FILE_SECRET}
+    with pytest.raises(ConfigurationError, match="weaker than client_secret_jwt"):
+        Settings.from_env(env)
+    assert Settings.from_env(env, auth_method=method) is not None  # said in code: the caller's choice
+
+
+@pytest.mark.parametrize("method", ["client_secret_jwt", "private_key_jwt"])
+def test_file_may_choose_an_equally_strong_method(method: str, tmp_path: Any, monkeypatch: Any) -> None:
+    from pinghelpers import Settings
+
+    (tmp_path / ".env").write_text(f"PINGONE_AUTH_METHOD={method}\n")
+    monkeypatch.chdir(tmp_path)
+    s = Settings.from_env({"PINGONE_ENV_ID": _ENV_ID, "PINGONE_CLIENT_ID": "app"})
+    assert s is not None and s.auth_method == method
+
+
+# 7. Misspelled secret flags: argparse's error never repeats the value.
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["token", "--code", "x", "--client_secret=VALUE"],
+        ["token", "--code", "x", "--clientsecret", "VALUE"],
+        ["token", "--code", "x", "--client-secrets=VALUE"],
+        ["login", "--passwd=VALUE"],
+        ["login", "--pass", "VALUE"],
+        ["assertion", "--key=VALUE", "--client-id", "x", "--audience", "https://a.example/as/token"],
+        ["inspect", "x", "--secret_env=VALUE"],
+        ["sandbox", "--worker-secret", "VALUE"],
+    ],
+)
+def test_misspelled_flag_value_is_never_echoed(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    from pinghelpers.cli import main
+
+    value = "TEST-ONLY-echo-canary-0123456789abcdef"
+    argv = [a.replace("VALUE", value) for a in argv]
+    with pytest.raises(SystemExit):
+        main(argv)
+    captured = capsys.readouterr()
+    assert value not in captured.err + captured.out
+
+
+# 8. Discovery: no endpoint off this machine over anything but https.
+@pytest.mark.parametrize(
+    "key",
+    [
+        "issuer",
+        "authorization_endpoint",
+        "token_endpoint",
+        "jwks_uri",
+        "userinfo_endpoint",
+        "introspection_endpoint",
+        "revocation_endpoint",
+        "end_session_endpoint",
+        "pushed_authorization_request_endpoint",
+    ],
+)
+@pytest.mark.parametrize(
+    "url", ["http://idp.example.com/x", "ftp://idp.example.com/x", "//idp.example.com/x", "http://10.0.0.1/x"]
+)
+def test_discovery_endpoint_not_https_off_loopback_is_refused(key: str, url: str) -> None:
+    from pinghelpers.endpoints import Endpoints
+    from pinghelpers.errors import InvalidResponse
+
+    doc = {
+        k: f"https://idp.example.com/{k}"
+        for k in (
+            "authorization_endpoint",
+            "token_endpoint",
+            "jwks_uri",
+            "userinfo_endpoint",
+            "introspection_endpoint",
+            "revocation_endpoint",
+            "end_session_endpoint",
+            "pushed_authorization_request_endpoint",
+        )
+    }
+    doc["issuer"] = "https://idp.example.com"
+    doc[key] = url
+    with pytest.raises(InvalidResponse, match=key):
+        Endpoints.from_discovery_document(doc)

@@ -36,7 +36,14 @@ def _disarm(faulty: Sandbox) -> Iterator[None]:
 
 
 def _arm_http(sb: Sandbox, fault: str, **extra: object) -> requests.Response:
-    return requests.post(f"{sb.base_url}/__sandbox/faults", json={"fault": fault, **extra}, timeout=10)
+    return requests.post(
+        f"{sb.base_url}/__sandbox/faults", json={"fault": fault, **extra}, headers=_admin(sb), timeout=10
+    )
+
+
+def _admin(sb: Sandbox) -> dict[str, str]:
+    """The fault switch's per-process token header (issue 16 #2)."""
+    return {"X-Sandbox-Token": sb.admin_token}
 
 
 def _worker_token(sb: Sandbox) -> requests.Response:
@@ -140,15 +147,17 @@ def test_fault_targets_one_endpoint(faulty: Sandbox) -> None:
 def test_fault_switch_is_not_consumed_by_admin_or_health(faulty: Sandbox) -> None:
     faulty.faults.inject("server_error")
     assert requests.get(f"{faulty.base_url}/__sandbox/health", timeout=10).status_code == 200
-    listed = requests.get(f"{faulty.base_url}/__sandbox/faults", timeout=10).json()["armed"]
+    listed = requests.get(f"{faulty.base_url}/__sandbox/faults", headers=_admin(faulty), timeout=10).json()["armed"]
     assert listed == [{"fault": "server_error", "remaining": 1, "endpoint": "any", "delay": 3.0}]
-    assert requests.delete(f"{faulty.base_url}/__sandbox/faults", timeout=10).json() == {"armed": []}
+    assert requests.delete(f"{faulty.base_url}/__sandbox/faults", headers=_admin(faulty), timeout=10).json() == {
+        "armed": []
+    }
     assert requests.get(f"{faulty.issuer_url}/jwks", timeout=10).status_code == 200
 
 
 def test_fault_admin_route_validates(faulty: Sandbox) -> None:
     for body in ({"fault": "meteor"}, {"fault": "slow", "count": 0}, {"fault": "slow", "delay": 99}, [1]):
-        r = requests.post(f"{faulty.base_url}/__sandbox/faults", json=body, timeout=10)
+        r = requests.post(f"{faulty.base_url}/__sandbox/faults", json=body, headers=_admin(faulty), timeout=10)
         assert platform_error(r, 400, "INVALID_DATA")["details"][0]["target"] == "fault"
     r = _arm_http(faulty, "expired_code", endpoint="jwks")
     assert "cannot target" in platform_error(r, 400, "INVALID_DATA")["details"][0]["message"]
