@@ -64,8 +64,7 @@ class PingOneClient:
 
     ``settings`` says where (region, auth path, custom domain or issuer) and as whom (client id and secret).
     ``auth`` overrides the client authentication (default: from ``settings.auth_method``, CLIENT_SECRET_JWT).
-    Thread safety: share one client across a web app's threads for every call but the headless ``sign_on``
-    (see the module docstring; tested in tests/unit/test_webapp.py).
+    Thread-safe for every call but the headless ``sign_on`` (module docstring; tests/unit/test_webapp.py).
     """
 
     def __init__(
@@ -84,8 +83,7 @@ class PingOneClient:
         self.session = session or new_session()
         self._own_session = session is None
         if session is None and settings.is_local_sandbox:
-            # Loopback needs no proxy and no .netrc, yet requests re-reads every proxy variable and looks for
-            # ~/.netrc on each call: measured, about half the client's CPU per local-sandbox request.
+            # Loopback needs no proxy/.netrc; requests re-reads them per call (measured: ~half the client's CPU).
             self.session.trust_env = False
         self.endpoints = endpoints or settings.endpoints(session=self.session, timeout=timeout)
         self._auth = auth

@@ -12,6 +12,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
+from ._version import __version__
 from .errors import (
     ConnectionFailed,
     InvalidResponse,
@@ -35,7 +36,7 @@ __all__ = [
 
 DEFAULT_TIMEOUT = 10.0
 MAX_BODY_BYTES = 2 * 1024 * 1024  # PingOne answers are a few KiB; anything this large is not PingOne.
-USER_AGENT = "pinghelpers/0.1 (+PingOne CLIENT_SECRET_JWT workbook)"
+USER_AGENT = f"pinghelpers/{__version__}"  # neutral: the library in an app is not "the workbook"
 
 
 class _Session(requests.Session):
