@@ -232,17 +232,22 @@ def get_json(url: str, *, session: requests.Session | None = None, timeout: floa
 
 
 _JWKS_CLIENTS: dict[str, Any] = {}
+JWKS_REFETCH_COOLDOWN = 5.0  # seconds between forced JWKS refetches for unknown kids (per JWKS URL)
 
 
 def jwks_client(jwks_uri: str) -> Any:
     """PyJWT's ``PyJWKClient`` for ``jwks_uri``, one per URL for the process (a timeout of 10 s per fetch).
 
-    It caches the key set and fetches it again when a token names a ``kid`` it does not know (key rotation).
+    It caches the key set (5 minutes) and fetches it again, once, when a token names a ``kid`` it does not
+    know (key rotation) — at most once per :data:`JWKS_REFETCH_COOLDOWN` seconds, so tokens with made-up
+    ``kid`` values cannot make the app hammer the issuer (PyJWT's default cooldown is 30 s).
     """
     client = _JWKS_CLIENTS.get(jwks_uri)
     if client is None:
         import jwt  # PyJWT (and cryptography) only when a JWKS is used
 
-        client = jwt.PyJWKClient(jwks_uri, cache_keys=True, lifespan=300, timeout=10)
+        client = jwt.PyJWKClient(
+            jwks_uri, cache_keys=True, lifespan=300, timeout=10, cooldown_duration=JWKS_REFETCH_COOLDOWN
+        )
         _JWKS_CLIENTS[jwks_uri] = client
     return client
