@@ -38,7 +38,7 @@ test: setup lint typecheck browser-deps
 	@$(MAKE) --no-print-directory -j4 --output-sync=target unit nbval test-browser hygiene
 	@echo "make test: all tiers passed"
 
-PY_DIRS := $(wildcard pinghelpers tests benchmarks tools)
+PY_DIRS := $(wildcard pinghelpers tests benchmarks tools examples)
 
 lint: setup
 	$(BIN)/ruff check $(PY_DIRS)

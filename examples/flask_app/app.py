@@ -140,7 +140,9 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
         if auth is None:
             return redirect(url_for("login"))
         info = _userinfo(client, auth)
-        rows = "".join(f"<tr><th>{escape(k)}</th><td id='{escape(k)}'>{escape(str(v))}</td></tr>" for k, v in info.items())
+        rows = "".join(
+            f"<tr><th>{escape(k)}</th><td id='{escape(k)}'>{escape(str(v))}</td></tr>" for k, v in info.items()
+        )
         links = "<p><a id='api' href='/api/me'>/api/me (JSON)</a> · <a id='logout' href='/logout'>Sign out</a></p>"
         return _page("Your profile (from PingOne's userinfo)", f"<table>{rows}</table>{links}")
 

@@ -14,7 +14,6 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -73,7 +72,9 @@ def running() -> Iterator[tuple[str, Sandbox, Any, _Clock]]:
             flask_app.extensions["pinghelpers"]["client"].close()
 
 
-def test_sign_in_profile_refresh_after_expiry_and_sign_out(running: tuple[str, Sandbox, Any, _Clock], page: Any) -> None:
+def test_sign_in_profile_refresh_after_expiry_and_sign_out(
+    running: tuple[str, Sandbox, Any, _Clock], page: Any
+) -> None:
     base, sandbox, flask_app, clock = running
     store = flask_app.extensions["pinghelpers"]["store"]
     elsewhere: list[str] = []

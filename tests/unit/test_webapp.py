@@ -13,7 +13,6 @@ import subprocess
 import sys
 import threading
 import time
-import tomllib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -365,6 +364,7 @@ def test_the_user_agent_is_neutral_and_versioned(sandbox: Sandbox) -> None:
 
 
 def test_werkzeug_is_needed_only_by_the_local_sandbox() -> None:
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert not any(d.lower().startswith("werkzeug") for d in project["dependencies"])
     assert any(d.lower().startswith("werkzeug") for d in project["optional-dependencies"]["sandbox"])
