@@ -16,20 +16,22 @@
 #
 # **You need** notebooks 3–6's ideas. The short version is the README's recipe
 # ([Use it in your app](../README.md#use-it-in-your-app)); the long one is [docs/web-app.md](../docs/web-app.md).
+# References: [RFC 6749 §10.12](https://www.rfc-editor.org/rfc/rfc6749#section-10.12) (state, CSRF),
+# [RFC 9207](https://www.rfc-editor.org/rfc/rfc9207) (`iss` in the redirect),
+# [OIDC Core §3.1.3.7](https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation) (ID-token checks),
+# [PingOne: signoff](https://developer.pingidentity.com/pingone-api/auth/openid-connect-oauth-2/signoff.html).
 
 # %% [markdown]
 # ## Setup: choose the target
 
 # %%
-import html
-import importlib.util
-import json
-import re
+import html, importlib.util, json, re, time  # noqa: E401 - one line for the setup cell
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pinghelpers
 from pinghelpers import AuthorizationRequest
+from pinghelpers.display import check_exercise
 from pinghelpers.workbook import connect
 
 target = connect()
@@ -44,23 +46,15 @@ APP_FILE = Path(pinghelpers.__file__).resolve().parents[1] / "examples" / "flask
 spec = importlib.util.spec_from_file_location("flask_example", APP_FILE)
 example = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(example)
-
-
-class Clock:
-    """The app's clock; section 4 moves it an hour ahead."""
-
-    offset = 0.0
-
-    def __call__(self):
-        import time
-
-        return time.time() + self.offset
-
-
-clock = Clock()
-app = example.create_app(target.settings, clock=clock)
+clock_offset = [0.0]  # section 4 moves the app's clock an hour ahead
+app = example.create_app(target.settings, clock=lambda: time.time() + clock_offset[0])
 browser = app.test_client()  # plays the user's browser: keeps the session cookie, follows nothing by itself
 store = app.extensions["pinghelpers"]["store"]
+
+# %% [markdown]
+# The handlers below are printed from `app.py` itself, so what you read is what runs:
+
+# %%
 SOURCE = APP_FILE.read_text()
 
 
@@ -149,9 +143,9 @@ print("refreshes so far:", me["refreshes"])
 
 # %%
 if store.saved[session_id].get("refresh_token"):
-    clock.offset = 3700
+    clock_offset[0] = 3700
     me = browser.get("/api/me").get_json()
-    minutes = round((me["expires_at"] - clock()) / 60)
+    minutes = round((me["expires_at"] - time.time() - clock_offset[0]) / 60)
     print("refreshes now:", me["refreshes"], "— the new access token expires in about", minutes, "minutes")
 else:
     print("no refresh token: enable the Refresh Token grant on the application to see the refresh")
@@ -164,6 +158,25 @@ else:
 # %%
 answer = browser.get("/logout")
 print("HTTP", answer.status_code, "→", urlsplit(answer.location).path, "— tokens left in the store:", len(store.saved))
+
+# %% [markdown]
+# ## Exercise
+# A mix-up attack sends your callback a code from *another* issuer. PingOne does not put `iss` in its redirect,
+# but when a redirect carries one, `parse_callback` compares it with the issuer (RFC 9207 §2.4). Set `forged_iss`
+# to any issuer URL that is not yours and run the check: the callback must refuse it.
+
+# %%
+forged_iss = "https://auth.example.com/another-environment/as"  # ← your answer
+browser.get("/login")
+with browser.session_transaction() as session:
+    state = session["auth_request"]["state"]  # the right state: only iss is wrong
+answer = browser.get("/callback", query_string={"code": "any", "state": state, "iss": forged_iss})
+refused = answer.status_code == 400 and "RFC 9207" in answer.get_data(as_text=True)
+check_exercise(
+    refused,
+    success="the callback refused a redirect from another issuer before redeeming anything.",
+    hint="forged_iss must differ from the target's issuer (client.endpoints.issuer).",
+)
 
 # %% [markdown]
 # ## Recap
