@@ -72,7 +72,7 @@ test: setup lint typecheck browser-deps class-deps newman-deps
 	@$(MAKE) --no-print-directory -j4 --output-sync=target unit nbval test-browser hygiene test-class test-newman
 	@echo "make test: all tiers passed"
 
-PY_DIRS := $(wildcard pinghelpers tests benchmarks tools class)
+PY_DIRS := $(wildcard pinghelpers tests benchmarks tools class examples)
 
 lint: setup
 	$(BIN)/ruff check $(PY_DIRS)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._version import __version__ as __version__
 from .endpoints import REGIONS, Endpoints
 from .errors import (
     AssertionBuildError,
@@ -52,8 +53,17 @@ if TYPE_CHECKING:
     from .decoding import decode_unverified
     from .idtoken import IdTokenReport, at_hash, validate_id_token
     from .inspection import hmac_walkthrough, inspect_jwt, verify_with_jwks, verify_with_secret
-    from .messages import AuthorizationRequest, AuthorizationResult, Flow, TokenResponse, code_from, pkce_pair
+    from .messages import (
+        AuthorizationRequest,
+        AuthorizationResult,
+        Flow,
+        TokenResponse,
+        code_from,
+        parse_callback,
+        pkce_pair,
+    )
     from .sandbox import Sandbox
+    from .tokens import BearerAuth, OAuth2Auth
 
 # Loaded on first use (PEP 562): these pull in requests, PyJWT and cryptography (~150-450 ms measured on a
 # 2-core machine), which `pinghelpers --help`, Settings and the rule checker do not need.
@@ -73,9 +83,18 @@ _LAZY: dict[str, str] = {
     ),
     "PingOneClient": "client",
     **dict.fromkeys(
-        ("AuthorizationRequest", "AuthorizationResult", "Flow", "TokenResponse", "code_from", "pkce_pair"),
+        (
+            "AuthorizationRequest",
+            "AuthorizationResult",
+            "Flow",
+            "TokenResponse",
+            "code_from",
+            "parse_callback",
+            "pkce_pair",
+        ),
         "messages",
     ),
+    **dict.fromkeys(("BearerAuth", "OAuth2Auth"), "tokens"),
     "decode_unverified": "decoding",
     **dict.fromkeys(("IdTokenReport", "at_hash", "validate_id_token"), "idtoken"),
     **dict.fromkeys(("hmac_walkthrough", "inspect_jwt", "verify_with_jwks", "verify_with_secret"), "inspection"),
@@ -83,7 +102,6 @@ _LAZY: dict[str, str] = {
     "Sandbox": "sandbox",
 }
 
-__version__ = "0.1.0"
 
 __all__ = [
     "CLIENT_ASSERTION_TYPE",
@@ -92,6 +110,7 @@ __all__ = [
     "AssertionBuildError",
     "AuthorizationRequest",
     "AuthorizationResult",
+    "BearerAuth",
     "Checklist",
     "ClientAssertion",
     "ClientSecretBasic",
@@ -104,6 +123,7 @@ __all__ = [
     "IdTokenReport",
     "InvalidResponse",
     "NoClientAuth",
+    "OAuth2Auth",
     "OAuthError",
     "PingHelpersError",
     "PingOneAPIError",
@@ -128,6 +148,7 @@ __all__ = [
     "explain",
     "hmac_walkthrough",
     "inspect_jwt",
+    "parse_callback",
     "pkce_pair",
     "snippet",
     "validate_id_token",

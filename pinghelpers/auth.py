@@ -19,6 +19,7 @@ The JWT methods build a fresh assertion per request, with ``aud`` = the URL actu
 from __future__ import annotations
 
 import base64
+import threading
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
@@ -52,7 +53,24 @@ def _add_form_fields(r: requests.PreparedRequest, fields: dict[str, str]) -> req
     return r
 
 
-class ClientSecretJWT(AuthBase):
+class _LastAssertion:
+    """``last_assertion`` kept per thread: one auth object shared by many threads (a web app's client) must let
+    each request read back *its own* assertion — a shared attribute would hand ``explain()`` another thread's."""
+
+    _local: threading.local
+
+    @property
+    def last_assertion(self) -> ClientAssertion | None:
+        local = self.__dict__.get("_local")
+        return getattr(local, "assertion", None) if local is not None else None
+
+    @last_assertion.setter
+    def last_assertion(self, value: ClientAssertion | None) -> None:
+        local = self.__dict__.setdefault("_local", threading.local())
+        local.assertion = value
+
+
+class ClientSecretJWT(_LastAssertion, AuthBase):
     """CLIENT_SECRET_JWT: an HS256/384/512 assertion signed with the client secret, built per request.
 
     >>> requests.post(ep.token_endpoint, data={...}, auth=ClientSecretJWT(client_id, secret))
@@ -78,7 +96,7 @@ class ClientSecretJWT(AuthBase):
         self.lifetime = lifetime
         self._now = now
         self._options = assertion_options
-        self.last_assertion: ClientAssertion | None = None
+        self._local = threading.local()
 
     def assertion_for(self, url: str) -> ClientAssertion:
         return build_client_assertion(
@@ -102,7 +120,7 @@ class ClientSecretJWT(AuthBase):
         return f"ClientSecretJWT(client_id={self.client_id!r}, client_secret={self._secret!r}, alg={self.algorithm!r})"
 
 
-class PrivateKeyJWT(AuthBase):
+class PrivateKeyJWT(_LastAssertion, AuthBase):
     """PRIVATE_KEY_JWT: an RS256 assertion signed with the app's private key (``kid`` names its JWK)."""
 
     method = "private_key_jwt"
@@ -125,7 +143,7 @@ class PrivateKeyJWT(AuthBase):
         self.algorithm = algorithm
         self.lifetime = lifetime
         self._now = now
-        self.last_assertion: ClientAssertion | None = None
+        self._local = threading.local()
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         assertion = build_private_key_assertion(

@@ -9,6 +9,10 @@
 
 The client owns a ``requests.Session`` (no automatic retries), puts a timeout on every call, and never
 resends a token POST: an authorization code is single-use.
+
+Threads: one client may serve a whole web app — every call is safe from many threads at once (each builds
+its own assertion; a failed call's error carries the assertion *it* sent) except the headless ``sign_on``,
+which keeps the user's ``ST`` cookie in the session: one client per concurrent headless sign-on.
 """
 
 from __future__ import annotations
@@ -24,8 +28,8 @@ from .assertion import ClientAssertion
 from .auth import auth_for_method
 from .decoding import decode_unverified
 from .endpoints import Endpoints
-from .errors import ConfigurationError, InvalidResponse, SignOnError, TokenValidationError
-from .http import DEFAULT_TIMEOUT, error_from_response, new_session, parse_json, send, send_prepared
+from .errors import ConfigurationError, InvalidResponse, PingOneAPIError, SignOnError, TokenValidationError
+from .http import DEFAULT_TIMEOUT, error_from_response, get_json, new_session, parse_json, send, send_prepared
 from .messages import (
     AuthorizationRequest,
     AuthorizationResult,
@@ -42,6 +46,7 @@ from .snippets import snippet
 
 if TYPE_CHECKING:
     from .explain import Explanation
+    from .idtoken import IdTokenReport
 
 __all__ = [
     "AuthorizationRequest",
@@ -59,6 +64,7 @@ class PingOneClient:
 
     ``settings`` says where (region, auth path, custom domain or issuer) and as whom (client id and secret).
     ``auth`` overrides the client authentication (default: from ``settings.auth_method``, CLIENT_SECRET_JWT).
+    Thread-safe for every call but the headless ``sign_on`` (module docstring; tests/unit/test_webapp.py).
     """
 
     def __init__(
@@ -77,8 +83,7 @@ class PingOneClient:
         self.session = session or new_session()
         self._own_session = session is None
         if session is None and settings.is_local_sandbox:
-            # Loopback needs no proxy and no .netrc, yet requests re-reads every proxy variable and looks for
-            # ~/.netrc on each call: measured, about half the client's CPU per local-sandbox request.
+            # Loopback needs no proxy/.netrc; requests re-reads them per call (measured: ~half the client's CPU).
             self.session.trust_env = False
         self.endpoints = endpoints or settings.endpoints(session=self.session, timeout=timeout)
         self._auth = auth
@@ -317,7 +322,8 @@ class PingOneClient:
             body = None
         error = error_from_response(response, what="the token request") if response.status_code >= 400 else None
         if error is not None:
-            top = self.explain(error, assertion=sent_assertion.token if sent_assertion else None).top
+            error.client_assertion = sent_assertion.token if sent_assertion else None
+            top = self.explain(error).top
             error.fix = error.fix or (top.fix if top else None)
             error.args = (error._compose(),)
         result = TokenResponse(
@@ -350,8 +356,15 @@ class PingOneClient:
         expected_state: str | None = None,
         check: bool = True,
         decode: bool = True,
+        validate: bool | None = None,
+        nonce: str | None = None,
     ) -> TokenResponse:
         """Exchange an authorization code (or a pasted redirect URL) for tokens at ``/as/token``.
+
+        ``validate``: check the ID token (OIDC Core §3.1.3.7: JWKS signature, ``iss``, ``aud``, ``exp``,
+        ``nonce``, ``at_hash``), raising :class:`TokenValidationError` on failure. Default ``None``: validate
+        when the nonce is known (``code`` is :meth:`sign_on`'s or :func:`parse_callback`'s result, or
+        ``nonce=`` is given) — every app's path; report on ``tokens.id_token_report``.
 
         Sends the seed's five fields — ``grant_type``, ``code``, ``redirect_uri``, ``client_assertion``,
         ``client_assertion_type`` — form-encoded, plus ``code_verifier`` when PKCE was used. With
@@ -366,6 +379,7 @@ class PingOneClient:
         if isinstance(code, AuthorizationResult):
             if code.request is not None:
                 code_verifier = code_verifier or code.request.code_verifier
+                nonce = nonce or code.request.nonce
             code = code.code
         redirect = redirect_uri or (sent.get("redirect_uri") if sent is not None else self.settings.redirect_uri)
         if not redirect and sent is None:
@@ -383,7 +397,17 @@ class PingOneClient:
             form["redirect_uri"] = redirect
         if code_verifier:
             form["code_verifier"] = code_verifier
-        return self._token_call(form, auth=auth, check=check, decode=decode)
+        tokens = self._token_call(form, auth=auth, check=check, decode=decode)
+        if (validate or (validate is None and nonce is not None)) and tokens.ok and tokens.id_token:
+            tokens.id_token_report = self.validate_id_token(tokens, nonce=nonce)
+        return tokens
+
+    def validate_id_token(self, tokens: TokenResponse, *, nonce: str | None = None) -> IdTokenReport:
+        """Validate ``tokens.id_token`` for this app and environment; :class:`TokenValidationError` on failure."""
+        from .idtoken import validate_token_response
+
+        cid, issuer, jwks = str(self.settings.client_id), self.endpoints.issuer, self.endpoints.jwks_uri
+        return validate_token_response(tokens, client_id=cid, issuer=issuer, jwks_uri=jwks, nonce=nonce)
 
     def refresh(
         self,
@@ -450,11 +474,7 @@ class PingOneClient:
     def explain(self, error: Exception | TokenResponse, *, assertion: str | None = None) -> Explanation:
         """Ranked likely causes of a failed call, using this client's context: the assertion it sent, its
         client ID, the audiences this environment accepts, the secret (to check the signature), the
-        redirect URI.
-
-        >>> result = client.exchange_code(code, check=False)
-        >>> print(client.explain(result))
-        """
+        redirect URI. ``print(client.explain(client.exchange_code(code, check=False)))``"""
         from .explain import Explanation, explain
 
         if isinstance(error, TokenResponse):
@@ -463,6 +483,8 @@ class PingOneClient:
             if error.error is None:
                 return Explanation(f"HTTP {error.status}: no error to explain", ())
             error = error.error
+        if assertion is None and isinstance(error, PingOneAPIError):
+            assertion = error.client_assertion  # the assertion this request sent, whatever other threads did
         return explain(
             error,
             assertion=assertion,
@@ -474,6 +496,4 @@ class PingOneClient:
 
     def discovery(self) -> Any:
         """The environment's ``/.well-known/openid-configuration`` document."""
-        from .http import get_json
-
         return get_json(self.endpoints.discovery_url, session=self.session, timeout=self.timeout)

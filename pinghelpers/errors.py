@@ -101,8 +101,12 @@ class PingOneAPIError(PingHelpersError):
     """PingOne (or the local sandbox) answered with an HTTP error.
 
     ``status`` is the HTTP status, ``body`` the parsed JSON (or ``None``), ``correlation_id`` the id to quote
-    to Ping support, and ``response`` the ``requests.Response``.
+    to Ping support, and ``response`` the ``requests.Response``. ``client_assertion`` is the assertion the
+    failed token request sent (set by the client, so ``client.explain(error)`` diagnoses *that* request even
+    when other threads sent others since).
     """
+
+    client_assertion: str | None = None
 
     def __init__(
         self,

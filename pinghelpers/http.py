@@ -12,6 +12,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
+from ._version import __version__
 from .errors import (
     ConnectionFailed,
     InvalidResponse,
@@ -35,7 +36,7 @@ __all__ = [
 
 DEFAULT_TIMEOUT = 10.0
 MAX_BODY_BYTES = 2 * 1024 * 1024  # PingOne answers are a few KiB; anything this large is not PingOne.
-USER_AGENT = "pinghelpers/0.1 (+PingOne CLIENT_SECRET_JWT workbook)"
+USER_AGENT = f"pinghelpers/{__version__}"  # neutral: the library in an app is not "the workbook"
 
 
 class _Session(requests.Session):
@@ -239,17 +240,22 @@ def get_json(url: str, *, session: requests.Session | None = None, timeout: floa
 
 
 _JWKS_CLIENTS: dict[str, Any] = {}
+JWKS_REFETCH_COOLDOWN = 5.0  # seconds between forced JWKS refetches for unknown kids (per JWKS URL)
 
 
 def jwks_client(jwks_uri: str) -> Any:
     """PyJWT's ``PyJWKClient`` for ``jwks_uri``, one per URL for the process (a timeout of 10 s per fetch).
 
-    It caches the key set and fetches it again when a token names a ``kid`` it does not know (key rotation).
+    It caches the key set (5 minutes) and fetches it again, once, when a token names a ``kid`` it does not
+    know (key rotation) — at most once per :data:`JWKS_REFETCH_COOLDOWN` seconds, so tokens with made-up
+    ``kid`` values cannot make the app hammer the issuer (PyJWT's default cooldown is 30 s).
     """
     client = _JWKS_CLIENTS.get(jwks_uri)
     if client is None:
         import jwt  # PyJWT (and cryptography) only when a JWKS is used
 
-        client = jwt.PyJWKClient(jwks_uri, cache_keys=True, lifespan=300, timeout=10)
+        client = jwt.PyJWKClient(
+            jwks_uri, cache_keys=True, lifespan=300, timeout=10, cooldown_duration=JWKS_REFETCH_COOLDOWN
+        )
         _JWKS_CLIENTS[jwks_uri] = client
     return client

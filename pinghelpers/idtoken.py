@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 
@@ -20,7 +20,10 @@ from .http import jwks_client
 from .jose import at_hash_of
 from .timefmt import describe_time
 
-__all__ = ["ClaimCheck", "IdTokenReport", "at_hash", "validate_id_token"]
+if TYPE_CHECKING:
+    from .messages import TokenResponse
+
+__all__ = ["ClaimCheck", "IdTokenReport", "at_hash", "validate_id_token", "validate_token_response"]
 
 
 def at_hash(access_token: str, alg: str = "RS256") -> str:
@@ -66,7 +69,18 @@ class IdTokenReport:
 
     @property
     def ok(self) -> bool:
-        return not self.failures
+        """No check failed *and* the signature was verified: a token whose signature was not checked could
+        have been signed by anyone, so it is never ``ok`` (other skipped checks are listed in :attr:`skipped`)."""
+        return not self.failures and self.signature_verified
+
+    @property
+    def signature_verified(self) -> bool:
+        return any(i.claim == "signature" and i.passed is True for i in self.items)
+
+    @property
+    def skipped(self) -> tuple[ClaimCheck, ...]:
+        """The checks that were not made (no JWKS, no nonce, no access token given)."""
+        return tuple(i for i in self.items if i.passed is None)
 
     @property
     def failures(self) -> tuple[ClaimCheck, ...]:
@@ -91,6 +105,13 @@ class IdTokenReport:
         first = self.first_failure
         if first is not None:
             raise TokenValidationError(f"ID token: {first.detail}", claim=first.claim, rule=first.rule, fix=first.fix)
+        if not self.signature_verified:
+            raise TokenValidationError(
+                "ID token: the signature was not checked, so the token is not validated",
+                claim="signature",
+                rule="OIDC Core §3.1.3.7 (6)",
+                fix="pass jwks_uri= (the issuer's JWKS, e.g. endpoints.jwks_uri) or key=",
+            )
         return self
 
     def __str__(self) -> str:
@@ -100,8 +121,22 @@ class IdTokenReport:
             lines.append(f"[{i.status:^7}] {i.claim:<{width}}  {i.detail}")
             if i.passed is False and i.fix:
                 lines.append(f"{'':10}{'':<{width}}  fix: {i.fix}")
-        lines.append("the ID token is valid" if self.ok else f"the ID token is NOT valid: {len(self.failures)} failed")
+        lines.append(self.verdict)
         return "\n".join(lines)
+
+    @property
+    def verdict(self) -> str:
+        """One line: valid, not valid (how many failed), or not validated (what was not checked)."""
+        if self.failures:
+            return f"the ID token is NOT valid: {len(self.failures)} failed"
+        not_checked = ", ".join(i.claim for i in self.skipped)
+        if not self.signature_verified:
+            return (
+                f"the ID token is NOT validated: not checked — {not_checked} (pass jwks_uri= to verify the signature)"
+            )
+        if not_checked:
+            return f"the ID token is valid (not checked: {not_checked})"
+        return "the ID token is valid"
 
     def __repr__(self) -> str:
         return f"IdTokenReport(ok={self.ok}, failed={[i.claim for i in self.failures]})"
@@ -288,3 +323,24 @@ def validate_id_token(
             "sign on again (prompt=login)",
         )
     return IdTokenReport(tuple(items), header=header, claims=claims, now=now_ts)
+
+
+def validate_token_response(
+    tokens: TokenResponse, *, client_id: str, issuer: str, jwks_uri: str, nonce: str | None = None
+) -> IdTokenReport:
+    """Validate the ID token of a token response — signature from ``jwks_uri``, ``iss``, ``aud``, ``exp``,
+    ``nonce`` (when given), ``at_hash`` against the access token beside it — and raise
+    :class:`TokenValidationError` naming the first failed check (OIDC Core §3.1.3.7). Returns the report."""
+    if not tokens.id_token:
+        raise TokenValidationError(
+            "the token response has no id_token to validate", claim="id_token", fix="request scope=openid"
+        )
+    report = validate_id_token(
+        tokens.id_token,
+        client_id=client_id,
+        issuer=issuer,
+        nonce=nonce,
+        access_token=tokens.access_token,
+        jwks_uri=jwks_uri,
+    )
+    return report.raise_for_failure()

@@ -50,7 +50,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from .endpoints import (
     Endpoints,
@@ -194,14 +194,42 @@ class Settings:
 
     # -- construction ------------------------------------------------------------------------------
     @classmethod
+    @overload
     def from_env(
         cls,
         environ: Mapping[str, str] | None = None,
         *,
         dotenv: str | os.PathLike[str] | None = ".env",
+        required: Literal[True],
+        **overrides: Any,
+    ) -> Settings: ...
+
+    @classmethod
+    @overload
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        dotenv: str | os.PathLike[str] | None = ".env",
+        required: bool = False,
+        **overrides: Any,
+    ) -> Settings | None: ...
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        dotenv: str | os.PathLike[str] | None = ".env",
+        required: bool = False,
         **overrides: Any,
     ) -> Settings | None:
         """Settings from ``PINGONE_*`` variables (and a ``.env`` file), or ``None`` when no target is set.
+
+        ``required=True`` (an app's configuration) never returns ``None``: it raises
+        :class:`ConfigurationError` naming every missing setting — the environment (``PINGONE_ENV_ID`` or
+        ``PINGONE_AUTH_PATH``/``PINGONE_ISSUER``/``PINGONE_CUSTOM_DOMAIN``), ``PINGONE_CLIENT_ID``,
+        ``PINGONE_CLIENT_SECRET`` when the auth method needs one, ``PINGONE_REDIRECT_URI``.
 
         Environment variables win over the ``.env`` file; keyword ``overrides`` win over both. A relative
         ``dotenv`` name (the default ``".env"``) is looked for in the current directory and its parents;
@@ -223,6 +251,8 @@ class Settings:
         if not any(values.get(v) for v in _TARGET_VARS) and not any(
             overrides.get(k) for k in ("env_id", "auth_path", "issuer", "custom_domain")
         ):
+            if required:
+                _raise_missing(["PINGONE_ENV_ID (or PINGONE_AUTH_PATH, PINGONE_ISSUER, PINGONE_CUSTOM_DOMAIN)"], values)
             return None
         kwargs: dict[str, Any] = {
             attr: values[var] for attr, var in ENV_VARS.items() if values.get(var) not in (None, "")
@@ -232,7 +262,14 @@ class Settings:
             origin = "environment" if environ is None else "mapping"
             kwargs["source"] = f"{origin} + {found}" if found is not None else origin
         kwargs.setdefault("notes", tuple(notes))
-        return cls(**kwargs)
+        settings = cls(**kwargs)
+        if required:
+            missing = [ENV_VARS[n] for n in ("client_id", "redirect_uri") if not getattr(settings, n)]
+            if auth_method(settings.auth_method).needs_secret and not settings.client_secret:
+                missing.append(ENV_VARS["client_secret"])
+            if missing:
+                _raise_missing(missing, values)
+        return settings
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (validation runs again)."""
@@ -387,3 +424,13 @@ def _check_redirect_uri(uri: str) -> None:
             rule="RFC 6749 §3.1.2: the redirection endpoint URI must not include a fragment",
             fix="remove the #… part",
         )
+
+
+def _raise_missing(missing: list[str], found: Mapping[str, str]) -> None:
+    seen = ", ".join(sorted(found)) or "none"
+    raise ConfigurationError(
+        f"missing setting(s): {'; '.join(missing)} (PINGONE_* variables found: {seen})",
+        setting=missing[0].split(" ", 1)[0],
+        fix="set them in the environment or a .env file — an app needs the environment, the client ID and "
+        "secret, and the redirect URI registered on the application",
+    )

@@ -74,6 +74,11 @@ NOTEBOOKS: tuple[tuple[str, str, str], ...] = (
         "Compare client authentication methods",
         "basic, post, client_secret_jwt, private_key_jwt: the wire, the logs, the replay window, the setup",
     ),
+    (
+        "09-use-it-in-your-app",
+        "Use it in your app",
+        "a Flask app's three handlers: login, callback (state, validated ID token), a protected route that refreshes",
+    ),
 )
 
 

@@ -60,7 +60,7 @@ target
 # ```
 #
 # Notebook 7 breaks each step on purpose and reads PingOne's answer; notebook 8 compares CLIENT_SECRET_JWT with
-# the other ways a client can authenticate.
+# the other ways a client can authenticate; notebook 9 puts the flow into a web app.
 
 # %% [markdown]
 # ## Live PingOne or the local sandbox?
@@ -95,6 +95,7 @@ target
 # | 6 | [Inspect and validate tokens](06-inspect-and-validate-tokens.ipynb) | JWKS signatures; ID-token checks (`iss`, `aud`, `exp`, `nonce`, `at_hash`); userinfo, introspect, refresh, revoke |
 # | 7 | [Troubleshooting lab](07-troubleshooting-lab.ipynb) | each broken assertion and code misuse: the server's real answer, the explanation, the fix |
 # | 8 | [Compare client authentication methods](08-compare-client-authentication-methods.ipynb) | basic, post, client_secret_jwt, private_key_jwt: the wire, the logs, the replay window, the setup |
+# | 9 | [Use it in your app](09-use-it-in-your-app.ipynb) | a Flask app's three handlers: login, callback (state checked, ID token validated), a protected route whose token refreshes itself |
 
 # %% [markdown]
 # ## The whole flow in four lines

@@ -82,6 +82,14 @@ report = validate_id_token(
 report
 
 # %% [markdown]
+# Every check needs its input. Without the issuer's keys (`jwks_uri=`) the signature cannot be checked — and a
+# token nobody verified could have been signed by anyone, so the report never calls it valid; it names what was
+# not checked:
+
+# %%
+print(validate_id_token(tokens.id_token, client_id=target.settings.client_id, issuer=client.endpoints.issuer).verdict)
+
+# %% [markdown]
 # `at_hash`, by hand: SHA-256 of the access token's ASCII, keep the **left half**, base64url without padding
 # (OIDC Core §3.1.3.6):
 

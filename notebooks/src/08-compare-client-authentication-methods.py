@@ -166,7 +166,7 @@ check_exercise(
 # * PRIVATE_KEY_JWT: the same, and PingOne holds only the public key.
 # * The app's `tokenEndpointAuthMethod` decides which one PingOne accepts — exactly one.
 #
-# Back to the start: [0 · The workbook](00-index.ipynb).
+# Next: [9 · Use it in your app](09-use-it-in-your-app.ipynb).
 
 # %%
 # NBVAL_IGNORE_OUTPUT

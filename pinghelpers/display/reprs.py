@@ -70,8 +70,7 @@ def id_token_report_html(report: IdTokenReport) -> str:
         + f"</td><td><small>{escape(i.rule)}</small></td></tr>"
         for i in report.items
     )
-    verdict = "the ID token is valid" if report.ok else "the ID token is NOT valid"
-    return f"<table>{rows}</table><p><b>{escape(verdict)}</b></p>"
+    return f"<table>{rows}</table><p><b>{escape(report.verdict)}</b></p>"
 
 
 def decoded_jwt_html(decoded: DecodedJWT) -> str:

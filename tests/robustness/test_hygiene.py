@@ -216,9 +216,9 @@ logging.captureWarnings(True)
 
 
 @pytest.mark.hygiene
-# Nine notebooks in fresh kernels, one after another: ~70 s alone, past the default 120 s while the other tiers of
-# `make test` share the two cores. A hung kernel still fails (NotebookClient's per-cell timeout, then this one).
-@pytest.mark.timeout(300)
+# Ten notebooks in fresh kernels: the 120 s default was exceeded (at the final scrub) with notebook 09 added,
+# measured at a load average of 11 (233 s at 15–23) on this 2-core machine; the bound stays finite.
+@pytest.mark.timeout(480)
 def test_every_notebook_run_against_a_marker_secret_leaks_nothing(tmp_path: Path) -> None:
     """Run each notebook in a fresh kernel (sandbox seeded with the marker) and search everything it left."""
     import nbformat
