@@ -64,6 +64,8 @@ class RedactingParser(argparse.ArgumentParser):
         message = re.sub(r"(?<!\S)(--?[^\s=]+)=\S*", r"\1=<hidden>", message)
         # "invalid choice: 'VALUE' (choose from …)": the choices are listed; the value typed need not be.
         message = re.sub(r"invalid choice: '.*?' \(", "invalid choice (", message, flags=re.S)
+        # "argument --wait: invalid float value: 'VALUE'": a value typed after an abbreviated option (--w) never shows.
+        message = re.sub(r"(invalid [\w ]*?value): '.*'", r"\1 (hidden)", message, flags=re.S)
         super().error(message)
 
 
