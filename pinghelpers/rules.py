@@ -231,7 +231,7 @@ class Checklist:
             fix = f"<br><small><b>fix:</b> {escape(i.rule.fix)}</small>" if i.passed is False else ""
             rows.append(
                 f"<tr><td style='color:{colour[i.status]};font-weight:bold'>{i.status}</td>"
-                f"<td><code>{escape(i.rule.id)}</code></td><td>{escape(i.detail or i.rule.text)}{fix}</td>"
+                f"<td><code>{escape(i.rule.claim)}</code></td><td>{escape(i.detail or i.rule.text)}{fix}</td>"
                 f"<td><small>{escape(i.rule.source)}</small></td></tr>"
             )
         verdict = (
@@ -241,7 +241,7 @@ class Checklist:
             "rule(s) failed).</b>"
         )
         return (
-            "<table><thead><tr><th>result</th><th>rule</th><th>what was checked</th><th>source</th></tr>"
+            "<table><thead><tr><th>result</th><th>part</th><th>what was checked</th><th>source</th></tr>"
             f"</thead><tbody>{''.join(rows)}</tbody></table><p>{verdict}</p>"
         )
 

@@ -2,6 +2,11 @@
 
 target = connect()      # PINGONE_* settings present → live PingOne; none → the local sandbox
 target                  # a banner naming the target, shown in the notebook
+
+Every notebook runs top to bottom live with the basic settings alone (environment, client, secret, redirect URI,
+test user). A section that needs more — a worker application for the management API, a test user, PingOne's
+flows API — asks :meth:`Target.needs` first: it shows one box saying what the section would do and which
+setting enables it, and its cells skip what they cannot do instead of failing.
 """
 
 from __future__ import annotations
@@ -12,19 +17,35 @@ import os
 import re
 import socket
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from html import escape, unescape
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urljoin
 
 import requests
 
-from .client import AuthorizationRequest, AuthorizationResult, PingOneClient
+from .client import AuthorizationRequest, AuthorizationResult, PingOneClient, code_from
+from .endpoints import is_loopback_url
 from .errors import ConfigurationError
-from .settings import Settings
+from .secret import Secret
+from .settings import Settings, find_dotenv
 
-__all__ = ["LOOPBACK_CALLBACK", "NOTEBOOKS", "Target", "connect", "log_exposure", "scripted_browser"]
+__all__ = [
+    "CREATED_LEDGER",
+    "LOOPBACK_CALLBACK",
+    "NOTEBOOKS",
+    "Requirement",
+    "Target",
+    "connect",
+    "log_exposure",
+    "scripted_browser",
+    "write_dotenv",
+]
+
+#: Where notebooks 2 and 8 note what they create (ids and URLs only, never a secret), so a clean-up can delete it.
+CREATED_LEDGER = ".pinghelpers-created.json"
 
 #: The loopback redirect URI the browser sign-on listens on (registered on the local sandbox's app).
 LOOPBACK_CALLBACK = "http://127.0.0.1:8765/callback"
@@ -75,16 +96,110 @@ NOTEBOOKS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+@dataclass(frozen=True)
+class Requirement:
+    """What a notebook section needs, and whether this target has it. ``bool(requirement)`` says so.
+
+    Displayed, a missing requirement is one box: what the section would do, why it cannot here, and the
+    setting that enables it. A met one is a single green line.
+    """
+
+    name: str
+    met: bool
+    does: str
+    enable: str
+    detail: str = ""
+
+    def __bool__(self) -> bool:
+        return self.met
+
+    def __repr__(self) -> str:
+        if self.met:
+            return f"✔ {self.name}: {self.detail or 'available'}"
+        return f"⚠ This section needs {self.name}. It would {self.does}. {self.enable}"
+
+    def _repr_html_(self) -> str:
+        if self.met:
+            return (
+                f"<div style='color:#1a7f37'>✔ <b>{escape(self.name)}</b>: {escape(self.detail or 'available')}</div>"
+            )
+        return (
+            "<div style='border-left:6px solid #9a6700;background:#fff8c5;padding:.6em 1em'>"
+            f"<b>This section needs {escape(self.name)}.</b> It would {escape(self.does)}.<br>"
+            f"{escape(self.enable)}<br><small>The cells below still run: they skip what needs it.</small></div>"
+        )
+
+
 @dataclass
 class Target:
     """Where the cells send their requests: ``settings``, plus the running ``sandbox`` when local."""
 
     settings: Settings
     sandbox: Any = None  # pinghelpers.sandbox.Sandbox when local
+    _announced: set[str] = field(default_factory=set, repr=False)
 
     @property
     def is_local_sandbox(self) -> bool:
         return self.sandbox is not None
+
+    @property
+    def is_pingone(self) -> bool:
+        """True for a PingOne environment (region, auth path, custom domain) and the local sandbox; False for
+        another OpenID provider reached through ``PINGONE_ISSUER`` (no flows API, no management API)."""
+        return self.endpoints().flows_base is not None
+
+    def needs(self, what: str, does: str) -> Requirement:
+        """Whether a section's requirement is met here: ``"worker"`` (the management API's worker app),
+        ``"test user"`` (``PINGONE_USERNAME``/``PINGONE_PASSWORD``) or ``"flows API"`` (PingOne's headless
+        sign-on). ``does`` says, for the box, what the section would do. Display the result once, then guard
+        the section's cells with ``if requirement:``.
+        """
+        s = self.settings
+        if what == "worker":
+            if not self.is_pingone:
+                return Requirement(
+                    "a PingOne management API",
+                    False,
+                    does,
+                    f"{self.endpoints().issuer} is not PingOne, so there is no management API to call. "
+                    "Create the application in that provider's console, or run this notebook on the local "
+                    "sandbox (no PINGONE_* settings) or against a PingOne environment.",
+                )
+            ok = bool(s.admin_client_id and s.admin_client_secret)
+            source = "the local sandbox's worker app" if self.is_local_sandbox else "PINGONE_ADMIN_CLIENT_ID"
+            return Requirement(
+                "a worker application",
+                ok,
+                does,
+                "Set PINGONE_ADMIN_ENV_ID, PINGONE_ADMIN_CLIENT_ID and PINGONE_ADMIN_CLIENT_SECRET (a worker app "
+                "with the Environment Admin and Identity Data Admin roles; see docs/trainer-guide.md) in .env, "
+                "then restart the kernel.",
+                f"management calls authenticate as {source}",
+            )
+        if what == "flows API":
+            return Requirement(
+                "PingOne's flows API",
+                self.is_pingone,
+                does,
+                f"Headless sign-on is PingOne's flows API, and {self.endpoints().issuer} is not PingOne. The other "
+                "notebooks sign on in your browser instead (set PINGONE_REDIRECT_URI to a loopback URI such as "
+                f"{LOOPBACK_CALLBACK}, registered on the app) or read a redirect URL you paste.",
+                "headless sign-on (authorize → flows → resume) works here",
+            )
+        if what == "test user":
+            ok = self.is_pingone and bool(s.username and s.password is not None)
+            source = "the local sandbox's user" if self.is_local_sandbox else "PINGONE_USERNAME"
+            return Requirement(
+                "a test user",
+                ok,
+                does,
+                "Set PINGONE_USERNAME and PINGONE_PASSWORD (a user of the app's population, with a password-only "
+                "sign-on policy) in .env and restart the kernel."
+                if self.is_pingone
+                else "Headless sign-on is PingOne's flows API; this provider signs on in a browser.",
+                f"{s.username} ({source})",
+            )
+        raise ValueError(f"unknown requirement {what!r}: use 'worker', 'test user' or 'flows API'")
 
     @property
     def label(self) -> str:
@@ -151,11 +266,15 @@ class Target:
     def loopback_redirect_uri(self) -> str:
         """A loopback redirect URI for a browser sign-on (RFC 8252 §7.3).
 
-        Live: :data:`LOOPBACK_CALLBACK`, which you register on the application yourself. On the local sandbox: a
+        Live: ``PINGONE_REDIRECT_URI`` when it is one already, else :data:`LOOPBACK_CALLBACK`, which you register
+        on the application yourself. On the local sandbox: a
         free port on 127.0.0.1, registered on the sandbox's app in-process, so a busy port 8765 never gets in the
         way of a lesson.
         """
         if not self.is_local_sandbox:
+            configured = self.settings.redirect_uri or ""
+            if configured.startswith("http://") and is_loopback_url(configured):
+                return configured  # already a loopback URI registered on the app
             return LOOPBACK_CALLBACK
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
             probe.bind(("127.0.0.1", 0))
@@ -167,25 +286,79 @@ class Target:
     def sign_on(self, client: PingOneClient, request: AuthorizationRequest | None = None) -> AuthorizationResult:
         """A fresh authorization code for notebooks that start after the sign-on step.
 
-        Headless (flows API) when a username and password are known — always on the local sandbox, live when
-        ``PINGONE_USERNAME``/``PINGONE_PASSWORD`` are set; otherwise a real browser sign-on with a loopback
-        redirect URI (:func:`pinghelpers.browser.browser_sign_on`).
+        Headless (PingOne's flows API) when a username and password are known — always on the local sandbox,
+        live when ``PINGONE_USERNAME``/``PINGONE_PASSWORD`` are set. Otherwise (no test user, or a provider that
+        is not PingOne) the notebook says so once, then signs on in a browser when the redirect URI is a
+        loopback address (:func:`pinghelpers.browser.browser_sign_on`), or asks for the redirect URL to be
+        pasted (the authorize URL is printed; open it, sign on, copy the address you land on).
         """
         request = request or client.authorization_request()
-        if self.settings.username and self.settings.password is not None:
+        if client.is_pingone and self.settings.username and self.settings.password is not None:
             return client.sign_on(request)
         redirect = request.params.get("redirect_uri", "")
-        if not redirect.startswith(("http://127.0.0.1:", "http://localhost:", "http://[::1]:")):
-            raise ConfigurationError(
-                "no test user for a headless sign-on, and the redirect URI is not a loopback address a browser "
-                "sign-on could return to",
-                setting="PINGONE_USERNAME",
-                fix="set PINGONE_USERNAME and PINGONE_PASSWORD, or register http://127.0.0.1:8765/callback on the "
-                "app and set PINGONE_REDIRECT_URI to it (see notebook 4)",
-            )
-        from .browser import browser_sign_on
+        loopback = redirect.startswith("http://") and is_loopback_url(redirect)
+        self._announce(client, loopback)
+        if loopback:
+            from .browser import browser_sign_on
 
-        return browser_sign_on(client, request)
+            return browser_sign_on(client, request)
+        print(f"Open this URL, sign on, then paste the address your browser lands on:\n{request.url}")
+        try:
+            pasted = input("redirect URL: ")
+        except (EOFError, NotImplementedError) as exc:  # IPython's StdinNotImplementedError (no stdin here)
+            raise ConfigurationError(
+                "a sign-on is needed, and this kernel cannot ask for the redirect URL",
+                setting="PINGONE_USERNAME",
+                fix="run the notebook in JupyterLab (it can ask), set PINGONE_USERNAME and PINGONE_PASSWORD "
+                f"(PingOne only), or register {LOOPBACK_CALLBACK} on the app and set PINGONE_REDIRECT_URI to it",
+            ) from exc
+        code = code_from(pasted, expected_state=request.state)
+        return AuthorizationResult(code=code, state=request.state, request=request, redirect_url=pasted.strip())
+
+    def _announce(self, client: PingOneClient, loopback: bool) -> None:
+        """Say once per notebook why this sign-on is not headless, and how it will happen instead."""
+        if "sign-on" in self._announced:
+            return
+        self._announced.add("sign-on")
+        how = "in your browser (a loopback callback catches the code)" if loopback else "with a redirect URL you paste"
+        if not client.is_pingone:
+            why = f"Headless sign-on is PingOne's flows API; {client.endpoints.issuer} is not PingOne."
+        else:
+            why = "No test user is set (PINGONE_USERNAME, PINGONE_PASSWORD) for a headless sign-on."
+        print(f"{why} Each sign-on in this notebook happens {how}.")
+
+    # -- what notebooks 2 and 8 create, and the clean-up ------------------------------------------------------
+    def record_created(self, notebook: str, kind: str, name: str, url: str) -> None:
+        """Note a resource a notebook created (``url`` is its management URL) in :data:`CREATED_LEDGER`."""
+        entries = _read_ledger()
+        entries.append({"notebook": notebook, "kind": kind, "name": name, "url": url})
+        Path(CREATED_LEDGER).write_text(json.dumps(entries, indent=1) + "\n", encoding="utf-8")
+
+    def created(self, *notebooks: str) -> list[dict[str, str]]:
+        """What the ledger says ``notebooks`` (all when none named) created and did not delete yet."""
+        return [e for e in _read_ledger() if not notebooks or e["notebook"] in notebooks]
+
+    def clean_up(self, *notebooks: str) -> list[tuple[str, str, str, int]]:
+        """Delete what ``notebooks`` created (all when none named), newest first, through the management API.
+
+        Returns ``(notebook, kind, name, HTTP status)`` rows; PingOne answers ``204 No Content`` to a delete
+        (``404`` when it is gone already). Deleted entries leave the ledger; others stay for another try.
+        """
+        entries = _read_ledger()
+        chosen = [e for e in entries if not notebooks or e["notebook"] in notebooks]
+        if not chosen:
+            return []
+        api, _ = self.management()
+        rows, done = [], []
+        with api:
+            for entry in reversed(chosen):  # users before their population; the newest first
+                status = api.delete(entry["url"], timeout=10).status_code
+                rows.append((entry["notebook"], entry["kind"], entry["name"], status))
+                if status in (204, 404):
+                    done.append(entry)
+        left = [e for e in entries if e not in done]
+        Path(CREATED_LEDGER).write_text(json.dumps(left, indent=1) + "\n", encoding="utf-8")
+        return rows
 
     def __repr__(self) -> str:
         return f"Target({self.label})"
@@ -270,3 +443,54 @@ def log_exposure(prepared: requests.PreparedRequest, secret: Any, *, now: float 
         left = int(claims.get("exp", 0) - (time.time() if now is None else now))
         return {"secret_in_log": False, "reusable": "the signed assertion", "window": f"{max(left, 0)}s, until exp"}
     return {"secret_in_log": False, "reusable": "nothing", "window": "—"}
+
+
+def _read_ledger() -> list[dict[str, str]]:
+    path = Path(CREATED_LEDGER)
+    if not path.is_file():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8") or "[]")
+    return [dict(e) for e in data if isinstance(e, dict)]
+
+
+_DOTENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
+
+
+def write_dotenv(values: Mapping[str, str | Secret | None], path: str | os.PathLike[str] | None = None) -> Path:
+    """Set ``KEY=value`` lines in a ``.env`` file — the one :meth:`Settings.from_env` would read, else
+    ``./.env`` — and return its path. Nothing is printed: values (secrets included) go to the file only.
+
+    Existing keys are replaced in place, other lines kept; the file is written with mode ``0600`` (owner only).
+    The first time, the file as it was is kept beside it as ``.env.before-workbook`` (also ``0600``).
+    ``None`` values are skipped. Environment variables still win over the file when both are set.
+    """
+    target = Path(path) if path is not None else (find_dotenv() or Path.cwd() / ".env")
+    lines = target.read_text(encoding="utf-8").splitlines() if target.is_file() else []
+    backup = target.with_name(target.name + ".before-workbook")
+    if lines and not backup.exists():
+        _write_private(backup, "\n".join(lines) + "\n")
+    wanted = {k: (v.reveal() if isinstance(v, Secret) else str(v)) for k, v in values.items() if v is not None}
+    out, seen = [], set()
+    for line in lines:
+        match = _DOTENV_LINE.match(line)
+        key = match.group(1) if match else None
+        if key in wanted:
+            out.append(f"{key}={_quote(wanted[key])}")
+            seen.add(key)
+        else:
+            out.append(line)
+    out += [f"{k}={_quote(v)}" for k, v in wanted.items() if k not in seen]
+    _write_private(target, "\n".join(out) + "\n")
+    return target
+
+
+def _quote(value: str) -> str:
+    # python-dotenv reads double-quoted values with backslash escapes.
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(path, 0o600)  # an existing file keeps its mode through O_CREAT: set it

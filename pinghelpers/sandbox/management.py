@@ -8,6 +8,9 @@ PingOne's Postman workflow "Configure CLIENT_SECRET_JWT" (steps 1–5), offline:
 4. ``POST populations``, ``POST users``;
 5. ``PUT users/{id}/password`` with ``Content-Type: application/vnd.pingidentity.password.set+json``.
 
+And the clean-up: ``DELETE`` an application, a user or a population → ``204 No Content`` (PingOne's answer to a
+delete, e.g. "Delete Environment": https://developer.pingidentity.com/pingone-api/platform/environments/delete-environment.html).
+
 Every call needs ``Authorization: Bearer <worker token>``. Roles are not modelled: any worker app's live
 token from this sandbox may manage any of its environments — except that, as on PingOne, a worker cannot read
 its own secret. Applications created here work in the auth flow at once.
@@ -79,11 +82,12 @@ class ManagementAPI:
         base = "/v1/environments/<env_id>"
         routes = (
             (f"{base}/applications", "mgmt_applications", ("GET", "POST"), self.applications),
-            (f"{base}/applications/<app_id>", "mgmt_application", ("GET",), self.application),
+            (f"{base}/applications/<app_id>", "mgmt_application", ("GET", "DELETE"), self.application),
             (f"{base}/applications/<app_id>/secret", "mgmt_secret", ("GET",), self.secret),
             (f"{base}/populations", "mgmt_populations", ("GET", "POST"), self.populations),
+            (f"{base}/populations/<population_id>", "mgmt_population", ("GET", "DELETE"), self.population),
             (f"{base}/users", "mgmt_users", ("POST",), self.create_user),
-            (f"{base}/users/<user_id>", "mgmt_user", ("GET",), self.user),
+            (f"{base}/users/<user_id>", "mgmt_user", ("GET", "DELETE"), self.user),
             (f"{base}/users/<user_id>/password", "mgmt_password", ("PUT",), self.set_password),
         )
         for path, endpoint, methods, handler in routes:
@@ -287,7 +291,12 @@ class ManagementAPI:
     def application(self, request: Request, *, env_id: str, app_id: str, fault: Fault | None = None) -> Response:
         self._worker(request)
         env = self._env(env_id)
-        return json_response(self.app_json(env, self._app(env, app_id)))
+        app = self._app(env, app_id)
+        if request.method == "DELETE":  # 204 No Content; its codes and tokens stop working with it
+            with self.issuer.lock:
+                env.apps.pop(app.id, None)
+            return Response(status=204)
+        return json_response(self.app_json(env, app))
 
     def secret(self, request: Request, *, env_id: str, app_id: str, fault: Fault | None = None) -> Response:
         """``GET applications/{id}/secret``: the app's secret — never the caller's own (PingOne's rule)."""
@@ -366,6 +375,24 @@ class ManagementAPI:
             env.populations[population["id"]] = population
         return json_response(self._population_json(env_id, population), 201)
 
+    def population(self, request: Request, *, env_id: str, population_id: str, fault: Fault | None = None) -> Response:
+        """``GET`` or ``DELETE populations/{id}``. Sandbox choice (unconfirmed for PingOne): a population that
+        still has users is not deleted (400 ``INVALID_DATA``) — delete its users first."""
+        self._worker(request)
+        env = self._env(env_id)
+        with self.issuer.lock:
+            population = env.populations.get(population_id)
+            if population is None:
+                raise self._not_found()
+            if request.method == "GET":
+                return json_response(self._population_json(env_id, population))
+            if any(u.population_id == population_id for u in env.users.values()):
+                bad = _Invalid()
+                bad.add("population", "The population still has users: delete them first.")
+                bad.raise_if_any()
+            del env.populations[population_id]
+        return Response(status=204)
+
     def user_json(self, env_id: str, user: User) -> dict[str, Any]:
         base = self._base(env_id)
         data: dict[str, Any] = {
@@ -434,6 +461,10 @@ class ManagementAPI:
         user = env.users.get(user_id)
         if user is None:
             raise self._not_found()
+        if request.method == "DELETE":
+            with self.issuer.lock:
+                env.users.pop(user.id, None)
+            return Response(status=204)
         return json_response(self.user_json(env_id, user))
 
     def set_password(self, request: Request, *, env_id: str, user_id: str, fault: Fault | None = None) -> Response:
