@@ -137,6 +137,8 @@ class Target:
     settings: Settings
     sandbox: Any = None  # pinghelpers.sandbox.Sandbox when local
     _announced: set[str] = field(default_factory=set, repr=False)
+    # The local sandbox lives as long as the kernel: what a notebook creates there is noted in memory only.
+    _memory_ledger: list[dict[str, str]] = field(default_factory=list, repr=False)
 
     @property
     def is_local_sandbox(self) -> bool:
@@ -329,14 +331,24 @@ class Target:
 
     # -- what notebooks 2 and 8 create, and the clean-up ------------------------------------------------------
     def record_created(self, notebook: str, kind: str, name: str, url: str) -> None:
-        """Note a resource a notebook created (``url`` is its management URL) in :data:`CREATED_LEDGER`."""
-        entries = _read_ledger()
+        """Note a resource a notebook created (``url`` is its management URL) in :data:`CREATED_LEDGER` (on the
+        local sandbox: in memory, since its state ends with the kernel)."""
+        entries = self._read_ledger()
         entries.append({"notebook": notebook, "kind": kind, "name": name, "url": url})
-        Path(CREATED_LEDGER).write_text(json.dumps(entries, indent=1) + "\n", encoding="utf-8")
+        self._write_ledger(entries)
 
     def created(self, *notebooks: str) -> list[dict[str, str]]:
         """What the ledger says ``notebooks`` (all when none named) created and did not delete yet."""
-        return [e for e in _read_ledger() if not notebooks or e["notebook"] in notebooks]
+        return [e for e in self._read_ledger() if not notebooks or e["notebook"] in notebooks]
+
+    def _read_ledger(self) -> list[dict[str, str]]:
+        return list(self._memory_ledger) if self.is_local_sandbox else _read_ledger()
+
+    def _write_ledger(self, entries: list[dict[str, str]]) -> None:
+        if self.is_local_sandbox:
+            self._memory_ledger[:] = entries
+        else:
+            Path(CREATED_LEDGER).write_text(json.dumps(entries, indent=1) + "\n", encoding="utf-8")
 
     def clean_up(self, *notebooks: str) -> list[tuple[str, str, str, int]]:
         """Delete what ``notebooks`` created (all when none named), newest first, through the management API.
@@ -344,7 +356,7 @@ class Target:
         Returns ``(notebook, kind, name, HTTP status)`` rows; PingOne answers ``204 No Content`` to a delete
         (``404`` when it is gone already). Deleted entries leave the ledger; others stay for another try.
         """
-        entries = _read_ledger()
+        entries = self._read_ledger()
         chosen = [e for e in entries if not notebooks or e["notebook"] in notebooks]
         if not chosen:
             return []
@@ -356,8 +368,7 @@ class Target:
                 rows.append((entry["notebook"], entry["kind"], entry["name"], status))
                 if status in (204, 404):
                     done.append(entry)
-        left = [e for e in entries if e not in done]
-        Path(CREATED_LEDGER).write_text(json.dumps(left, indent=1) + "\n", encoding="utf-8")
+        self._write_ledger([e for e in entries if e not in done])
         return rows
 
     def __repr__(self) -> str:

@@ -258,6 +258,7 @@ LOCATION_CHOICES: tuple[tuple[str, str], ...] = (
     ("Asia-Pacific (auth.pingone.asia)", "AP"),
     ("Custom domain", "custom_domain"),
     ("Auth path URL (local sandbox, Postman {{authPath}})", "auth_path"),
+    ("Another OpenID provider's issuer URL", "issuer"),
 )
 
 
@@ -274,7 +275,9 @@ class TargetForm(_Form):
         self._base = settings
         style = {"description_width": "9em"}
         layout = W.Layout(width="46em")
-        if settings.custom_domain:
+        if settings.issuer:
+            where, base = "issuer", settings.issuer
+        elif settings.custom_domain:
             where, base = "custom_domain", settings.custom_domain
         elif settings.region and not settings.auth_path:
             where, base = settings.region, ""
@@ -325,6 +328,8 @@ class TargetForm(_Form):
             return {**cleared, "custom_domain": base or None}
         if where == "auth_path":
             return {**cleared, "auth_path": base or None}
+        if where == "issuer":
+            return {**cleared, "issuer": base or None}
         return {**cleared, "region": where}
 
     def check(self) -> Settings | None:
@@ -341,16 +346,19 @@ class TargetForm(_Form):
                 source="the form",
             )
             settings.require("client_id")
-            token_endpoint = settings.endpoints().token_endpoint if not settings.issuer else settings.issuer
+            # An issuer's endpoints come from its discovery document (a request): the form sends nothing.
+            where = (
+                f"the issuer is <code>{escape(settings.issuer)}</code> (its endpoints come from its discovery "
+                "document)"
+                if settings.issuer
+                else f"the token endpoint is <code>{escape(settings.endpoints().token_endpoint)}</code>"
+            )
         except PingHelpersError as exc:
             self.result = None
             self._show_error("Not valid", exc)
             return None
         self.result = settings
-        self.status.value = (
-            "<span style='color:#1a7f37'><b>OK</b></span> — the token endpoint is "
-            f"<code>{escape(token_endpoint)}</code>"
-        )
+        self.status.value = f"<span style='color:#1a7f37'><b>OK</b></span> — {where}"
         return settings
 
     def __repr__(self) -> str:
