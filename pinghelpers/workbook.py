@@ -208,6 +208,8 @@ class Target:
         if self.is_local_sandbox:
             return "local sandbox (an offline stand-in for PingOne on this machine)"
         ep = self.settings.endpoints()
+        if ep.flows_base is None:
+            return f"the OpenID provider at {ep.issuer}"
         return f"PingOne environment {ep.env_id or ''} at {ep.issuer}".replace("  ", " ")
 
     def endpoints(self) -> Any:
@@ -385,10 +387,17 @@ class Target:
                 "and <code>PINGONE_REDIRECT_URI</code> (environment or <code>.env</code>) and restart the kernel."
                 "</div>"
             )
+        where = (
+            "The server is on this machine (a local sandbox process, such as a class's shared one): nothing leaves it."
+            if self.settings.is_local_sandbox
+            else "Requests go to Ping Identity's servers."
+            if self.is_pingone
+            else "Requests go to this OpenID provider (not PingOne: no flows API, no management API)."
+        )
         return (
             "<div style='border-left:6px solid #0d4a8f;background:#e8f1fb;padding:.6em 1em'>"
-            f"<b>Target: PINGONE</b> — {escape(self.label)} (settings from {escape(self.settings.source)}). "
-            "Requests go to Ping Identity's servers.</div>"
+            f"<b>Target: {'PINGONE' if self.is_pingone else 'OPENID PROVIDER'}</b> — {escape(self.label)} "
+            f"(settings from {escape(self.settings.source)}). {where}</div>"
         )
 
 

@@ -218,11 +218,12 @@ def _run_live(label: str, env: dict[str, str], names: list[str], edition: str = 
                 for o in c.get("outputs", [])
                 if o.get("output_type") == "error"
             ]
-            live = any("Target: PINGONE" in json.dumps(c.get("outputs", [])) for c in cells)
+            banner = "Target: OPENID PROVIDER" if "PINGONE_ISSUER" in env else "Target: PINGONE"
+            live = any(banner in json.dumps(c.get("outputs", [])) for c in cells)
             if run.returncode != 0:
                 errors.append(run.stderr.strip().splitlines()[-1] if run.stderr.strip() else "nbconvert failed")
             elif not live:
-                errors.append("the banner does not say PINGONE: the notebook did not take its live paths")
+                errors.append(f"no banner {banner!r}: the notebook did not take its live paths")
             verdict = "ok" if not errors else "FAILED"
             print(f"{time.perf_counter() - start:6.1f} s  {copy.name}  {verdict}", flush=True)
             for line in errors:
@@ -292,6 +293,7 @@ def live_check(names: list[str]) -> int:
 
 
 def _live_standards_provider(base: dict[str, str], names: list[str]) -> list[str]:
+    import logging
     import secrets
     import socket
 
@@ -300,6 +302,7 @@ def _live_standards_provider(base: dict[str, str], names: list[str]) -> list[str
 
     sys.path.insert(0, str(ROOT))
     os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"  # plain HTTP, loopback only
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log between the verdict lines
     from tests.interop.authlib_op import AuthlibProvider
 
     with socket.socket() as probe:
@@ -332,14 +335,29 @@ def browse(args: list[str]) -> int:
 
 # -- timings for the trainer's agenda -----------------------------------------------------------------------
 
-READING_WPM = 180  # technical reading, words per minute (a common estimate for careful reading of technical text)
-CODE_READING_LPM = 10  # lines of code read and understood per minute
-EXERCISE_MINUTES = {"00": 3, "01": 4, "02": 5, "03": 5, "04": 5, "05": 8, "06": 8, "07": 6, "08": 5}
+READING_WPM = 150  # words per minute for careful reading of technical prose (a common planning figure)
+CODE_READING_LPM = 8  # lines of code read and understood per minute (a planning figure, not measured)
+EXERCISE_BASE_MIN = 3.0  # reading the task, finding where to look, running the check
+EXERCISE_MIN_PER_LINE = 2.0  # per line the solution writes (nonblank, not a comment)
+
+
+def _words_and_code(nb: Any) -> tuple[int, int]:
+    words = sum(
+        len(re.findall(r"[A-Za-z0-9]+", "".join(c["source"]))) for c in nb["cells"] if c["cell_type"] == "markdown"
+    )
+    code = sum(
+        len([ln for ln in "".join(c["source"]).splitlines() if ln.strip() and not ln.lstrip().startswith("#")])
+        for c in nb["cells"]
+        if c["cell_type"] == "code"
+    )
+    return words, code
 
 
 def timings(names: list[str]) -> int:
-    """Per notebook: its measured Run All time (the student edition, on the local sandbox, fresh kernel), and
-    estimated reading and exercise minutes from its word and code-line counts. Prints a Markdown table."""
+    """Minutes per notebook for a class agenda. Measured: the student edition's Run All on the local sandbox in a
+    fresh kernel (kernel start included). Estimated from counts: reading (markdown words at READING_WPM, code
+    lines at CODE_READING_LPM) and the exercise (EXERCISE_BASE_MIN + EXERCISE_MIN_PER_LINE per line of its
+    solution). Prints a Markdown table; the method is in docs/trainer-guide.md."""
     import shutil
     import tempfile
 
@@ -350,29 +368,34 @@ def timings(names: list[str]) -> int:
         for src in sources(names):
             copy = Path(tmp) / f"{src.stem}.ipynb"
             shutil.copy(NB_DIR / copy.name, copy)
-            nb = json.loads(copy.read_text())
-            words = sum(
-                len(re.findall(r"[A-Za-z0-9]+", "".join(c["source"]))) for c in nb["cells"] if c["cell_type"] == "markdown"
+            words, code = _words_and_code(json.loads(copy.read_text()))
+            solution = json.loads(edition_path(src, "solutions").read_text())
+            answer = "".join(
+                "".join(c["source"]) + "\n"
+                for c in solution["cells"]
+                if "exercise" in c.get("metadata", {}).get("tags", [])
             )
-            code = sum(
-                len([line for line in "".join(c["source"]).splitlines() if line.strip() and not line.startswith("#")])
-                for c in nb["cells"]
-                if c["cell_type"] == "code"
-            )
+            answer_lines = len([ln for ln in answer.splitlines() if ln.strip() and not ln.lstrip().startswith("#")])
             start = time.perf_counter()
-            run = execute_in_place(copy, env=env, cwd=Path(tmp), timeout=120)
+            run = execute_in_place(copy, env=env, cwd=Path(tmp), timeout=180)
             seconds = time.perf_counter() - start
             if run.returncode != 0:
                 print(f"{copy.name}: execution failed", file=sys.stderr)
                 return 1
             reading = words / READING_WPM + code / CODE_READING_LPM
-            exercise = EXERCISE_MINUTES.get(src.stem[:2], 5)
-            rows.append((src.stem, seconds, words, code, reading, exercise))
-    print("| notebook | Run All (s, measured) | words | code lines | reading (min) | exercise (min) | total (min) |")
-    print("|---|---|---|---|---|---|---|")
-    for stem, seconds, words, code, reading, exercise in rows:
-        total = seconds / 60 + reading + exercise
-        print(f"| {stem} | {seconds:.1f} | {words} | {code} | {reading:.0f} | {exercise} | {round(total / 5) * 5 or 5} |")
+            exercise = EXERCISE_BASE_MIN + EXERCISE_MIN_PER_LINE * answer_lines
+            rows.append((src.stem, seconds, words, code, reading, answer_lines, exercise))
+    print(
+        "| notebook | Run All, measured (s) | words | code lines | reading (min) | answer lines | exercise (min) |"
+        " plan (min) |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    total = 0
+    for stem, seconds, words, code, reading, lines, exercise in rows:
+        plan = max(5, 5 * round((seconds / 60 + reading + exercise) / 5))
+        total += plan
+        print(f"| {stem} | {seconds:.1f} | {words} | {code} | {reading:.1f} | {lines} | {exercise:.0f} | {plan} |")
+    print(f"| total | | | | | | | {total} |")
     return 0
 
 

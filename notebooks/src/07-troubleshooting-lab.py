@@ -142,13 +142,14 @@ HTML(table_html(fault_rows, ("fault", "HTTP", "error", "most likely cause", "the
 # ## Exercise
 # The assertion in the next cell is refused: its `audience` is the one from section 1's trailing-slash case. Fix
 # it so the exchange succeeds, then run the check, which sends it with a fresh code. (Which URLs does PingOne
-# accept as `aud`? `ep.accepted_audiences()` lists them.)
+# accept as `aud`? `ep.accepted_audiences()` lists them. `jti=True` adds a unique id to the assertion: PingOne
+# ignores it, other providers require it.)
 
 # %% tags=["student"]
-my_auth = ClientSecretJWT(cid, secret, audience=ep.token_endpoint + "/")  # ← fix the audience
+my_auth = ClientSecretJWT(cid, secret, audience=ep.token_endpoint + "/", jti=True)  # ← fix the audience
 
 # %% tags=["solution"]
-my_auth = ClientSecretJWT(cid, secret, audience=ep.token_endpoint)
+my_auth = ClientSecretJWT(cid, secret, audience=ep.token_endpoint, jti=True)
 
 # %%
 code, verifier = target.fresh_code(client)

@@ -79,7 +79,7 @@ HTML(table_html(rows, ("method", "secret in the log", "reusable", "for how long"
 # code within its lifetime — does PingOne accept it? (Providers that remember each assertion's `jti` refuse it.)
 
 # %%
-captured = ClientSecretJWT(cid, secret, lifetime=120)
+captured = ClientSecretJWT(cid, secret, lifetime=120, jti=True)  # a unique jti: PingOne ignores it
 code, verifier = target.fresh_code(client)
 client.exchange_code(code, code_verifier=verifier, auth=captured)
 stolen = captured.last_assertion.token

@@ -348,8 +348,7 @@ class TargetForm(_Form):
             settings.require("client_id")
             # An issuer's endpoints come from its discovery document (a request): the form sends nothing.
             where = (
-                f"the issuer is <code>{escape(settings.issuer)}</code> (its endpoints come from its discovery "
-                "document)"
+                f"the issuer is <code>{escape(settings.issuer)}</code> (its endpoints come from its discovery document)"
                 if settings.issuer
                 else f"the token endpoint is <code>{escape(settings.endpoints().token_endpoint)}</code>"
             )
