@@ -136,6 +136,8 @@ class Target:
 
     settings: Settings
     sandbox: Any = None  # pinghelpers.sandbox.Sandbox when local
+    #: How a browser sign-on opens the authorize URL (default: the system browser, ``webbrowser.open``).
+    open_browser: Callable[[str], Any] | None = None
     _announced: set[str] = field(default_factory=set, repr=False)
     # The local sandbox lives as long as the kernel: what a notebook creates there is noted in memory only.
     _memory_ledger: list[dict[str, str]] = field(default_factory=list, repr=False)
@@ -305,6 +307,8 @@ class Target:
         if loopback:
             from .browser import browser_sign_on
 
+            if self.open_browser is not None:
+                return browser_sign_on(client, request, open_browser=self.open_browser)
             return browser_sign_on(client, request)
         print(f"Open this URL, sign on, then paste the address your browser lands on:\n{request.url}")
         try:

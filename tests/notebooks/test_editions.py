@@ -102,7 +102,9 @@ def test_the_editions_differ_only_in_the_exercise(pair: tuple[str, dict[str, Any
     answer = [_source(c) for c in solution["cells"] if "exercise" in c.get("metadata", {}).get("tags", [])]
     assert ask and answer and ask != answer, f"{stem}: the student's exercise cell is the answer"
     assert "←" in "".join(ask), f"{stem}: the student's exercise cell does not point at what to change"
-    assert "Solutions edition" in _source(solution["cells"][0]) and "Solutions edition" not in _source(student["cells"][0])
+    assert "Solutions edition" in _source(solution["cells"][0]) and "Solutions edition" not in _source(
+        student["cells"][0]
+    )
 
 
 def test_the_build_selects_cells_by_tag(tmp_path: Path) -> None:
