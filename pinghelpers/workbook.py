@@ -391,13 +391,15 @@ class Target:
                 "and <code>PINGONE_REDIRECT_URI</code> (environment or <code>.env</code>) and restart the kernel."
                 "</div>"
             )
-        where = (
-            "The server is on this machine (a local sandbox process, such as a class's shared one): nothing leaves it."
-            if self.settings.is_local_sandbox
-            else "Requests go to Ping Identity's servers."
-            if self.is_pingone
-            else "Requests go to this OpenID provider (not PingOne: no flows API, no management API)."
-        )
+        if self.is_pingone:
+            where = (
+                "The server is on this machine (a local sandbox process, such as a class's shared one): nothing "
+                "leaves it."
+                if self.settings.is_local_sandbox
+                else "Requests go to Ping Identity's servers."
+            )
+        else:
+            where = "Not PingOne: no flows API and no management API; sign-on happens in a browser."
         return (
             "<div style='border-left:6px solid #0d4a8f;background:#e8f1fb;padding:.6em 1em'>"
             f"<b>Target: {'PINGONE' if self.is_pingone else 'OPENID PROVIDER'}</b> — {escape(self.label)} "
