@@ -192,9 +192,7 @@ def _password_values(saved: dict[str, Any]) -> list[str]:
     """The ``value`` of every Password widget model in a notebook saved with widget state."""
     state = saved.get("metadata", {}).get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
     models = state.get("state", {})
-    return [
-        str(m.get("state", {}).get("value", "")) for m in models.values() if m.get("model_name") == "PasswordModel"
-    ]
+    return [str(m.get("state", {}).get("value", "")) for m in models.values() if m.get("model_name") == "PasswordModel"]
 
 
 def test_committed_notebooks_carry_no_widget_state_and_no_secret() -> None:
@@ -224,6 +222,7 @@ logging.captureWarnings(True)
 
 
 @pytest.mark.hygiene
+@pytest.mark.timeout(600)  # both editions, 18 notebooks, each in a fresh kernel
 def test_every_notebook_run_against_a_marker_secret_leaks_nothing(tmp_path: Path) -> None:
     """Run each notebook in a fresh kernel (sandbox seeded with the marker) and search everything it left."""
     import nbformat
