@@ -220,8 +220,8 @@ def explain(
             causes: list[Cause] = list(_GENERIC_INVALID_CLIENT) + clock_cause
             summary = f"{error.error}: PingOne did not accept the client authentication."
             if hint and hint.group(1) in _RULE_CAUSES:
-                named = RULES[hint.group(1)].claim if hint.group(1) in RULES else hint.group(1)
-                causes.append(_boost(_RULE_CAUSES[hint.group(1)], 0.97, f"the server's answer names the {named} rule"))
+                named = RULES[hint.group(1)].claim.strip("()") if hint.group(1) in RULES else hint.group(1)
+                causes.append(_boost(_RULE_CAUSES[hint.group(1)], 0.97, f"the server's answer points at: {named}"))
             if assertion and client_id and audiences:
                 checklist = check_assertion(
                     assertion, client_id=client_id, audiences=audiences, secret=secret, now=now_ts
