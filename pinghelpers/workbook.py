@@ -180,6 +180,8 @@ class Target:
                 "then restart the kernel.",
                 f"management calls authenticate as {source}",
             )
+        if what in ("flows API", "test user") and not (self.is_pingone and s.username and s.password is not None):
+            self._announced.add("sign-on")  # the box says how sign-on happens instead: say it once per notebook
         if what == "flows API":
             return Requirement(
                 "PingOne's flows API",
@@ -198,9 +200,12 @@ class Target:
                 ok,
                 does,
                 "Set PINGONE_USERNAME and PINGONE_PASSWORD (a user of the app's population, with a password-only "
-                "sign-on policy) in .env and restart the kernel."
+                "sign-on policy) in .env and restart the kernel. Until then, each sign-on happens in your browser "
+                "(a loopback PINGONE_REDIRECT_URI) or from a redirect URL you paste."
                 if self.is_pingone
-                else "Headless sign-on is PingOne's flows API; this provider signs on in a browser.",
+                else f"Headless sign-on is PingOne's flows API, and {self.endpoints().issuer} is not PingOne: each "
+                "sign-on here happens in your browser (a loopback PINGONE_REDIRECT_URI) or from a redirect URL you "
+                "paste.",
                 f"{s.username} ({source})",
             )
         raise ValueError(f"unknown requirement {what!r}: use 'worker', 'test user' or 'flows API'")

@@ -2,7 +2,7 @@
 
     python tools/notebooks.py build [NAME…]      # notebooks/src/*.py → both editions, executed (sandbox only)
     python tools/notebooks.py check [NAME…]      # fail if an .ipynb is out of date with its source
-    python tools/notebooks.py live-check [--pass=basic,worker,standards] [NAME…]
+    python tools/notebooks.py live-check [--pass=basic,worker,standards] [--edition=solutions] [NAME…]
                                                  # every notebook down its *live* code paths, three ways
     python tools/notebooks.py timings [NAME…]    # minutes per notebook for a class: measured run + reading estimate
 
@@ -205,7 +205,7 @@ def _run_live(label: str, env: dict[str, str], names: list[str], edition: str = 
     import tempfile
 
     failed = []
-    print(f"── {label} ──")
+    print(f"── {label} ({edition} edition) ──")
     folder = EDITIONS[edition][0]
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copytree(NB_DIR / "data", Path(tmp) / "data")
@@ -252,25 +252,31 @@ def live_check(names: list[str]) -> int:
     only through ``PINGONE_*`` variables, so ``connect()`` returns a *live* target: no in-process sandbox, no
     fault switches, the banner says PINGONE. Runs in temporary copies; the committed notebooks are not touched.
     """
-    passes = {"basic", "worker", "standards"}
-    for arg in [a for a in names if a.startswith("--pass=")]:
-        passes = set(arg.split("=", 1)[1].split(","))
+    passes, edition = {"basic", "worker", "standards"}, "student"
+    for arg in [a for a in names if a.startswith("--")]:
+        key, _, value = arg.partition("=")
+        if key == "--pass":
+            passes = set(value.split(","))
+        elif key == "--edition" and value in EDITIONS:
+            edition = value
+        else:
+            raise SystemExit(f"live-check: unknown option {arg} (--pass=basic,worker,standards --edition=solutions)")
         names.remove(arg)
     base = {k: v for k, v in os.environ.items() if not k.startswith("PINGONE_") and k != "PINGHELPERS_TARGET"}
     base.pop("BROWSER", None)
     failed = []
     started = time.perf_counter()
     if passes & {"basic", "worker"}:
-        failed += _live_sandbox_process(base, names, passes)
+        failed += _live_sandbox_process(base, names, passes, edition)
     if "standards" in passes:
-        failed += _live_standards_provider(base, names)
+        failed += _live_standards_provider(base, names, edition)
     print(f"{time.perf_counter() - started:6.1f} s  live-check, passes: {', '.join(sorted(passes))}")
     for line in failed:
         print(f"failed: {line}", file=sys.stderr)
     return 1 if failed else 0
 
 
-def _live_sandbox_process(base: dict[str, str], names: list[str], passes: set[str]) -> list[str]:
+def _live_sandbox_process(base: dict[str, str], names: list[str], passes: set[str], edition: str) -> list[str]:
     server = subprocess.Popen(
         [sys.executable, "-m", "pinghelpers", "sandbox"],
         stdout=subprocess.PIPE,
@@ -293,7 +299,7 @@ def _live_sandbox_process(base: dict[str, str], names: list[str], passes: set[st
             PINGONE_PASSWORD=creds["password"],
         )
         if "basic" in passes:
-            failed += _run_live("the basic settings alone (no worker app)", basic, names)
+            failed += _run_live("the basic settings alone (no worker app)", basic, names, edition)
         worker = dict(
             basic,
             PINGONE_API_PATH=creds["api_path"],
@@ -302,14 +308,14 @@ def _live_sandbox_process(base: dict[str, str], names: list[str], passes: set[st
             PINGONE_ADMIN_CLIENT_SECRET=creds["worker_secret"],
         )
         if "worker" in passes:
-            failed += _run_live("the basic settings and the worker app", worker, names)
+            failed += _run_live("the basic settings and the worker app", worker, names, edition)
     finally:
         server.terminate()
         server.wait(10)
     return failed
 
 
-def _live_standards_provider(base: dict[str, str], names: list[str]) -> list[str]:
+def _live_standards_provider(base: dict[str, str], names: list[str], edition: str = "student") -> list[str]:
     import logging
     import secrets
     import socket
@@ -338,7 +344,8 @@ def _live_standards_provider(base: dict[str, str], names: list[str]) -> list[str
             PINGONE_REDIRECT_URI=callback,
             BROWSER=f"{sys.executable} {Path(__file__).resolve()} browse %s",
         )
-        return _run_live("a standards provider that is not PingOne (Authlib, EC key in its JWKS)", env, names)
+        label = "a standards provider that is not PingOne (Authlib, EC key in its JWKS)"
+        return _run_live(label, env, names, edition)
 
 
 def browse(args: list[str]) -> int:

@@ -142,7 +142,7 @@ for method in methods if admin_ready else []:
     results.append((method, answer.status, wrong.status, wrong.body.get("error_description", "").split(" (")[0]))
 
 # %%
-HTML(table_html(results, ("app's method", "its own method", "another method", "PingOne says"), code_columns=(0,)))
+HTML(table_html(results, ("app's method", "its own method", "another method", "PingOne says"), code_columns=(0,))) if results else None
 
 # %% [markdown]
 # An app accepts exactly the method it is configured with: anything else is `401 invalid_client` —
