@@ -17,10 +17,9 @@ import os
 import re
 import socket
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape, unescape
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urljoin
 
@@ -29,8 +28,8 @@ import requests
 from .client import AuthorizationRequest, AuthorizationResult, PingOneClient, code_from
 from .endpoints import is_loopback_url
 from .errors import ConfigurationError
-from .secret import Secret
-from .settings import Settings, find_dotenv
+from .settings import Settings
+from .workfiles import CREATED_LEDGER, read_ledger, write_dotenv, write_ledger
 
 __all__ = [
     "CREATED_LEDGER",
@@ -44,8 +43,6 @@ __all__ = [
     "write_dotenv",
 ]
 
-#: Where notebooks 2 and 8 note what they create (ids and URLs only, never a secret), so a clean-up can delete it.
-CREATED_LEDGER = ".pinghelpers-created.json"
 
 #: The loopback redirect URI the browser sign-on listens on (registered on the local sandbox's app).
 LOOPBACK_CALLBACK = "http://127.0.0.1:8765/callback"
@@ -353,13 +350,13 @@ class Target:
         return [e for e in self._read_ledger() if not notebooks or e["notebook"] in notebooks]
 
     def _read_ledger(self) -> list[dict[str, str]]:
-        return list(self._memory_ledger) if self.is_local_sandbox else _read_ledger()
+        return list(self._memory_ledger) if self.is_local_sandbox else read_ledger()
 
     def _write_ledger(self, entries: list[dict[str, str]]) -> None:
         if self.is_local_sandbox:
             self._memory_ledger[:] = entries
         else:
-            Path(CREATED_LEDGER).write_text(json.dumps(entries, indent=1) + "\n", encoding="utf-8")
+            write_ledger(entries)
 
     def clean_up(self, *notebooks: str) -> list[tuple[str, str, str, int]]:
         """Delete what ``notebooks`` created (all when none named), newest first, through the management API.
@@ -474,54 +471,3 @@ def log_exposure(prepared: requests.PreparedRequest, secret: Any, *, now: float 
         left = int(claims.get("exp", 0) - (time.time() if now is None else now))
         return {"secret_in_log": False, "reusable": "the signed assertion", "window": f"{max(left, 0)}s, until exp"}
     return {"secret_in_log": False, "reusable": "nothing", "window": "—"}
-
-
-def _read_ledger() -> list[dict[str, str]]:
-    path = Path(CREATED_LEDGER)
-    if not path.is_file():
-        return []
-    data = json.loads(path.read_text(encoding="utf-8") or "[]")
-    return [dict(e) for e in data if isinstance(e, dict)]
-
-
-_DOTENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
-
-
-def write_dotenv(values: Mapping[str, str | Secret | None], path: str | os.PathLike[str] | None = None) -> Path:
-    """Set ``KEY=value`` lines in a ``.env`` file — the one :meth:`Settings.from_env` would read, else
-    ``./.env`` — and return its path. Nothing is printed: values (secrets included) go to the file only.
-
-    Existing keys are replaced in place, other lines kept; the file is written with mode ``0600`` (owner only).
-    The first time, the file as it was is kept beside it as ``.env.before-workbook`` (also ``0600``).
-    ``None`` values are skipped. Environment variables still win over the file when both are set.
-    """
-    target = Path(path) if path is not None else (find_dotenv() or Path.cwd() / ".env")
-    lines = target.read_text(encoding="utf-8").splitlines() if target.is_file() else []
-    backup = target.with_name(target.name + ".before-workbook")
-    if lines and not backup.exists():
-        _write_private(backup, "\n".join(lines) + "\n")
-    wanted = {k: (v.reveal() if isinstance(v, Secret) else str(v)) for k, v in values.items() if v is not None}
-    out, seen = [], set()
-    for line in lines:
-        match = _DOTENV_LINE.match(line)
-        key = match.group(1) if match else None
-        if key in wanted:
-            out.append(f"{key}={_quote(wanted[key])}")
-            seen.add(key)
-        else:
-            out.append(line)
-    out += [f"{k}={_quote(v)}" for k, v in wanted.items() if k not in seen]
-    _write_private(target, "\n".join(out) + "\n")
-    return target
-
-
-def _quote(value: str) -> str:
-    # python-dotenv reads double-quoted values with backslash escapes.
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _write_private(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.chmod(path, 0o600)  # an existing file keeps its mode through O_CREAT: set it

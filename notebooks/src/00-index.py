@@ -90,7 +90,8 @@ target
 # %% [markdown]
 # ## The notebooks
 # Each is one short lesson; run it top to bottom (*Run → Run All Cells*). Each starts on its own — it gets
-# whatever earlier steps it needs from the target.
+# whatever earlier steps it needs from the target. Each ends with an **exercise**: change the cell marked `←`,
+# then run the check below it — it says ✘ with a hint until you have it, then ✔.
 #
 # | # | notebook | you learn |
 # |---|---|---|
