@@ -58,11 +58,21 @@ endif
 
 setup: $(STAMP)
 
-## make lab — open the workbook in JupyterLab on 127.0.0.1, talking to the local sandbox unless PINGONE_* is set
+## make lab — open the workbook (the student edition) in JupyterLab on 127.0.0.1, talking to the local sandbox
+## unless PINGONE_* is set. The answers (notebooks/solutions) and the sources (notebooks/src) are not listed.
+LAB_HIDE := "--ContentsManager.hide_globs=['__pycache__','*.pyc','*.pyo','.DS_Store','*~','.ipynb_checkpoints','*.cfg','solutions','src']"
 lab: setup
 	@echo "Opening JupyterLab at http://127.0.0.1:$(LAB_PORT)/lab — Ctrl+C to stop."
 	@echo "Target: the local sandbox (offline), unless PINGONE_* settings are present in the environment or .env."
-	@$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(LAB_PORT) --ServerApp.root_dir=notebooks \
+	@$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(LAB_PORT) --ServerApp.root_dir=notebooks $(LAB_HIDE) \
+		--LabApp.default_url=/lab/tree/00-index.ipynb --LabApp.extension_manager=readonly \
+		$$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+
+## make lab-solutions — the trainer's edition (every exercise answered) in JupyterLab
+.PHONY: lab-solutions
+lab-solutions: setup
+	@echo "Opening the solutions edition at http://127.0.0.1:$(LAB_PORT)/lab — Ctrl+C to stop."
+	@$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(LAB_PORT) --ServerApp.root_dir=notebooks/solutions \
 		--LabApp.default_url=/lab/tree/00-index.ipynb --LabApp.extension_manager=readonly \
 		$$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
@@ -84,18 +94,22 @@ typecheck: setup
 unit: setup
 	PINGHELPERS_TARGET=sandbox $(BIN)/pytest -q -m "not browser and not classroom and not newman" tests
 
+# nbval: both editions (pytest collects notebooks/*.ipynb and notebooks/solutions/*.ipynb)
 nbval: setup check-notebooks
 	PINGHELPERS_TARGET=sandbox $(NBVAL) -q notebooks/
 
 check-notebooks: setup
 	$(BIN)/python tools/notebooks.py check
 
-## make notebooks — regenerate the committed notebooks from notebooks/src in fresh kernels (sandbox only)
+## make notebooks — regenerate both editions (notebooks/, notebooks/solutions/) from notebooks/src in fresh
+## kernels (sandbox only)
 notebooks: setup
 	$(BIN)/python tools/notebooks.py build
 
-## make notebooks-live-check — every notebook down its live code paths (a sandbox process reached only through
-## PINGONE_* variables: no in-process sandbox, no fault switches); ~70 s, not part of `make test`
+## make notebooks-live-check — every notebook down its live code paths, failing on any error cell, three times:
+## the basic settings alone, with the worker app too (a sandbox process reached only through PINGONE_*: no
+## in-process sandbox, no fault switches), and a standards provider that is not PingOne (Authlib on loopback).
+## A few minutes; not part of `make test`.
 .PHONY: notebooks-live-check
 notebooks-live-check: setup
 	$(BIN)/python tools/notebooks.py live-check
@@ -157,7 +171,7 @@ test-browser: setup browser-deps
 screenshots: setup browser-deps
 	PINGHELPERS_TARGET=sandbox PINGHELPERS_SCREENSHOTS=docs $(BIN)/pytest -q -m browser tests/browser
 
-## make html — the executed notebooks as offline HTML (diagrams included, secrets masked) in docs/html/
+## make html — both editions as offline HTML (diagrams included, secrets masked): docs/html/, docs/html/solutions/
 html: setup browser-deps
 	$(BIN)/python tools/export_html.py
 

@@ -55,7 +55,8 @@ class Explanation:
     def __str__(self) -> str:
         lines = [self.summary]
         for n, c in enumerate(self.causes, 1):
-            lines.append(f"{n}. {c.cause} ({c.likelihood:.0%})")
+            # The order is the ranking; no percentage is shown (the weights are heuristics, not measurements).
+            lines.append(f"{n}. {c.cause}")
             if c.evidence:
                 lines.append(f"   seen: {c.evidence}")
             lines.append(f"   fix: {c.fix}")
@@ -181,7 +182,7 @@ def explain(
 
     >>> print(explain(exc, assertion=sent, client_id=cid, audiences=endpoints.accepted_audiences()))
     invalid_client: the assertion breaks PingOne's rules.
-    1. rule aud-accepted: aud is the full URL of the token endpoint, ... (95%)
+    1. aud is the full URL of the token endpoint, the issuer, or the endpoint being called
     """
     now_ts = time.time() if now is None else now
     skew = clock_skew(error, now=now_ts)
@@ -215,7 +216,8 @@ def explain(
             causes: list[Cause] = list(_GENERIC_INVALID_CLIENT) + clock_cause
             summary = f"{error.error}: PingOne did not accept the client authentication."
             if hint and hint.group(1) in _RULE_CAUSES:
-                causes.append(_boost(_RULE_CAUSES[hint.group(1)], 0.97, f"the server named rule {hint.group(1)}"))
+                named = RULES[hint.group(1)].claim.strip("()") if hint.group(1) in RULES else hint.group(1)
+                causes.append(_boost(_RULE_CAUSES[hint.group(1)], 0.97, f"the server's answer points at: {named}"))
             if assertion and client_id and audiences:
                 checklist = check_assertion(
                     assertion, client_id=client_id, audiences=audiences, secret=secret, now=now_ts
@@ -224,9 +226,7 @@ def explain(
                     summary = f"{error.error}: the assertion breaks PingOne's rules."
                     for n, item in enumerate(checklist.failures):
                         base = _RULE_CAUSES.get(item.rule.id, Cause(0.5, item.rule.text, item.rule.fix))
-                        causes.append(
-                            Cause(0.95 - 0.05 * n, f"rule {item.rule.id}: {item.rule.text}", item.rule.fix, item.detail)
-                        )
+                        causes.append(Cause(0.95 - 0.05 * n, item.rule.text, item.rule.fix, item.detail))
                         # The generic twin of this rule is now certain too; drop it so the list stays short.
                         causes = [c for c in causes if c.cause != base.cause]
                 elif hint and hint.group(1) in _TIME_RULES:
@@ -236,8 +236,7 @@ def explain(
                         _boost(
                             _CLOCK,
                             0.99,
-                            f"the server refused rule {hint.group(1)}, but by this machine's clock the assertion "
-                            "passes it",
+                            "the server refused the assertion's times, but by this machine's clock they pass",
                         )
                     )
                 elif secret is not None and checklist["signature"].passed:

@@ -2,6 +2,11 @@
 
 target = connect()      # PINGONE_* settings present → live PingOne; none → the local sandbox
 target                  # a banner naming the target, shown in the notebook
+
+Every notebook runs top to bottom live with the basic settings alone (environment, client, secret, redirect URI,
+test user). A section that needs more — a worker application for the management API, a test user, PingOne's
+flows API — asks :meth:`Target.needs` first: it shows one box saying what the section would do and which
+setting enables it, and its cells skip what they cannot do instead of failing.
 """
 
 from __future__ import annotations
@@ -12,21 +17,33 @@ import re
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from html import unescape
+from dataclasses import dataclass, field
+from html import escape, unescape
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urljoin
 
 import requests
 
 from .client import PingOneClient
+from .endpoints import is_loopback_url
 from .errors import ConfigurationError
 from .jose import decode_compact
-from .messages import AuthorizationRequest, AuthorizationResult
+from .messages import AuthorizationRequest, AuthorizationResult, code_from
 from .settings import Settings
-from .signon import sign_on
+from .workfiles import CREATED_LEDGER, read_ledger, write_dotenv, write_ledger
 
-__all__ = ["LOOPBACK_CALLBACK", "NOTEBOOKS", "Target", "connect", "log_exposure", "scripted_browser"]
+__all__ = [
+    "CREATED_LEDGER",
+    "LOOPBACK_CALLBACK",
+    "NOTEBOOKS",
+    "Requirement",
+    "Target",
+    "connect",
+    "log_exposure",
+    "scripted_browser",
+    "write_dotenv",
+]
+
 
 #: The loopback redirect URI the browser sign-on listens on (registered on the local sandbox's app).
 LOOPBACK_CALLBACK = "http://127.0.0.1:8765/callback"
@@ -82,22 +99,127 @@ NOTEBOOKS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+@dataclass(frozen=True)
+class Requirement:
+    """What a notebook section needs, and whether this target has it. ``bool(requirement)`` says so.
+
+    Displayed, a missing requirement is one box: what the section would do, why it cannot here, and the
+    setting that enables it. A met one is a single green line.
+    """
+
+    name: str
+    met: bool
+    does: str
+    enable: str
+    detail: str = ""
+
+    def __bool__(self) -> bool:
+        return self.met
+
+    def __repr__(self) -> str:
+        if self.met:
+            return f"✔ {self.name}: {self.detail or 'available'}"
+        return f"⚠ This section needs {self.name}. It would {self.does}. {self.enable}"
+
+    def _repr_html_(self) -> str:
+        if self.met:
+            return (
+                f"<div style='color:#1a7f37'>✔ <b>{escape(self.name)}</b>: {escape(self.detail or 'available')}</div>"
+            )
+        return (
+            "<div style='border-left:6px solid #9a6700;background:#fff8c5;padding:.6em 1em'>"
+            f"<b>This section needs {escape(self.name)}.</b> It would {escape(self.does)}.<br>"
+            f"{escape(self.enable)}<br><small>The cells below still run: they skip what needs it.</small></div>"
+        )
+
+
 @dataclass
 class Target:
     """Where the cells send their requests: ``settings``, plus the running ``sandbox`` when local."""
 
     settings: Settings
     sandbox: Any = None  # pinghelpers.sandbox.Sandbox when local
+    #: How a browser sign-on opens the authorize URL (default: the system browser, ``webbrowser.open``).
+    open_browser: Callable[[str], Any] | None = None
+    _announced: set[str] = field(default_factory=set, repr=False)
+    # The local sandbox lives as long as the kernel: what a notebook creates there is noted in memory only.
+    _memory_ledger: list[dict[str, str]] = field(default_factory=list, repr=False)
 
     @property
     def is_local_sandbox(self) -> bool:
         return self.sandbox is not None
 
     @property
+    def is_pingone(self) -> bool:
+        """True for a PingOne environment (region, auth path, custom domain) and the local sandbox; False for
+        another OpenID provider reached through ``PINGONE_ISSUER`` (no flows API, no management API)."""
+        return self.endpoints().flows_base is not None
+
+    def needs(self, what: str, does: str) -> Requirement:
+        """Whether a section's requirement is met here: ``"worker"`` (the management API's worker app),
+        ``"test user"`` (``PINGONE_USERNAME``/``PINGONE_PASSWORD``) or ``"flows API"`` (PingOne's headless
+        sign-on). ``does`` says, for the box, what the section would do. Display the result once, then guard
+        the section's cells with ``if requirement:``.
+        """
+        s = self.settings
+        if what == "worker":
+            if not self.is_pingone:
+                return Requirement(
+                    "a PingOne management API",
+                    False,
+                    does,
+                    f"{self.endpoints().issuer} is not PingOne, so there is no management API to call. "
+                    "Create the application in that provider's console, or run this notebook on the local "
+                    "sandbox (no PINGONE_* settings) or against a PingOne environment.",
+                )
+            ok = bool(s.admin_client_id and s.admin_client_secret)
+            source = "the local sandbox's worker app" if self.is_local_sandbox else "PINGONE_ADMIN_CLIENT_ID"
+            return Requirement(
+                "a worker application",
+                ok,
+                does,
+                "Set PINGONE_ADMIN_ENV_ID, PINGONE_ADMIN_CLIENT_ID and PINGONE_ADMIN_CLIENT_SECRET (a worker app "
+                "with the Environment Admin and Identity Data Admin roles; see docs/trainer-guide.md) in .env, "
+                "then restart the kernel.",
+                f"management calls authenticate as {source}",
+            )
+        if what in ("flows API", "test user") and not (self.is_pingone and s.username and s.password is not None):
+            self._announced.add("sign-on")  # the box says how sign-on happens instead: say it once per notebook
+        if what == "flows API":
+            return Requirement(
+                "PingOne's flows API",
+                self.is_pingone,
+                does,
+                f"Headless sign-on is PingOne's flows API, and {self.endpoints().issuer} is not PingOne. The other "
+                "notebooks sign on in your browser instead (set PINGONE_REDIRECT_URI to a loopback URI such as "
+                f"{LOOPBACK_CALLBACK}, registered on the app) or read a redirect URL you paste.",
+                "headless sign-on (authorize → flows → resume) works here",
+            )
+        if what == "test user":
+            ok = self.is_pingone and bool(s.username and s.password is not None)
+            source = "the local sandbox's user" if self.is_local_sandbox else "PINGONE_USERNAME"
+            return Requirement(
+                "a test user",
+                ok,
+                does,
+                "Set PINGONE_USERNAME and PINGONE_PASSWORD (a user of the app's population, with a password-only "
+                "sign-on policy) in .env and restart the kernel. Until then, each sign-on happens in your browser "
+                "(a loopback PINGONE_REDIRECT_URI) or from a redirect URL you paste."
+                if self.is_pingone
+                else f"Headless sign-on is PingOne's flows API, and {self.endpoints().issuer} is not PingOne: each "
+                "sign-on here happens in your browser (a loopback PINGONE_REDIRECT_URI) or from a redirect URL you "
+                "paste.",
+                f"{s.username} ({source})",
+            )
+        raise ValueError(f"unknown requirement {what!r}: use 'worker', 'test user' or 'flows API'")
+
+    @property
     def label(self) -> str:
         if self.is_local_sandbox:
             return "local sandbox (an offline stand-in for PingOne on this machine)"
         ep = self.settings.endpoints()
+        if ep.flows_base is None:
+            return f"the OpenID provider at {ep.issuer}"
         return f"PingOne environment {ep.env_id or ''} at {ep.issuer}".replace("  ", " ")
 
     def endpoints(self) -> Any:
@@ -158,11 +280,15 @@ class Target:
     def loopback_redirect_uri(self) -> str:
         """A loopback redirect URI for a browser sign-on (RFC 8252 §7.3).
 
-        Live: :data:`LOOPBACK_CALLBACK`, which you register on the application yourself. On the local sandbox: a
+        Live: ``PINGONE_REDIRECT_URI`` when it is one already, else :data:`LOOPBACK_CALLBACK`, which you register
+        on the application yourself. On the local sandbox: a
         free port on 127.0.0.1, registered on the sandbox's app in-process, so a busy port 8765 never gets in the
         way of a lesson.
         """
         if not self.is_local_sandbox:
+            configured = self.settings.redirect_uri or ""
+            if configured.startswith("http://") and is_loopback_url(configured):
+                return configured  # already a loopback URI registered on the app
             return LOOPBACK_CALLBACK
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
             probe.bind(("127.0.0.1", 0))
@@ -174,11 +300,90 @@ class Target:
     def sign_on(self, client: PingOneClient, request: AuthorizationRequest | None = None) -> AuthorizationResult:
         """A fresh authorization code for notebooks that start after the sign-on step.
 
-        :func:`pinghelpers.signon.sign_on` chooses, as the CLI does: headless (flows API) when a username and
-        password are known — always on the local sandbox, live when ``PINGONE_USERNAME``/``PINGONE_PASSWORD``
-        are set; otherwise a real browser sign-on on a loopback redirect URI.
+        Headless (PingOne's flows API) when a username and password are known — always on the local sandbox,
+        live when ``PINGONE_USERNAME``/``PINGONE_PASSWORD`` are set. Otherwise (no test user, or a provider that
+        is not PingOne) the notebook says so once, then signs on in a browser when the redirect URI is a
+        loopback address (:func:`pinghelpers.browser.browser_sign_on`), or asks for the redirect URL to be
+        pasted (the authorize URL is printed; open it, sign on, copy the address you land on).
         """
-        return sign_on(client, request or client.authorization_request())
+        request = request or client.authorization_request()
+        if client.is_pingone and self.settings.username and self.settings.password is not None:
+            return client.sign_on(request)
+        redirect = request.params.get("redirect_uri", "")
+        loopback = redirect.startswith("http://") and is_loopback_url(redirect)
+        self._announce(client, loopback)
+        if loopback:
+            from .browser import browser_sign_on
+
+            if self.open_browser is not None:
+                return browser_sign_on(client, request, open_browser=self.open_browser)
+            return browser_sign_on(client, request)
+        print(f"Open this URL, sign on, then paste the address your browser lands on:\n{request.url}")
+        try:
+            pasted = input("redirect URL: ")
+        except (EOFError, NotImplementedError) as exc:  # IPython's StdinNotImplementedError (no stdin here)
+            raise ConfigurationError(
+                "a sign-on is needed, and this kernel cannot ask for the redirect URL",
+                setting="PINGONE_USERNAME",
+                fix="run the notebook in JupyterLab (it can ask), set PINGONE_USERNAME and PINGONE_PASSWORD "
+                f"(PingOne only), or register {LOOPBACK_CALLBACK} on the app and set PINGONE_REDIRECT_URI to it",
+            ) from exc
+        code = code_from(pasted, expected_state=request.state)
+        return AuthorizationResult(code=code, state=request.state, request=request, redirect_url=pasted.strip())
+
+    def _announce(self, client: PingOneClient, loopback: bool) -> None:
+        """Say once per notebook why this sign-on is not headless, and how it will happen instead."""
+        if "sign-on" in self._announced:
+            return
+        self._announced.add("sign-on")
+        how = "in your browser (a loopback callback catches the code)" if loopback else "with a redirect URL you paste"
+        if not client.is_pingone:
+            why = f"Headless sign-on is PingOne's flows API; {client.endpoints.issuer} is not PingOne."
+        else:
+            why = "No test user is set (PINGONE_USERNAME, PINGONE_PASSWORD) for a headless sign-on."
+        print(f"{why} Each sign-on in this notebook happens {how}.")
+
+    # -- what notebooks 2 and 8 create, and the clean-up ------------------------------------------------------
+    def record_created(self, notebook: str, kind: str, name: str, url: str) -> None:
+        """Note a resource a notebook created (``url`` is its management URL) in :data:`CREATED_LEDGER` (on the
+        local sandbox: in memory, since its state ends with the kernel)."""
+        entries = self._read_ledger()
+        entries.append({"notebook": notebook, "kind": kind, "name": name, "url": url})
+        self._write_ledger(entries)
+
+    def created(self, *notebooks: str) -> list[dict[str, str]]:
+        """What the ledger says ``notebooks`` (all when none named) created and did not delete yet."""
+        return [e for e in self._read_ledger() if not notebooks or e["notebook"] in notebooks]
+
+    def _read_ledger(self) -> list[dict[str, str]]:
+        return list(self._memory_ledger) if self.is_local_sandbox else read_ledger()
+
+    def _write_ledger(self, entries: list[dict[str, str]]) -> None:
+        if self.is_local_sandbox:
+            self._memory_ledger[:] = entries
+        else:
+            write_ledger(entries)
+
+    def clean_up(self, *notebooks: str) -> list[tuple[str, str, str, int]]:
+        """Delete what ``notebooks`` created (all when none named), newest first, through the management API.
+
+        Returns ``(notebook, kind, name, HTTP status)`` rows; PingOne answers ``204 No Content`` to a delete
+        (``404`` when it is gone already). Deleted entries leave the ledger; others stay for another try.
+        """
+        entries = self._read_ledger()
+        chosen = [e for e in entries if not notebooks or e["notebook"] in notebooks]
+        if not chosen:
+            return []
+        api, _ = self.management()
+        rows, done = [], []
+        with api:
+            for entry in reversed(chosen):  # users before their population; the newest first
+                status = api.delete(entry["url"], timeout=10).status_code
+                rows.append((entry["notebook"], entry["kind"], entry["name"], status))
+                if status in (204, 404):
+                    done.append(entry)
+        self._write_ledger([e for e in entries if e not in done])
+        return rows
 
     def __repr__(self) -> str:
         return f"Target({self.label})"

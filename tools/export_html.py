@@ -1,6 +1,7 @@
 """Render the executed notebooks to static HTML that works offline — the form a trainer mails to a class.
 
-    python tools/export_html.py                 # notebooks/*.ipynb → docs/html/*.html (+ index.html)
+    python tools/export_html.py                 # both editions: notebooks/*.ipynb → docs/html/*.html (+ index.html),
+                                                # notebooks/solutions/*.ipynb → docs/html/solutions/*.html
     python tools/export_html.py --out DIR NAME  # only notebooks whose name contains NAME
 
 Why it is more than ``jupyter nbconvert --to html``:
@@ -190,25 +191,29 @@ def prepare(nb: Any, secrets: list[str]) -> None:
             if not data:
                 continue
             if WIDGET_VIEW in data:
-                output["data"] = {"text/html": WIDGET_NOTE}
+                # A form's own static picture when it has one (pinghelpers forms do), else a note.
+                output["data"] = {"text/html": mask_text(data.get("text/html") or WIDGET_NOTE, secrets)}
                 continue
             for mime, value in list(data.items()):
                 if isinstance(value, str):
                     data[mime] = mask_text(value, secrets)
 
 
-def render(names: list[str], out_dir: Path, *, lab: Any = None, page: Any = None) -> list[Path]:
-    """Render the notebooks whose names contain one of ``names`` (all when empty) into ``out_dir``."""
+def render(
+    names: list[str], out_dir: Path, *, lab: Any = None, page: Any = None, source_dir: Path = NB_DIR
+) -> list[Path]:
+    """Render the notebooks of ``source_dir`` whose names contain one of ``names`` (all when empty) into
+    ``out_dir``."""
     import browser_kit
     import jinja2
     import nbformat
     from nbconvert import HTMLExporter
 
-    notebooks = sorted(NB_DIR.glob("*.ipynb"))
+    notebooks = sorted(source_dir.glob("*.ipynb"))
     if names:
         notebooks = [p for p in notebooks if any(n in p.name for n in names)]
     if not notebooks:
-        raise SystemExit(f"no notebooks to render in {NB_DIR}")
+        raise SystemExit(f"no notebooks to render in {source_dir}")
     secrets = known_secrets()
     loaded = []
     for path in notebooks:
@@ -282,8 +287,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="output folder (default: docs/html)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    written: list[Path] = []
     try:
-        written = render(args.names, args.out)
+        import contextlib
+        import tempfile
+
+        import browser_kit
+
+        # One JupyterLab and one page draw the diagrams of both editions.
+        with contextlib.ExitStack() as stack:
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="pinghelpers-html-"))
+            lab = stack.enter_context(browser_kit.JupyterLab(Path(tmp)))
+            page = browser_kit.open_lab(stack.enter_context(browser_kit.chromium()), lab)
+            stack.callback(page.context.close)
+            written += render(args.names, args.out, lab=lab, page=page)
+            # The trainer's edition beside it, in its own folder (its notebooks link to each other there).
+            written += render(args.names, args.out / "solutions", lab=lab, page=page, source_dir=NB_DIR / "solutions")
     except (LeakFound, RuntimeError) as exc:
         print(f"make html: {exc}", file=sys.stderr)
         return 1

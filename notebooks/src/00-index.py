@@ -73,8 +73,15 @@ target
 # PINGONE_CLIENT_ID=<the app's client ID>
 # PINGONE_CLIENT_SECRET=<the app's client secret>   # never printed, never saved in a notebook
 # PINGONE_REDIRECT_URI=https://app.example.com/callback
-# PINGONE_USERNAME=<a test user>   PINGONE_PASSWORD=<its password>   # optional: sign on without a browser
+# PINGONE_USERNAME=<a test user>   PINGONE_PASSWORD=<its password>   # optional, see below
 # ```
+#
+# These are the **basic settings**: every notebook runs top to bottom with them. The test user lets the cells
+# sign on without a browser (PingOne's flows API); without one, each sign-on happens in your browser (register
+# `http://127.0.0.1:8765/callback` on the app and use it as `PINGONE_REDIRECT_URI`) or from a redirect URL you
+# paste. Notebooks 2 and 8 also create applications through the management API: they need a **worker app**
+# (`PINGONE_ADMIN_ENV_ID`, `PINGONE_ADMIN_CLIENT_ID`, `PINGONE_ADMIN_CLIENT_SECRET`) and show a box that says so
+# when it is missing.
 #
 # With none of these set, the banner above says **LOCAL SANDBOX**: a real HTTP server on `127.0.0.1` that
 # answers like PingOne (same paths, same rules, same error shapes), with a test app and user already in it.
@@ -83,7 +90,8 @@ target
 # %% [markdown]
 # ## The notebooks
 # Each is one short lesson; run it top to bottom (*Run → Run All Cells*). Each starts on its own — it gets
-# whatever earlier steps it needs from the target.
+# whatever earlier steps it needs from the target. Each ends with an **exercise**: change the cell marked `←`,
+# then run the check below it — it says ✘ with a hint until you have it, then ✔.
 #
 # | # | notebook | you learn |
 # |---|---|---|
@@ -111,16 +119,20 @@ print("HTTP", tokens.status, "→", ", ".join(sorted(tokens.body)))
 # %% [markdown]
 # ## Exercise
 # The client assertion's `aud` must be the URL of PingOne's **token endpoint**. Where is it for your target?
-# Set `token_endpoint` below — the discovery document (`client.discovery()`) lists it, or build it from the
-# pattern `{authPath}/{envID}/as/token` — and run the check.
+# Read it from the discovery document — `client.discovery()` is a dictionary — and set `token_endpoint` in the
+# next cell, then run the check below it.
+
+# %% tags=["student"]
+token_endpoint = None  # ← read it from client.discovery()
+
+# %% tags=["solution"]
+token_endpoint = client.discovery()["token_endpoint"]
 
 # %%
-token_endpoint = client.discovery()["token_endpoint"]  # ← your answer
-
 check_exercise(
-    token_endpoint == client.endpoints.token_endpoint and token_endpoint.endswith("/as/token"),
+    lambda: token_endpoint == client.endpoints.token_endpoint,
     success="that is where notebook 5 sends the code and the client assertion.",
-    hint="look for the key token_endpoint in client.discovery(); it ends with /as/token.",
+    hint="print client.discovery() and look for the key token_endpoint; on PingOne it ends with /as/token.",
 )
 
 # %% [markdown]
@@ -133,5 +145,4 @@ check_exercise(
 # Next: [1 · Set up your environment](01-set-up-your-environment.ipynb).
 
 # %%
-# NBVAL_IGNORE_OUTPUT
 client.close()

@@ -25,7 +25,6 @@
 # %%
 from urllib.parse import urlsplit
 
-import ipywidgets as W
 from IPython.display import HTML
 from pinghelpers import Endpoints, Settings
 from pinghelpers.display import check_exercise, discovery_html, table_html, target_form
@@ -51,7 +50,9 @@ target
 # | Asia-Pacific | `AP` | `https://auth.pingone.asia` |
 #
 # The form is pre-filled from the target. Change a field and press **Check**: it validates the values and works
-# out the endpoints — nothing is sent. The secret is a Password field: never shown, printed or saved.
+# out the endpoints — nothing is sent. The secret's field starts **empty** and says where the value comes from
+# (your settings, or the local sandbox); a secret you type is taken out of the field as soon as the form uses it,
+# so it is never shown, printed or saved with the notebook.
 
 # %%
 form = target_form(target.settings)
@@ -104,19 +105,12 @@ print("client_secret_jwt known:", "client_secret_jwt" in discovery.get("token_en
 # ## 3. Settings from a Postman environment
 # PingOne's [Postman workflow collections](https://developer.pingidentity.com/pingone-api/workflow-library/using-postman-workflow-collections/using-the-pingone-postman-environment.html)
 # keep their values in a Postman *environment* (`tld`, `authPath`, `envID`, `appJwtID`, …). Export yours from
-# Postman (*Environments → … → Export*) and give its path here. The default is an example file shipped with
-# the workbook (its secret is empty, as an exported secret should be).
+# Postman (*Environments → … → Export*) and put its path in `postman_file`. The default is an example file
+# shipped with the workbook (its secret is empty, as an exported secret should be).
 
 # %%
-postman_file = W.Text(
-    value="data/pingone-workflow.postman_environment.json",
-    description="Postman file",
-    layout=W.Layout(width="46em"),
-)
-postman_file
-
-# %%
-imported = read_postman_environment(postman_file.value)
+postman_file = "data/pingone-workflow.postman_environment.json"  # ← or the path of your export
+imported = read_postman_environment(postman_file)
 print({k: v for k, v in imported.as_dict().items() if k in ("region", "env_id", "client_id", "redirect_uri")})
 token = urlsplit(imported.endpoints().token_endpoint)
 print("token endpoint: host", token.netloc, "path", token.path)
@@ -175,17 +169,23 @@ else:
 
 # %% [markdown]
 # ## Exercise
-# A colleague's environment is in **Australia** with the environment ID below. Write its token endpoint URL by
-# hand (no helper) and run the check.
+# A colleague's environment is in **Australia** with the environment ID in `colleague_env`. Write its token
+# endpoint URL by hand — no helper, use the region table in section 1 — and run the check.
 
 # %%
 colleague_env = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
-my_token_endpoint = f"https://auth.pingone.com.au/{colleague_env}/as/token"  # ← your answer
 
+# %% tags=["student"]
+my_token_endpoint = ""  # ← the URL, e.g. f"https://…/{colleague_env}/…"
+
+# %% tags=["solution"]
+my_token_endpoint = f"https://auth.pingone.com.au/{colleague_env}/as/token"
+
+# %%
 check_exercise(
     my_token_endpoint == Endpoints.from_region(colleague_env, "AU").token_endpoint,
     success="auth host for the region, then /{envID}/as/token.",
-    hint="Australia's domain is pingone.com.au; the path is /{envID}/as/token.",
+    hint="Australia's auth host is auth.pingone.com.au; the path is /{envID}/as/token (https, no trailing slash).",
 )
 
 # %% [markdown]
@@ -200,5 +200,4 @@ check_exercise(
 # [3 · The authorization request](03-the-authorization-request.ipynb) if your app exists.
 
 # %%
-# NBVAL_IGNORE_OUTPUT
 client.close()

@@ -14,8 +14,9 @@
 # secret** (read, and kept masked), and a **population**, a **user** and a **password** to sign on with.
 #
 # **You need** live: a *worker* application with the Environment Admin and Identity Data Admin roles, set as
-# `PINGONE_ADMIN_ENV_ID`, `PINGONE_ADMIN_CLIENT_ID`, `PINGONE_ADMIN_CLIENT_SECRET`. Skip this notebook if your
-# app already exists. The local sandbox has a worker seeded. Reference: [PingOne workflow: Configure
+# `PINGONE_ADMIN_ENV_ID`, `PINGONE_ADMIN_CLIENT_ID`, `PINGONE_ADMIN_CLIENT_SECRET`. Without one, the notebook
+# still runs: it shows what it would send and skips the calls. The local sandbox has a worker seeded. Skip this
+# notebook if your app already exists. Reference: [PingOne workflow: Configure
 # CLIENT_SECRET_JWT](https://developer.pingidentity.com/pingone-api/workflow-library/authorization-and-authentication/configure-client-secret-jwt.html),
 # [Applications](https://developer.pingidentity.com/pingone-api/platform/applications.html).
 
@@ -26,14 +27,20 @@
 import json
 import secrets
 
-import ipywidgets as W
 import requests
 from pinghelpers import PingOneClient, Secret
 from pinghelpers.display import check_exercise
-from pinghelpers.workbook import connect
+from pinghelpers.workbook import connect, write_dotenv
 
 target = connect()
 target
+
+# %% [markdown]
+# Every call below needs a worker application. Is one configured?
+
+# %%
+worker = target.needs("worker", "create a web app, a population and a user through the management API")
+worker
 
 # %% [markdown]
 # ## 1. A worker token
@@ -42,16 +49,18 @@ target
 # assertion. The token goes into every later call as `Authorization: Bearer …` (never printed).
 
 # %%
-admin = target.admin_settings()
-with PingOneClient(admin) as worker:
-    worker_token = worker.client_credentials()
-print("HTTP", worker_token.status, "|", worker_token.body["token_type"], "token, expires in", worker_token.body["expires_in"], "s")
+if worker:
+    with PingOneClient(target.admin_settings()) as worker_client:
+        worker_token = worker_client.client_credentials()
+    body = worker_token.body
+    print("HTTP", worker_token.status, "|", body["token_type"], "token, expires in", body["expires_in"], "s")
 
 # %%
 api = requests.Session()
-api.headers["Authorization"] = f"Bearer {worker_token.access_token}"
-endpoints = target.endpoints()
-print("management API:", endpoints.management_url())
+if worker:
+    api.headers["Authorization"] = f"Bearer {worker_token.access_token}"
+    endpoints = target.endpoints()
+    print("management API:", endpoints.management_url())
 
 # %% [markdown]
 # ## 2. The web application, with `tokenEndpointAuthMethod: CLIENT_SECRET_JWT`
@@ -61,14 +70,19 @@ print("management API:", endpoints.management_url())
 
 # %%
 app_body = {
-    "enabled": True, "name": "Workbook CSJ web app", "type": "WEB_APP", "protocol": "OPENID_CONNECT",
-    "grantTypes": ["AUTHORIZATION_CODE", "REFRESH_TOKEN"], "responseTypes": ["CODE"],
+    "enabled": True, "name": f"Workbook CSJ web app {secrets.token_hex(3)}", "type": "WEB_APP",
+    "protocol": "OPENID_CONNECT", "grantTypes": ["AUTHORIZATION_CODE", "REFRESH_TOKEN"], "responseTypes": ["CODE"],
     "redirectUris": [target.settings.redirect_uri], "pkceEnforcement": "S256_REQUIRED",
     "tokenEndpointAuthMethod": "CLIENT_SECRET_JWT",
 }
-created = api.post(endpoints.management_url("applications"), json=app_body, timeout=10)
-app = created.json()
-print("HTTP", created.status_code, {k: app.get(k) for k in ("id", "type", "tokenEndpointAuthMethod", "pkceEnforcement")})
+print(json.dumps({k: v for k, v in app_body.items() if k != "name"}, indent=1))
+
+# %%
+if worker:
+    created = api.post(endpoints.management_url("applications"), json=app_body, timeout=10)
+    app = created.json()
+    target.record_created("02", "application", app_body["name"], endpoints.management_url("applications", app["id"]))
+    print("HTTP", created.status_code, {k: app.get(k) for k in ("type", "tokenEndpointAuthMethod", "pkceEnforcement")})
 
 # %% [markdown]
 # ## 3. Its client secret — read once, kept masked
@@ -76,63 +90,99 @@ print("HTTP", created.status_code, {k: app.get(k) for k in ("id", "type", "token
 # straight into a `pinghelpers.Secret`, whose repr is masked; only signing reveals it.
 
 # %%
-answer = api.get(endpoints.management_url("applications", app["id"], "secret"), timeout=10)
-app_secret = Secret(answer.json()["secret"])
-print("HTTP", answer.status_code, "| secret:", app_secret)
+if worker:
+    answer = api.get(endpoints.management_url("applications", app["id"], "secret"), timeout=10)
+    app_secret = Secret(answer.json()["secret"])
+    print("HTTP", answer.status_code, "| secret:", app_secret)
 
 # %% [markdown]
 # ## 4. A population, a user, a password
 # Users live in a **population**. Create one, a user in it, then set the password with PingOne's media type
-# `application/vnd.pingidentity.password.set+json`. The new password is a Password field (generated, never shown).
+# `application/vnd.pingidentity.password.set+json`. The password is generated straight into a `Secret` — never
+# shown, and never put in a form field (whatever a widget holds can end up in a saved notebook).
 
 # %%
 suffix = secrets.token_hex(4)  # names are unique per environment: a suffix lets you run this again
-population = api.post(endpoints.management_url("populations"), json={"name": f"Workbook {suffix}"}, timeout=10)
 username = f"workbook-{suffix}"
-user_body = {"username": username, "email": f"{username}@example.com", "population": {"id": population.json()["id"]}}
-user = api.post(endpoints.management_url("users"), json=user_body, timeout=10)
-print("population: HTTP", population.status_code, "| user: HTTP", user.status_code, "| enabled:", user.json().get("enabled"))
+new_password = Secret(secrets.token_urlsafe(12) + "-Aa1")
+if worker:
+    population = api.post(endpoints.management_url("populations"), json={"name": f"Workbook {suffix}"}, timeout=10)
+    pop_id = population.json()["id"]
+    target.record_created("02", "population", f"Workbook {suffix}", endpoints.management_url("populations", pop_id))
+    user_body = {"username": username, "email": f"{username}@example.com", "population": {"id": pop_id}}
+    user = api.post(endpoints.management_url("users"), json=user_body, timeout=10)
+    target.record_created("02", "user", username, endpoints.management_url("users", user.json()["id"]))
+    print("population: HTTP", population.status_code, "| user: HTTP", user.status_code,
+          "| enabled:", user.json().get("enabled"))
 
 # %%
-new_password = W.Password(value=secrets.token_urlsafe(12) + "-Aa1", description="New password")
-new_password
-
-# %%
-answer = api.put(
-    endpoints.management_url("users", user.json()["id"], "password"),
-    data=json.dumps({"value": new_password.value, "forceChange": False}),
-    headers={"Content-Type": "application/vnd.pingidentity.password.set+json"}, timeout=10,
-)
-print("HTTP", answer.status_code, "| password status:", answer.json().get("status"))
+if worker:
+    answer = api.put(
+        endpoints.management_url("users", user.json()["id"], "password"),
+        data=json.dumps({"value": new_password.reveal(), "forceChange": False}),
+        headers={"Content-Type": "application/vnd.pingidentity.password.set+json"}, timeout=10,
+    )
+    print("HTTP", answer.status_code, "| password status:", answer.json().get("status"), "| password:", new_password)
 
 # %% [markdown]
 # ## 5. Use it: sign on as the new user, exchange with the new app
 # The whole flow of notebooks 3–5, with the app and user just created:
 
 # %%
-mine = target.settings.replace(
-    client_id=app["id"], client_secret=app_secret, username=username, password=new_password.value
-)
-with PingOneClient(mine) as client:
-    request = client.authorization_request()
-    tokens = client.exchange_code(client.sign_on(request).code, code_verifier=request.code_verifier)
-print("HTTP", tokens.status, "→", ", ".join(sorted(tokens.body)))
+if worker:
+    mine = target.settings.replace(
+        client_id=app["id"], client_secret=app_secret, username=username, password=new_password
+    )
+    with PingOneClient(mine) as client:
+        request = client.authorization_request()
+        tokens = client.exchange_code(client.sign_on(request).code, code_verifier=request.code_verifier)
+    print("HTTP", tokens.status, "→", ", ".join(sorted(tokens.body)))
 
 # %% [markdown]
-# Put `PINGONE_CLIENT_ID` (the app's `id`), `PINGONE_CLIENT_SECRET` and the test user into your `.env` to use this
-# app in the other notebooks.
-#
-# ## Exercise
-# Read the application back (`GET …/applications/{appID}`) and find its token endpoint authentication method.
+# ## 6. Keep it: write it into `.env`
+# To use this app and user in the other notebooks, their settings go into your `.env` file. Set `save_to_dotenv`
+# to `True` and run the cell: it writes `PINGONE_CLIENT_ID`, `PINGONE_CLIENT_SECRET`, `PINGONE_USERNAME` and
+# `PINGONE_PASSWORD` (file mode 0600: only you can read it; the values are never displayed; your old file is kept
+# as `.env.before-workbook`). Then restart the kernel of the notebook you go on with.
 
 # %%
-read_back = api.get(endpoints.management_url("applications", app["id"]), timeout=10).json()
-my_method = read_back["tokenEndpointAuthMethod"]  # ← your answer
+save_to_dotenv = False  # ← True to write the new app and user into .env
+if worker and save_to_dotenv and not target.is_local_sandbox:
+    values = {"PINGONE_CLIENT_ID": app["id"], "PINGONE_CLIENT_SECRET": app_secret,
+              "PINGONE_USERNAME": username, "PINGONE_PASSWORD": new_password}
+    path = write_dotenv(values)
+    print(f"wrote {', '.join(values)} to {path} (mode {oct(path.stat().st_mode & 0o777)})")
+else:
+    print("Not written (the local sandbox's apps vanish with the kernel)." if target.is_local_sandbox else "Not written.")
 
+# %% [markdown]
+# Done with the workbook? The last section of notebook 8 deletes what this notebook and notebook 8 created.
+#
+# ## Exercise
+# Write the body of *another* application — say, for a second web app of yours. It must accept **only** client
+# assertions signed with its secret, **require PKCE with S256**, and get **refresh tokens** as well as codes.
+# Add the three missing fields to `my_body` (section 2 names them) and run the check. Nothing is sent.
+
+# %% tags=["student"]
+my_body = {"name": "My second web app", "type": "WEB_APP", "protocol": "OPENID_CONNECT",
+           "redirectUris": ["https://app.example.com/callback"], "responseTypes": ["CODE"]}  # ← add three fields
+
+# %% tags=["solution"]
+my_body = {"name": "My second web app", "type": "WEB_APP", "protocol": "OPENID_CONNECT",
+           "redirectUris": ["https://app.example.com/callback"], "responseTypes": ["CODE"],
+           "tokenEndpointAuthMethod": "CLIENT_SECRET_JWT", "pkceEnforcement": "S256_REQUIRED",
+           "grantTypes": ["AUTHORIZATION_CODE", "REFRESH_TOKEN"]}
+
+# %%
+missing = [field for field, ok in [
+    ("tokenEndpointAuthMethod", my_body.get("tokenEndpointAuthMethod") == "CLIENT_SECRET_JWT"),
+    ("pkceEnforcement", my_body.get("pkceEnforcement") == "S256_REQUIRED"),
+    ("grantTypes", {"AUTHORIZATION_CODE", "REFRESH_TOKEN"} <= set(my_body.get("grantTypes", []))),
+] if not ok]
 check_exercise(
-    my_method == "CLIENT_SECRET_JWT",
-    success="the app accepts only a client assertion signed with its secret at the token endpoint.",
-    hint="look for the field tokenEndpointAuthMethod in the application JSON.",
+    not missing,
+    success="CLIENT_SECRET_JWT, PKCE S256 required, and the refresh-token grant beside the code grant.",
+    hint=f"still missing or wrong: {', '.join(missing)}. Section 2's app_body has each of them.",
 )
 
 # %% [markdown]
@@ -140,9 +190,9 @@ check_exercise(
 # * A worker token (client_credentials, Basic) authorises the management API.
 # * `POST applications` with `tokenEndpointAuthMethod: CLIENT_SECRET_JWT`; `GET …/secret` for the secret (masked).
 # * Population → user → `PUT …/password` (`password.set+json`): someone to sign on with.
+# * What you create, you delete when done: notebook 8 ends with the clean-up.
 #
 # Next: [3 · The authorization request](03-the-authorization-request.ipynb).
 
 # %%
-# NBVAL_IGNORE_OUTPUT
 api.close()

@@ -28,7 +28,7 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import requests
-from IPython.display import HTML
+from IPython.display import HTML, display
 from pinghelpers import snippet
 from pinghelpers.display import check_exercise, flow_html, http_response_html, params_html
 from pinghelpers.workbook import connect
@@ -82,20 +82,29 @@ response = client.session.get(auth_request.url, allow_redirects=False, timeout=1
 HTML(http_response_html(response.status_code, response.headers))
 
 # %% [markdown]
-# The `Location` carries a **`flowId`**. PingOne has started a *flow*: the sign-on steps this user must complete.
-# Read it with `GET {authPath}/{envID}/flows/{flowID}` ([PingOne: Read flow](https://developer.pingidentity.com/pingone-api/auth/flows/flows-1/read-flow.html)):
+# On PingOne the `Location` carries a **`flowId`**: PingOne has started a *flow*, the sign-on steps this user must
+# complete. Reading it uses PingOne's flows API:
 
 # %%
-flow_id = parse_qs(urlsplit(response.headers["Location"]).query)["flowId"][0]
-flow = client.get_flow(flow_id)
-HTML(flow_html(flow.data))
+flows = target.needs("flows API", "read the flow PingOne starts at authorize, and try response_mode=pi.flow")
+flows
+
+# %% [markdown]
+# Read the flow with `GET {authPath}/{envID}/flows/{flowID}` ([PingOne: Read flow](https://developer.pingidentity.com/pingone-api/auth/flows/flows-1/read-flow.html)):
+
+# %%
+if flows:
+    flow_id = parse_qs(urlsplit(response.headers["Location"]).query)["flowId"][0]
+    flow = client.get_flow(flow_id)
+    display(HTML(flow_html(flow.data)))
 
 # %% [markdown]
 # `USERNAME_PASSWORD_REQUIRED` with the action `usernamePassword.check`: the next step (notebook 4) posts the
 # user's credentials to the flow. The whole object:
 
 # %%
-print(json.dumps(flow.data, indent=2))
+if flows:
+    print(json.dumps(flow.data, indent=2))
 
 # %% [markdown]
 # ## 6. Redirect-less: `response_mode=pi.flow`
@@ -103,8 +112,9 @@ print(json.dumps(flow.data, indent=2))
 # apps that draw their own sign-on screen. The rest of the flow is the same.
 
 # %%
-pi_flow = client.start_authorization(client.authorization_request(response_mode="pi.flow"))
-print("status:", pi_flow.status, "| resume at:", pi_flow.resume_url.split("?")[0])
+if flows:
+    pi_flow = client.start_authorization(client.authorization_request(response_mode="pi.flow"))
+    print("status:", pi_flow.status, "| resume at:", pi_flow.resume_url.split("?")[0])
 
 # %% [markdown]
 # ## 7. An unregistered `redirect_uri` is never redirected to
@@ -119,12 +129,18 @@ HTML(http_response_html(refused.status_code, refused.headers, body=refused.text[
 # %% [markdown]
 # ## Exercise
 # RFC 7636 Appendix B gives a test vector: the verifier `dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk`. Compute its
-# S256 code challenge yourself (section 3 shows how) and run the check.
+# S256 code challenge yourself — section 3 shows the three steps — and run the check.
 
 # %%
 verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
-my_challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()  # ← yours
 
+# %% tags=["student"]
+my_challenge = None  # ← base64url(SHA-256(verifier)), without '=' padding
+
+# %% tags=["solution"]
+my_challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode("ascii")).digest()).rstrip(b"=").decode()
+
+# %%
 check_exercise(
     my_challenge == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
     success="that is RFC 7636's expected challenge: base64url(SHA-256(verifier)) without '=' padding.",
@@ -137,9 +153,9 @@ check_exercise(
 # * `state` (checked on the redirect), `nonce` (checked in the ID token), PKCE `code_challenge` (verifier sent
 #   later) — all fresh per request.
 # * PingOne answers with a 302 to its sign-on page carrying a `flowId`, or with the flow JSON for `pi.flow`.
+# * An unregistered `redirect_uri` gets an error page, never a redirect.
 #
 # Next: [4 · Sign on and get the code](04-sign-on-and-get-the-code.ipynb).
 
 # %%
-# NBVAL_IGNORE_OUTPUT
 client.close()

@@ -36,31 +36,41 @@ client = target.client()
 target
 
 # %% [markdown]
+# Sections 1–4 use PingOne's **flows API** and, to run without typing, a test user (`PINGONE_USERNAME`,
+# `PINGONE_PASSWORD`; the local sandbox has one):
+
+# %%
+headless = target.needs("test user", "sign on through the flows API without a browser (usernamePassword.check)")
+headless
+
+# %% [markdown]
 # ## 1. Start a flow
 # The authorize request of notebook 3 starts a flow that waits for a username and password:
 
 # %%
 auth_request = client.authorization_request()
-flow = client.start_authorization(auth_request)
-HTML(flow_html(flow.data))
+flow = client.start_authorization(auth_request) if target.is_pingone else None
+HTML(flow_html(flow.data)) if flow else None
 
 # %% [markdown]
 # ## 2. Post the credentials to the flow
 # `POST {authPath}/{envID}/flows/{flowID}` with the media type
 # `application/vnd.pingidentity.usernamePassword.check+json` and a JSON body `{"username", "password"}`. On success
-# the flow becomes `COMPLETED` and PingOne sets the session cookie **`ST`**. The password is a Password field,
-# pre-filled from the target so *Run All* needs no typing.
+# the flow becomes `COMPLETED` and PingOne sets the session cookie **`ST`**. The password field starts empty: the
+# form uses the test user's password from your settings (or the local sandbox's) until you type another one —
+# what you type is taken out of the field when the form uses it, so it never stays on the page or in the file.
 
 # %%
-form = sign_on_form(client, flow, username=target.settings.username or "", password=target.settings.password)
+form = sign_on_form(client, flow) if flow else None
 form
 
 # %% [markdown]
-# The next cell presses **Sign on** for you and shows the flow afterwards:
+# The next cell presses **Sign on** for you (when a test user is set) and shows the flow afterwards:
 
 # %%
-form.button.click()
-HTML(flow_html(form.flow.data))
+if headless:
+    form.button.click()
+HTML(flow_html(form.flow.data)) if form else None
 
 # %%
 print("session cookie ST set:", "ST" in client.session.cookies)
@@ -68,11 +78,15 @@ print("session cookie ST set:", "ST" in client.session.cookies)
 # %% [markdown]
 # ## 3. Resume: the flow becomes a code
 # `GET {issuer}/resume?flowId=…` with the `ST` cookie. PingOne answers **302** to the `redirect_uri`, carrying the
-# `code` and the `state` we sent. We accept the code only if the state matches (RFC 6749 §10.12):
+# `code` and the `state` we sent. We accept the code only if the state matches (RFC 6749 §10.12). (Without a
+# completed flow — no test user, or a provider that is not PingOne — the code comes from a browser sign-on.)
 
 # %%
-result = client.resume(form.flow, expected_state=auth_request.state)
-print("redirected to:", result.redirect_url.split("?")[0])
+if form and form.flow.status == "COMPLETED":
+    result = client.resume(form.flow, expected_state=auth_request.state)
+else:
+    result = target.sign_on(client, auth_request)
+print("redirected to:", (result.redirect_url or "").split("?")[0])
 print("code:", len(result.code), "characters | state matches:", result.state == auth_request.state)
 
 # %% [markdown]
@@ -83,12 +97,13 @@ print("code:", len(result.code), "characters | state matches:", result.state == 
 # user can try again. (Live, failed attempts count towards the password policy's lockout — one is fine.)
 
 # %%
-second = client.start_authorization(client.authorization_request(prompt="login"))
-try:
-    client.check_username_password(second, target.settings.username or "someone", "not-the-password")
-except SignOnError as error:
-    print(error)
-print("flow status now:", client.get_flow(second.id).status)
+if target.is_pingone:
+    second = client.start_authorization(client.authorization_request(prompt="login"))
+    try:
+        client.check_username_password(second, target.settings.username or "someone", "not-the-password")
+    except SignOnError as error:
+        print(error)
+    print("flow status now:", client.get_flow(second.id).status)
 
 # %% [markdown]
 # ## 5. A redirect URL pasted from the browser
@@ -104,7 +119,7 @@ paste
 # The next cell pastes the URL from section 3 into the field and presses **Read the code**:
 
 # %%
-paste.url.value = result.redirect_url
+paste.url.value = result.redirect_url or ""
 paste.button.click()
 print("code read from the URL:", paste.code == result.code)
 
@@ -112,7 +127,7 @@ print("code read from the URL:", paste.code == result.code)
 # The same URL with a forged `state` is refused:
 
 # %%
-paste.url.value = result.redirect_url.replace(f"state={auth_request.state}", "state=forged")
+paste.url.value = (result.redirect_url or "").replace(f"state={auth_request.state}", "state=forged")
 paste.button.click()
 HTML(paste.status.value)
 
@@ -122,11 +137,12 @@ HTML(paste.status.value)
 # **loopback** redirect URI (`http://127.0.0.1:8765/callback`, RFC 8252 §7.3); `browser_sign_on` listens there
 # for exactly one redirect, opens the authorize URL in your browser and returns the code.
 #
-# Live: add `http://127.0.0.1:8765/callback` to the application's *Redirect URIs* in PingOne first. On the local
-# sandbox a free port is registered for you, and a scripted browser fills its sign-on page over real HTTP.
+# Live: add `http://127.0.0.1:8765/callback` to the application's *Redirect URIs* in PingOne first (or use a
+# loopback `PINGONE_REDIRECT_URI`). On the local sandbox a free port is registered for you, and a scripted browser
+# fills its sign-on page over real HTTP.
 
 # %%
-callback = target.loopback_redirect_uri()  # live: http://127.0.0.1:8765/callback, registered by you
+callback = target.loopback_redirect_uri()  # live: your loopback PINGONE_REDIRECT_URI, or http://127.0.0.1:8765/callback
 if target.is_local_sandbox:
     opener = scripted_browser(target.settings.username, target.settings.password)
 elif target.settings.redirect_uri == callback:
@@ -148,8 +164,14 @@ if opener is not None:
 
 # %%
 url = "https://app.example.com/callback?code=005defa3-2b5d-49ca-b176-40d4503d2a62&state=af0ifjsldkj"
-my_code = parse_qs(urlsplit(url).query)["code"][0]  # ← your answer
 
+# %% tags=["student"]
+my_code = None  # ← the code, taken out of url
+
+# %% tags=["solution"]
+my_code = parse_qs(urlsplit(url).query)["code"][0]
+
+# %%
 check_exercise(
     my_code == code_from(url, expected_state="af0ifjsldkj"),
     success="the code is the code= query parameter; the state is checked before it is used.",
@@ -165,5 +187,4 @@ check_exercise(
 # Next: [5 · Exchange the code for tokens](05-exchange-code-for-token.ipynb).
 
 # %%
-# NBVAL_IGNORE_OUTPUT
 client.close()

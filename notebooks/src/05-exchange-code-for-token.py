@@ -24,6 +24,7 @@
 # %%
 import base64
 
+import jwt
 from IPython.display import HTML
 from pinghelpers import build_client_assertion, check_assertion, hmac_walkthrough
 from pinghelpers.display import check_exercise, exchange_form, jwt_parts_html, timeline_html, token_response_html
@@ -47,8 +48,10 @@ print("code received:", len(code), "characters; state matches:", result.state ==
 
 # %% [markdown]
 # ## 2. The form
-# The secret is a **Password** field: it is never shown, printed or saved with the notebook. The fields are
-# pre-filled from the target so *Run All* works without typing; change them to experiment.
+# The fields are pre-filled from the target so *Run All* works without typing; change them to experiment. The
+# client secret's field starts **empty** and says where the secret comes from (your settings, or the local
+# sandbox). Type a secret to try another one: the form takes it out of the field the moment it uses it, so it
+# is never shown, printed, or saved with the notebook.
 
 # %%
 form = exchange_form(settings, code=code, code_verifier=auth_request.code_verifier)
@@ -105,7 +108,7 @@ checklist = check_assertion(
     assertion.token, client_id=form.settings().client_id,
     audiences=endpoints.accepted_audiences(), secret=form.settings().client_secret,
 )
-print(checklist)
+checklist
 
 # %% [markdown]
 # ## 5. Send the token request
@@ -127,21 +130,37 @@ tokens.request
 HTML(token_response_html(tokens))
 
 # %% [markdown]
-# ## Exercise
-# Replay the *same* code. What does the token endpoint answer, and why? (RFC 6749 §4.1.2: a code is used once;
-# a second use is refused and the tokens already issued from it may be revoked.)
+# ## 6. A code works once
+# Replay the *same* code. RFC 6749 §4.1.2: a code is used once; a second use is refused, and the tokens already
+# issued from it may be revoked.
 
 # %%
 replay = client.exchange_code(code, code_verifier=auth_request.code_verifier, check=False)
-print("HTTP", replay.status, replay.body)
+print("HTTP", replay.status, replay.body.get("error"))
+
+# %% [markdown]
+# ## Exercise: break a rule on purpose
+# `my_claims` below starts as a copy of the assertion's claims. Change **one** claim so that PingOne would refuse
+# the assertion — push `exp` past the one-hour limit, point `aud` at another URL, or make `sub` differ from
+# `iss` — and run the check: it signs your claims with the client secret and runs the checklist of section 4.
+
+# %% tags=["student"]
+my_claims = dict(assertion.claims)  # ← change one claim, e.g. my_claims["exp"] = …
+
+# %% tags=["solution"]
+my_claims = dict(assertion.claims)
+my_claims["exp"] = assertion.claims["exp"] + 7200  # two hours later: past PingOne's one-hour limit
 
 # %%
-my_answer = "invalid_grant"  # ← the error code you saw
-
+signed = jwt.encode(my_claims, settings.client_secret.reveal(), algorithm="HS256", headers={"typ": "JWT"})
+verdict = check_assertion(
+    signed, client_id=settings.client_id, audiences=endpoints.accepted_audiences(), secret=settings.client_secret
+)
+broken = [item.rule.text for item in verdict.failures]
 check_exercise(
-    my_answer == replay.body["error"] and replay.status == 400,
-    success="a code works once; PingOne answers 400 invalid_grant to a replay.",
-    hint="read the error field of the replay's answer above.",
+    bool(broken),
+    success=f"PingOne would refuse it: {'; '.join(broken)}. Its answer would be 401 invalid_client.",
+    hint="every rule still passes: change exp, aud, iss or sub in my_claims.",
 )
 
 # %% [markdown]
@@ -150,9 +169,9 @@ check_exercise(
 #   signed HS256/384/512 with the client secret.
 # * The secret never travels; the signature proves the client knows it.
 # * Codes are single-use: build a fresh assertion, send once, and start over on failure.
+# * Check the assertion before sending: PingOne's answer to any broken rule is the same `401 invalid_client`.
 #
 # Next: [6 · Inspect and validate tokens](06-inspect-and-validate-tokens.ipynb).
 
 # %%
-# NBVAL_IGNORE_OUTPUT
 client.close()

@@ -55,18 +55,25 @@ print("HTTP", tokens.status, "→", ", ".join(sorted(tokens.body)))
 
 # %%
 jwks = client.session.get(client.endpoints.jwks_uri, timeout=10).json()
-def modulus_bits(jwk):  # n is the RSA modulus, base64url without padding
-    return len(base64.urlsafe_b64decode(jwk["n"] + "=" * (-len(jwk["n"]) % 4))) * 8
+def key_size(jwk):  # RSA: n is the modulus, base64url without padding; EC and OKP keys name their curve
+    if jwk.get("kty") == "RSA":
+        return f"{len(base64.urlsafe_b64decode(jwk['n'] + '=' * (-len(jwk['n']) % 4))) * 8}-bit modulus"
+    return f"curve {jwk.get('crv', '?')}"
 
-rows = [(k.get("kid"), k.get("kty"), k.get("use"), f"{modulus_bits(k)} bits") for k in jwks["keys"]]
-HTML(table_html(rows, ("kid", "kty", "use", "modulus")))
+rows = [(k.get("kid"), k.get("kty"), k.get("use"), key_size(k)) for k in jwks["keys"]]
+HTML(table_html(rows, ("kid", "kty", "use", "size")))
 
 # %% [markdown]
-# Verify the access token with the key its `kid` names (PyJWT's `PyJWKClient` fetches and caches the set):
+# PingOne's keys are RSA; other providers also publish EC keys (`kty: EC`, a curve instead of a modulus).
+# Verify the access token with the key its `kid` names (PyJWT's `PyJWKClient` fetches and caches the set). PingOne's
+# access tokens are JWTs; some providers issue opaque ones, which only the provider can read (section 5).
 
 # %%
-access = verify_with_jwks(tokens.access_token, client.endpoints.jwks_uri, issuer=client.endpoints.issuer)
-print("kid:", access.header["kid"], "| typ:", access.header.get("typ"), "|", access.verdict)
+if tokens.access_token.count(".") == 2:
+    access = verify_with_jwks(tokens.access_token, client.endpoints.jwks_uri, issuer=client.endpoints.issuer)
+    print("kid:", access.header["kid"], "| typ:", access.header.get("typ"), "|", access.verdict)
+else:
+    print("an opaque access token:", len(tokens.access_token), "characters, no signature to check here")
 
 # %% [markdown]
 # ## 2. The ID token, checked claim by claim
@@ -113,7 +120,10 @@ HTML(timeline_html(report.claims, now=server_now, limit=None, now_label="server 
 # granted ([PingOne: Userinfo](https://developer.pingidentity.com/pingone-api/auth/openid-connect-oauth-2/userinfo.html)):
 
 # %%
-print(json.dumps(client.userinfo(tokens.access_token), indent=2))
+if client.endpoints.userinfo_endpoint:
+    print(json.dumps(client.userinfo(tokens.access_token), indent=2))
+else:
+    print("This provider's discovery document lists no userinfo_endpoint.")
 
 # %% [markdown]
 # ## 5. Introspection: is this token still active?
@@ -127,8 +137,8 @@ print({k: info[k] for k in ("active", "token_type", "client_id", "scope") if k i
 # %% [markdown]
 # ## 6. Refresh: new tokens, and the refresh token rotates
 # `grant_type=refresh_token` returns a new access token **and a new refresh token**; the old one is spent.
-# Presenting it again is treated as theft: refused, and (PingOne's default replay protection) the whole family
-# of tokens is revoked.
+# Presenting it again is treated as theft: refused, and with PingOne's default replay protection the whole
+# family of tokens is revoked — the newest refresh token too (other providers may only refuse the replay).
 
 # %%
 if tokens.refresh_token is None:
@@ -139,7 +149,7 @@ else:
     replayed = client.refresh(tokens.refresh_token, check=False)
     print("old one again → HTTP", replayed.status, replayed.body.get("error"))
     newest = client.refresh(refreshed.refresh_token, check=False)
-    print("after the replay, the newest refresh token is revoked too → HTTP", newest.status)
+    print("after the replay, the newest refresh token → HTTP", newest.status, newest.body.get("error", ""))
 
 # %% [markdown]
 # ## 7. Revocation
@@ -151,25 +161,32 @@ print("revoke →", client.revoke(tokens.access_token), "| active now:", client.
 
 # %% [markdown]
 # ## Exercise
-# Change one claim of the access token — say, put another `sub` into its payload — and keep its signature. Does the
-# JWKS check still pass? Build `tampered` below and run the check.
+# Forge an ID token: change one claim — say, put another `sub` into its payload — and keep its signature. Does
+# the JWKS check still pass? The next cell takes the ID token apart for you; build `tampered` from its parts
+# (`header_part`, a new payload, `signature_part`) and run the check.
 
 # %%
-header_part, payload_part, signature_part = tokens.access_token.split(".")
+header_part, payload_part, signature_part = tokens.id_token.split(".")
 claims = json.loads(base64.urlsafe_b64decode(payload_part + "=" * (-len(payload_part) % 4)))
+print("sub:", claims["sub"])
+
+# %% tags=["student"]
+tampered = tokens.id_token  # ← the same header and signature, with a payload whose sub you changed
+
+# %% tags=["solution"]
 forged = base64.urlsafe_b64encode(json.dumps({**claims, "sub": "someone-else"}).encode()).rstrip(b"=").decode()
-tampered = f"{header_part}.{forged}.{signature_part}"  # ← your forged token
+tampered = f"{header_part}.{forged}.{signature_part}"
 
 # %%
 try:
-    verify_with_jwks(tampered, client.endpoints.jwks_uri)
+    verify_with_jwks(tampered, client.endpoints.jwks_uri, audience=target.settings.client_id)
     refused = None
 except TokenValidationError as error:
     refused = error
 check_exercise(
-    refused is not None and refused.claim == "signature" and tampered != tokens.access_token,
-    success=f"refused: {refused}. Any change to header or payload breaks the RS256 signature.",
-    hint="tampered must differ from the access token in its payload while keeping the old signature.",
+    refused is not None and refused.claim == "signature" and tampered.split(".")[2] == signature_part,
+    success=f"refused: {refused}. Any change to header or payload breaks the signature.",
+    hint="tampered is still the genuine token, which verifies: change its payload, keep its signature.",
 )
 
 # %% [markdown]
@@ -182,5 +199,4 @@ check_exercise(
 # Next: [7 · Troubleshooting lab](07-troubleshooting-lab.ipynb).
 
 # %%
-# NBVAL_IGNORE_OUTPUT
 client.close()

@@ -48,7 +48,8 @@ broken = dict(enforce_pingone=False)  # let the builder make assertions PingOne 
 
 # %% [markdown]
 # ## 1. Broken assertions and misused codes
-# Each case gets a fresh code (codes are single-use), sends **one** token request and keeps the answer:
+# Twelve cases: eight broken assertions, then the wrong authentication method and three misused codes. Each gets
+# a fresh code (codes are single-use), sends **one** token request and keeps the answer:
 
 # %%
 rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # for an assertion signed the wrong way
@@ -97,11 +98,12 @@ rows = [(n, a.status, a.body.get("error"), *diagnosis(n)) for n, a in answers.it
 HTML(table_html(rows, ("case", "HTTP", "error", "most likely cause", "the fix"), code_columns=(2,)))
 
 # %% [markdown]
-# One case in full — the server's words, then the explanation with its fixes:
+# One case in full: what the server said (the status and the error code are the part PingOne documents), then
+# the explanation with its fixes:
 
 # %%
 wrong_aud = answers["aud = token endpoint + '/'"]
-print(wrong_aud.body["error_description"])
+print("HTTP", wrong_aud.status, wrong_aud.body.get("error"))
 explain(wrong_aud.error, assertion=cases["aud = token endpoint + '/'"]["auth"].last_assertion.token,
         client_id=cid, audiences=ep.accepted_audiences(), secret=secret)
 
@@ -138,11 +140,16 @@ HTML(table_html(fault_rows, ("fault", "HTTP", "error", "most likely cause", "the
 
 # %% [markdown]
 # ## Exercise
-# The assertion below is refused. Fix the `audience` so the exchange succeeds, then run the check. (Which URLs
-# does PingOne accept as `aud`? `ep.accepted_audiences()` lists them.)
+# The assertion in the next cell is refused: its `audience` is the one from section 1's trailing-slash case. Fix
+# it so the exchange succeeds, then run the check, which sends it with a fresh code. (Which URLs does PingOne
+# accept as `aud`? `ep.accepted_audiences()` lists them. `jti=True` adds a unique id to the assertion: PingOne
+# ignores it, other providers require it.)
 
-# %%
-my_auth = ClientSecretJWT(cid, secret, audience=ep.token_endpoint)  # ← was: ep.token_endpoint + "/"
+# %% tags=["student"]
+my_auth = ClientSecretJWT(cid, secret, audience=ep.token_endpoint + "/", jti=True)  # ← fix the audience
+
+# %% tags=["solution"]
+my_auth = ClientSecretJWT(cid, secret, audience=ep.token_endpoint, jti=True)
 
 # %%
 code, verifier = target.fresh_code(client)
@@ -163,5 +170,4 @@ check_exercise(
 # Next: [8 · Compare client authentication methods](08-compare-client-authentication-methods.ipynb).
 
 # %%
-# NBVAL_IGNORE_OUTPUT
 client.close()

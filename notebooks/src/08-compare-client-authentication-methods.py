@@ -76,10 +76,10 @@ HTML(table_html(rows, ("method", "secret in the log", "reusable", "for how long"
 
 # %% [markdown]
 # The replay window is real. A CLIENT_SECRET_JWT assertion captured from one exchange, sent again with **another**
-# code within its lifetime, is accepted:
+# code within its lifetime — does PingOne accept it? (Providers that remember each assertion's `jti` refuse it.)
 
 # %%
-captured = ClientSecretJWT(cid, secret, lifetime=120)
+captured = ClientSecretJWT(cid, secret, lifetime=120, jti=True)  # a unique jti: PingOne ignores it
 code, verifier = target.fresh_code(client)
 client.exchange_code(code, code_verifier=verifier, auth=captured)
 stolen = captured.last_assertion.token
@@ -88,7 +88,8 @@ replay = requests.post(client.endpoints.token_endpoint, timeout=10, data={
     "grant_type": "authorization_code", "code": code, "redirect_uri": target.settings.redirect_uri,
     "code_verifier": verifier, "client_assertion": stolen, "client_assertion_type": CLIENT_ASSERTION_TYPE,
 })
-print("the captured assertion, sent again with another code → HTTP", replay.status_code)
+verdict = "accepted" if replay.ok else "refused"
+print(f"the captured assertion, sent again with another code → HTTP {replay.status_code}: {verdict}")
 
 # %%
 HTML(timeline_html(captured.last_assertion.claims, now_label="captured"))
@@ -110,10 +111,9 @@ HTML(timeline_html(captured.last_assertion.claims, now_label="captured"))
 # public JWK. Then the whole flow with each:
 
 # %%
-admin_ready = bool(target.settings.admin_client_id and target.settings.admin_client_secret)
+admin_ready = target.needs("worker", "create one application per method through the management API, and delete them")
 api, endpoints = target.management() if admin_ready else (None, None)
-if not admin_ready:
-    print("This section needs the PINGONE_ADMIN_* worker of notebook 2 to create the apps; skipped.")
+admin_ready
 
 # %%
 def create_app(method):
@@ -123,6 +123,7 @@ def create_app(method):
     if method == "PRIVATE_KEY_JWT":  # PingOne gets the public key only, and the app has no secret
         body["jwks"] = json.dumps({"keys": [public_jwk]})
     app_id = api.post(endpoints.management_url("applications"), json=body, timeout=10).json()["id"]
+    target.record_created("08", "application", body["name"], endpoints.management_url("applications", app_id))
     if method == "PRIVATE_KEY_JWT":
         return app_id, None
     return app_id, Secret(api.get(endpoints.management_url("applications", app_id, "secret"), timeout=10).json()["secret"])
@@ -141,18 +142,23 @@ for method in methods if admin_ready else []:
     results.append((method, answer.status, wrong.status, wrong.body.get("error_description", "").split(" (")[0]))
 
 # %%
-HTML(table_html(results, ("app's method", "its own method", "another method", "PingOne says"), code_columns=(0,)))
+HTML(table_html(results, ("app's method", "its own method", "another method", "PingOne says"), code_columns=(0,))) if results else None
 
 # %% [markdown]
 # An app accepts exactly the method it is configured with: anything else is `401 invalid_client` —
 # *Unsupported authentication method*.
 #
 # ## Exercise
-# Which methods put the client secret itself into a request someone might log? Name them, then run the check.
+# Which methods put the client secret itself into a request someone might log? Name them — the
+# `tokenEndpointAuthMethod` values, as a set — then run the check.
+
+# %% tags=["student"]
+my_answer = set()  # ← e.g. {"CLIENT_SECRET_…", …}
+
+# %% tags=["solution"]
+my_answer = {"CLIENT_SECRET_BASIC", "CLIENT_SECRET_POST"}
 
 # %%
-my_answer = {"CLIENT_SECRET_BASIC", "CLIENT_SECRET_POST"}  # ← your answer
-
 check_exercise(
     my_answer == {name for name, e in exposure.items() if e["secret_in_log"]},
     success="Basic (base64 is not encryption) and POST. The JWT methods send a short-lived signed assertion instead.",
@@ -160,14 +166,26 @@ check_exercise(
 )
 
 # %% [markdown]
+# ## Clean up
+# What notebook 8 created exists only for this comparison: the next cell deletes it (`DELETE
+# {apiPath}/environments/{envID}/applications/{appID}` → `204 No Content`). Notebook 2's app and user are yours to
+# keep; when you are done with the workbook, set `also_notebook_2 = True` and run the cell again. (Deleted apps stop
+# working at once — remove them from `.env` too if you saved them there.)
+
+# %%
+also_notebook_2 = False  # ← True when you are done with the workbook
+deleted = target.clean_up("08", *(["02"] if also_notebook_2 else [])) if admin_ready else []
+HTML(table_html(deleted or [("—", "nothing to delete", "", "")], ("notebook", "kind", "name", "HTTP"), code_columns=()))
+
+# %% [markdown]
 # ## Recap
 # * Basic and POST send the secret (base64 is an encoding, not protection); a log leak means rotating the secret.
 # * CLIENT_SECRET_JWT sends an HS256 assertion: no secret on the wire, but replayable until `exp` — keep it short.
 # * PRIVATE_KEY_JWT: the same, and PingOne holds only the public key.
 # * The app's `tokenEndpointAuthMethod` decides which one PingOne accepts — exactly one.
+# * Delete what you create (`DELETE …/applications/{appID}`): test apps with secrets should not linger.
 #
 # Next: [9 · Use it in your app](09-use-it-in-your-app.ipynb).
 
 # %%
-# NBVAL_IGNORE_OUTPUT
 client.close()

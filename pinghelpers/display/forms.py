@@ -1,8 +1,18 @@
 """ipywidgets forms: thin wrappers over pure functions, so tests drive them without a browser.
 
-The exchange form takes the environment ID, the client ID, the client secret (a ``Password`` widget — never
-echoed) and the authorization code. Its button builds the assertion and calls the token endpoint; the result
-lands in ``form.result`` and a status line, not in printed output (nbval cannot see Output-widget captures).
+The exchange form takes the environment ID, the client ID, the client secret and the authorization code. Its
+button builds the assertion and calls the token endpoint; the result lands in ``form.result`` and a status line,
+not in printed output (nbval cannot see Output-widget captures).
+
+Two promises every form keeps:
+
+* **A secret never enters a widget's synced state.** A ``Password`` field starts empty and its placeholder says
+  where the value comes from instead (the settings, or the local sandbox). A value the learner types is moved
+  into a :class:`~pinghelpers.Secret` the moment the form uses it, and the field is cleared — so neither the
+  widget model in the kernel nor a notebook saved with widget state holds it.
+* **Readable without a kernel.** Next to the live widget, each form offers a static picture of itself
+  (``text/html`` and ``text/plain``): GitHub, nbviewer and the HTML export show that picture instead of a
+  ``VBox(children=…`` repr. JupyterLab prefers the live widget.
 """
 
 from __future__ import annotations
@@ -28,6 +38,107 @@ __all__ = [
 ]
 
 
+def secret_source(settings: Settings, setting: str) -> str:
+    """Where an empty secret field's value comes from, in words (the field's placeholder)."""
+    if settings.source == "local sandbox":
+        return "empty: the local sandbox's value is used"
+    return f"empty: {setting} from the settings is used"
+
+
+def _secret_field(description: str, placeholder: str, **kwargs: Any) -> Any:
+    """A ``Password`` widget that starts empty (never pre-filled with a secret)."""
+    import ipywidgets as W
+
+    return W.Password(value="", description=description, placeholder=placeholder, **kwargs)
+
+
+def _take_secret(field: Any, typed: Secret | None, fallback: Secret | None) -> tuple[Secret | None, Secret | None]:
+    """Move what was typed into ``field`` into a :class:`Secret` and clear the field.
+
+    Returns ``(value to use, typed value to remember)``: a new typed value wins, then one typed earlier, then
+    ``fallback`` (the settings' value). The field's placeholder then says which one is in use.
+    """
+    if field.value:
+        typed = Secret(field.value)
+        field.value = ""
+    if typed is not None:
+        field.placeholder = "typed value in use (moved out of the field, which is cleared)"
+        return typed, typed
+    return fallback, None
+
+
+def _widget_rows(widget: Any) -> list[tuple[str, str, str]]:
+    """``(kind, label, value)`` for each part of a form's widget tree, in display order (static renderings)."""
+    import ipywidgets as W
+
+    rows: list[tuple[str, str, str]] = []
+    for child in getattr(widget, "children", ()):
+        if isinstance(child, W.Box):
+            rows += _widget_rows(child)
+        elif isinstance(child, W.Password):
+            rows.append(("secret", child.description, child.placeholder or "(empty)"))
+        elif isinstance(child, W.Dropdown):
+            rows.append(("field", child.description, str(child.label or "")))
+        elif isinstance(child, W.Text):
+            rows.append(("field", child.description, child.value or f"({child.placeholder or 'empty'})"))
+        elif isinstance(child, W.Button):
+            rows.append(("button", child.description, ""))
+        elif isinstance(child, W.HTML) and child.value:
+            rows.append(("html", "", child.value))
+    return rows
+
+
+def static_form_html(widget: Any) -> str:
+    """The form as plain HTML: what GitHub, nbviewer and the HTML export show (they run no widgets)."""
+    parts: list[str] = []
+    fields: list[str] = []
+
+    def flush() -> None:
+        if fields:
+            parts.append("<table>" + "".join(fields) + "</table>")
+            fields.clear()
+
+    for kind, label, value in _widget_rows(widget):
+        if kind == "html":
+            flush()
+            parts.append(f"<div>{value}</div>")
+        elif kind == "button":
+            flush()
+            parts.append(
+                "<p><span style='display:inline-block;padding:.15em .9em;border-radius:4px;background:#2f81f7;"
+                f"color:#fff'>{escape(label)}</span></p>"
+            )
+        else:
+            style = "<i style='color:#57606a'>{}</i>" if kind == "secret" else "<code>{}</code>"
+            fields.append(
+                f"<tr><td style='text-align:left'>{escape(label)}</td>"
+                f"<td style='text-align:left'>{style.format(escape(value))}</td></tr>"
+            )
+    flush()
+    return (
+        "<div class='pinghelpers-form' style='border:1px solid #d0d7de;border-radius:6px;padding:.4em 1em;"
+        "max-width:50em'>" + "".join(parts) + "<p style='color:#57606a;font-size:85%;margin:.2em 0'>A form: "
+        "open the notebook in JupyterLab to type into it.</p></div>"
+    )
+
+
+def static_form_text(widget: Any) -> str:
+    """The form as text (``text/plain``): one line per field, secrets as their placeholder."""
+    import re
+
+    lines = []
+    for kind, label, value in _widget_rows(widget):
+        if kind == "html":
+            text = re.sub(r"<[^>]+>", "", value).strip()
+            if text:
+                lines.append(text)
+        elif kind == "button":
+            lines.append(f"[ {label} ]")
+        else:
+            lines.append(f"  {label}: {value}")
+    return "\n".join(lines)
+
+
 class _Form:
     """What every form shares: Jupyter displays its ``widget``; a refusal is shown in red, never raised."""
 
@@ -36,7 +147,11 @@ class _Form:
     error: PingHelpersError | None
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        # The live widget for JupyterLab, plus a static picture for viewers that run no widgets.
+        bundle = dict(self.widget._repr_mimebundle_(**kwargs) or {})
+        bundle["text/html"] = static_form_html(self.widget)
+        bundle["text/plain"] = static_form_text(self.widget)
+        return bundle
 
     def _show_error(self, label: str, exc: PingHelpersError) -> None:
         self.error = exc
@@ -55,12 +170,10 @@ class ExchangeForm(_Form):
         layout = W.Layout(width="46em")
         self.env_id = W.Text(value=settings.env_id or "", description="Environment ID", style=style, layout=layout)
         self.client_id = W.Text(value=settings.client_id or "", description="Client ID", style=style, layout=layout)
-        self.client_secret = W.Password(
-            value=settings.client_secret.reveal() if settings.client_secret else "",
-            description="Client secret",
-            style=style,
-            layout=layout,
+        self.client_secret = _secret_field(
+            "Client secret", secret_source(settings, "PINGONE_CLIENT_SECRET"), style=style, layout=layout
         )
+        self._typed_secret: Secret | None = None
         self.code = W.Text(
             value=code,
             description="Code or URL",
@@ -86,11 +199,16 @@ class ExchangeForm(_Form):
         )
 
     def settings(self) -> Settings:
-        """Settings from the form's current values (validated: a bad envID raises ConfigurationError)."""
+        """Settings from the form's current values (validated: a bad envID raises ConfigurationError).
+
+        The secret is the one typed into the field (moved into a ``Secret``, the field cleared), else the
+        settings' own.
+        """
+        secret, self._typed_secret = _take_secret(self.client_secret, self._typed_secret, self._base.client_secret)
         return self._base.replace(
             env_id=self.env_id.value.strip() or None,
             client_id=self.client_id.value.strip() or None,
-            client_secret=Secret(self.client_secret.value) if self.client_secret.value else None,
+            client_secret=secret,
         )
 
     def submit(self) -> Any:
@@ -124,7 +242,8 @@ class ExchangeForm(_Form):
 
 
 def exchange_form(settings: Settings, **kwargs: Any) -> ExchangeForm:
-    """Build the exchange form pre-filled from ``settings`` (Run All works without typing)."""
+    """Build the exchange form pre-filled from ``settings`` (Run All works without typing; the secret field
+    stays empty and the settings' secret is used until one is typed)."""
     return ExchangeForm(settings, **kwargs)
 
 
@@ -140,6 +259,7 @@ LOCATION_CHOICES: tuple[tuple[str, str], ...] = (
     ("Asia-Pacific (auth.pingone.asia)", "AP"),
     ("Custom domain", "custom_domain"),
     ("Auth path URL (local sandbox, Postman {{authPath}})", "auth_path"),
+    ("Another OpenID provider's issuer URL", "issuer"),
 )
 
 
@@ -156,7 +276,9 @@ class TargetForm(_Form):
         self._base = settings
         style = {"description_width": "9em"}
         layout = W.Layout(width="46em")
-        if settings.custom_domain:
+        if settings.issuer:
+            where, base = "issuer", settings.issuer
+        elif settings.custom_domain:
             where, base = "custom_domain", settings.custom_domain
         elif settings.region and not settings.auth_path:
             where, base = settings.region, ""
@@ -174,12 +296,10 @@ class TargetForm(_Form):
         )
         self.env_id = W.Text(value=settings.env_id or "", description="Environment ID", style=style, layout=layout)
         self.client_id = W.Text(value=settings.client_id or "", description="Client ID", style=style, layout=layout)
-        self.client_secret = W.Password(
-            value=settings.client_secret.reveal() if settings.client_secret else "",
-            description="Client secret",
-            style=style,
-            layout=layout,
+        self.client_secret = _secret_field(
+            "Client secret", secret_source(settings, "PINGONE_CLIENT_SECRET"), style=style, layout=layout
         )
+        self._typed_secret: Secret | None = None
         self.redirect_uri = W.Text(
             value=settings.redirect_uri or "", description="Redirect URI", style=style, layout=layout
         )
@@ -209,30 +329,36 @@ class TargetForm(_Form):
             return {**cleared, "custom_domain": base or None}
         if where == "auth_path":
             return {**cleared, "auth_path": base or None}
+        if where == "issuer":
+            return {**cleared, "issuer": base or None}
         return {**cleared, "region": where}
 
     def check(self) -> Settings | None:
         """Validate the form and show the endpoints it leads to (no network); errors shown, not raised."""
         self.error = None
+        secret, self._typed_secret = _take_secret(self.client_secret, self._typed_secret, self._base.client_secret)
         try:
             settings = self._base.replace(
                 **self._location(),
                 env_id=self.env_id.value.strip() or None,
                 client_id=self.client_id.value.strip() or None,
-                client_secret=Secret(self.client_secret.value) if self.client_secret.value else None,
+                client_secret=secret,
                 redirect_uri=self.redirect_uri.value.strip() or None,
                 source="the form",
             )
             settings.require("client_id")
-            token_endpoint = settings.endpoints().token_endpoint if not settings.issuer else settings.issuer
+            # An issuer's endpoints come from its discovery document (a request): the form sends nothing.
+            where = (
+                f"the issuer is <code>{escape(settings.issuer)}</code> (its endpoints come from its discovery document)"
+                if settings.issuer
+                else f"the token endpoint is <code>{escape(settings.endpoints().token_endpoint)}</code>"
+            )
         except PingHelpersError as exc:
             self.result = None
             self._show_error("Not valid", exc)
             return None
         self.result = settings
-        self.status.value = (
-            f"<span style='color:{OK}'><b>OK</b></span> — the token endpoint is <code>{escape(token_endpoint)}</code>"
-        )
+        self.status.value = f"<span style='color:{OK}'><b>OK</b></span> — {where}"
         return settings
 
     def __repr__(self) -> str:
@@ -251,19 +377,32 @@ class SignOnForm(_Form):
     """Username and password (a ``Password`` widget) for the flows API's ``usernamePassword.check``.
 
     ``Sign on`` posts them to the flow with ``client.check_username_password``; the resulting flow lands in
-    ``form.flow`` (or the error in ``form.error``) and a status line.
+    ``form.flow`` (or the error in ``form.error``) and a status line. ``password`` is the value used while the
+    field is empty (the settings' ``PINGONE_PASSWORD``, or the local sandbox's user); it never enters the field.
     """
 
-    def __init__(self, client: Any, flow: Any, *, username: str = "", password: Secret | str | None = None) -> None:
+    def __init__(
+        self, client: Any, flow: Any, *, username: str | None = None, password: Secret | str | None = None
+    ) -> None:
         import ipywidgets as W
 
         self.client = client
         self.flow = flow
         style = {"description_width": "9em"}
         layout = W.Layout(width="32em")
-        pw = password.reveal() if isinstance(password, Secret) else (password or "")
+        settings = getattr(client, "settings", None)
+        if password is None and settings is not None and settings.password is not None:
+            password, source = settings.password, secret_source(settings, "PINGONE_PASSWORD")
+        elif password is None:
+            source = "empty: type the user's password"
+        else:
+            source = "empty: the password given to the form is used"
+        if username is None:
+            username = (settings.username if settings is not None else None) or ""
+        self._fallback = Secret(password) if password else None
+        self._typed: Secret | None = None
         self.username = W.Text(value=username, description="Username", style=style, layout=layout)
-        self.password = W.Password(value=pw, description="Password", style=style, layout=layout)
+        self.password = _secret_field("Password", source, style=style, layout=layout)
         self.button = W.Button(description="Sign on", button_style="primary", icon="sign-in")
         self.status = W.HTML(value=f"flow status: <code>{escape(str(getattr(flow, 'status', '')))}</code>")
         self.error: PingHelpersError | None = None
@@ -273,8 +412,9 @@ class SignOnForm(_Form):
     def submit(self) -> Any:
         """POST ``usernamePassword.check`` to the flow; return the new flow (errors shown, not raised)."""
         self.error = None
+        password, self._typed = _take_secret(self.password, self._typed, self._fallback)
         try:
-            self.flow = self.client.check_username_password(self.flow, self.username.value, self.password.value)
+            self.flow = self.client.check_username_password(self.flow, self.username.value, password or "")
         except PingHelpersError as exc:
             self._show_error("Refused", exc)
             return None
@@ -286,7 +426,7 @@ class SignOnForm(_Form):
 
 
 def sign_on_form(client: Any, flow: Any, **kwargs: Any) -> SignOnForm:
-    """The sign-on form for ``flow``, pre-filled with ``username`` / ``password`` if given."""
+    """The sign-on form for ``flow``: ``username`` pre-filled, ``password`` used while the field is empty."""
     return SignOnForm(client, flow, **kwargs)
 
 

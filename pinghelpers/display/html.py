@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
 from typing import Any
 
@@ -232,7 +232,10 @@ def checks_html(items: Sequence[tuple[str, bool | None, str]]) -> str:
 
 
 class ExerciseCheck:
-    """The verdict of an exercise's check cell: shown green (done) or amber (not yet, with a hint)."""
+    """The verdict of an exercise's check cell: shown green (done) or amber (not yet, with a hint).
+
+    Its text form is one line that starts with ``✔`` or ``✘`` — what a learner (and a test) reads first.
+    """
 
     def __init__(self, passed: bool, *, success: str, hint: str) -> None:
         self.passed = bool(passed)
@@ -250,8 +253,21 @@ class ExerciseCheck:
         return callout_html(self.message, kind="warn", title="✘ Not yet.")
 
 
-def check_exercise(passed: bool, *, success: str, hint: str) -> ExerciseCheck:
-    """Judge an exercise: ``passed`` is the learner's condition; ``hint`` says what to look at when it fails."""
+def check_exercise(passed: bool | Callable[[], Any], *, success: str, hint: str) -> ExerciseCheck:
+    """Judge an exercise: ``passed`` is the learner's condition; ``hint`` says what to look at when it fails.
+
+    ``passed`` may be a function (``lambda: …``): it is called here, and if the learner's unfinished answer
+    makes it raise, the verdict is "not yet" with the hint and what went wrong — a check never raises.
+
+    >>> check_exercise(lambda: None.upper() == "X", success="yes", hint="set the answer first")
+    ✘ Not yet: set the answer first (your answer gave AttributeError: 'NoneType' object has no attribute 'upper')
+    """
+    if callable(passed):
+        try:
+            verdict = bool(passed())
+        except Exception as exc:  # the learner's answer is unfinished: a hint, not a traceback
+            return ExerciseCheck(False, success=success, hint=f"{hint} (your answer gave {type(exc).__name__}: {exc})")
+        return ExerciseCheck(verdict, success=success, hint=hint)
     return ExerciseCheck(passed, success=success, hint=hint)
 
 

@@ -40,13 +40,13 @@ _HEADER, _PAYLOAD, _SIGNATURE = JWT_PARTS
 
 
 def checklist_html(checklist: Checklist) -> str:
-    """PingOne's assertion checklist: one row per rule (result, rule id, what was seen, source), then the verdict."""
+    """PingOne's assertion checklist: one row per rule (result, the part checked, what was seen, source), then the verdict."""
     rows = []
     for i in checklist.items:
         fix = f"<br><small><b>fix:</b> {escape(i.rule.fix)}</small>" if i.passed is False else ""
         rows.append(
             f"<tr><td style='color:{STATUS[i.status]};font-weight:bold'>{i.status}</td>"
-            f"<td><code>{escape(i.rule.id)}</code></td><td>{escape(i.detail or i.rule.text)}{fix}</td>"
+            f"<td><code>{escape(i.rule.claim)}</code></td><td>{escape(i.detail or i.rule.text)}{fix}</td>"
             f"<td><small>{escape(i.rule.source)}</small></td></tr>"
         )
     verdict = (
@@ -56,7 +56,7 @@ def checklist_html(checklist: Checklist) -> str:
         "rule(s) failed).</b>"
     )
     return (
-        "<table><thead><tr><th>result</th><th>rule</th><th>what was checked</th><th>source</th></tr>"
+        "<table><thead><tr><th>result</th><th>part</th><th>what was checked</th><th>source</th></tr>"
         f"</thead><tbody>{''.join(rows)}</tbody></table><p>{verdict}</p>"
     )
 
@@ -96,7 +96,7 @@ def decoded_jwt_html(decoded: DecodedJWT) -> str:
 def explanation_html(explanation: Explanation) -> str:
     """``explain()``'s answer: the summary, then the likely causes as a numbered list with evidence and fix."""
     items = "".join(
-        f"<li><b>{escape(c.cause)}</b> <small>({c.likelihood:.0%})</small>"
+        f"<li><b>{escape(c.cause)}</b>"
         + (f"<br><small>seen: {escape(c.evidence)}</small>" if c.evidence else "")
         + f"<br>fix: {escape(c.fix)}</li>"
         for c in explanation.causes
@@ -148,10 +148,18 @@ def target_html(target: Target) -> str:
             "</div>"
         )
     border, background = LIVE_BANNER
+    if target.is_pingone:
+        where = (
+            "The server is on this machine (a local sandbox process, such as a class's shared one): nothing leaves it."
+            if target.settings.is_local_sandbox
+            else "Requests go to Ping Identity's servers."
+        )
+    else:
+        where = "Not PingOne: no flows API and no management API; sign-on happens in a browser."
     return (
         f"<div style='border-left:6px solid {border};background:{background};padding:.6em 1em'>"
-        f"<b>Target: PINGONE</b> — {escape(target.label)} (settings from {escape(target.settings.source)}). "
-        "Requests go to Ping Identity's servers."
+        f"<b>Target: {'PINGONE' if target.is_pingone else 'OPENID PROVIDER'}</b> — {escape(target.label)} "
+        f"(settings from {escape(target.settings.source)}). {where}"
         + "".join(f"<br><b>Note:</b> {escape(note)}" for note in getattr(target.settings, "notes", ()))
         + "</div>"
     )

@@ -67,6 +67,25 @@ def populations(ctx: Context) -> Response:
     return json_response(_population_json(ctx, population), 201)
 
 
+def population(ctx: Context, *, population_id: str) -> Response:
+    """``GET`` or ``DELETE populations/{id}``. Sandbox choice (unconfirmed for PingOne): a population that still has
+    users is not deleted (400 ``INVALID_DATA``) — delete its users first."""
+    worker(ctx)
+    env = ctx.env
+    with ctx.issuer.lock:
+        found = env.populations.get(population_id)
+        if found is None:
+            raise not_found()
+        if ctx.request.method == "GET":
+            return json_response(_population_json(ctx, found))
+        if any(u.population_id == population_id for u in env.users.values()):
+            bad = Invalid()
+            bad.add("population", "The population still has users: delete them first.")
+            bad.raise_if_any()
+        del env.populations[population_id]
+    return Response(status=204)
+
+
 def user_json(ctx: Context, user: User) -> dict[str, Any]:
     base = base_url(ctx)
     data: dict[str, Any] = {
@@ -137,6 +156,10 @@ def user(ctx: Context, *, user_id: str) -> Response:
     user = env.users.get(user_id)
     if user is None:
         raise not_found()
+    if ctx.request.method == "DELETE":  # 204 No Content, as PingOne's delete calls answer
+        with ctx.issuer.lock:
+            env.users.pop(user.id, None)
+        return Response(status=204)
     return json_response(user_json(ctx, user))
 
 
@@ -184,6 +207,7 @@ def set_password(ctx: Context, *, user_id: str) -> Response:
 ROUTES: tuple[Route, ...] = (
     (f"{BASE}/populations", "mgmt_populations", ("GET", "POST"), populations),
     (f"{BASE}/users", "mgmt_users", ("POST",), create_user),
-    (f"{BASE}/users/<user_id>", "mgmt_user", ("GET",), user),
+    (f"{BASE}/populations/<population_id>", "mgmt_population", ("GET", "DELETE"), population),
+    (f"{BASE}/users/<user_id>", "mgmt_user", ("GET", "DELETE"), user),
     (f"{BASE}/users/<user_id>/password", "mgmt_password", ("PUT",), set_password),
 )

@@ -267,8 +267,15 @@ def _app(env: Environment, app_id: str) -> App:
 
 
 def application(ctx: Context, *, app_id: str) -> Response:
+    """``GET`` or ``DELETE applications/{id}`` (a delete answers 204 No Content, as PingOne's delete calls do, e.g.
+    https://developer.pingidentity.com/pingone-api/platform/environments/delete-environment.html)."""
     worker(ctx)
-    return json_response(app_json(ctx, _app(ctx.env, app_id)))
+    app = _app(ctx.env, app_id)
+    if ctx.request.method == "DELETE":  # its codes and tokens stop working with it
+        with ctx.issuer.lock:
+            ctx.env.apps.pop(app.id, None)
+        return Response(status=204)
+    return json_response(app_json(ctx, app))
 
 
 def secret(ctx: Context, *, app_id: str) -> Response:
@@ -309,6 +316,6 @@ def secret(ctx: Context, *, app_id: str) -> Response:
 
 ROUTES: tuple[Route, ...] = (
     (f"{BASE}/applications", "mgmt_applications", ("GET", "POST"), applications),
-    (f"{BASE}/applications/<app_id>", "mgmt_application", ("GET",), application),
+    (f"{BASE}/applications/<app_id>", "mgmt_application", ("GET", "DELETE"), application),
     (f"{BASE}/applications/<app_id>/secret", "mgmt_secret", ("GET",), secret),
 )

@@ -205,6 +205,8 @@ class OP:
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
         self.key = RSAKey.import_key(pem, {"kid": "authlib-op-key", "use": "sig", "alg": "RS256"})
+        # More public keys to publish beside the signing key (e.g. an EC key, as many providers have).
+        self.extra_jwks: list[dict[str, Any]] = []
         self.server = self._build_server()
 
     # -- Authlib wiring -----------------------------------------------------------------------------------
@@ -404,7 +406,7 @@ class OP:
         if path == f"{prefix}/.well-known/openid-configuration":
             response = Response(json.dumps(self.discovery()), content_type="application/json")
         elif path == f"{prefix}/jwks":
-            body = {"keys": [self.key.as_dict(private=False)]}
+            body = {"keys": [self.key.as_dict(private=False), *self.extra_jwks]}
             response = Response(json.dumps(body), content_type="application/json")
         elif path == f"{prefix}/authorize":
             # The user consents at once (no login page: this provider exists to test the back channel).

@@ -1,8 +1,9 @@
-"""The committed notebooks are safe, current training material: checked without running a kernel.
+"""The committed notebooks — both editions — are safe, current training material: checked without a kernel.
 
 Each rule here is one reason a notebook could not be shipped: widget state (which can hold a typed secret), an
 output produced against a live PingOne environment, a string shaped like a real secret, more than 40 cells, a
-missing part of the lesson skeleton (design §12), or a code cell nbval would silently skip.
+missing part of the lesson skeleton (design §12), a code cell nbval would silently skip, or text a learner
+should not meet (test markers, made-up percentages, internal rule ids, a widget shown as its Python repr).
 """
 
 from __future__ import annotations
@@ -15,12 +16,16 @@ from typing import Any
 
 import pytest
 
+from pinghelpers.rules import RULES
 from pinghelpers.sandbox import DEFAULT_CLIENT_ID, DEFAULT_ENV_ID
 from pinghelpers.workbook import NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parents[2]
 NB_DIR = ROOT / "notebooks"
-NOTEBOOK_FILES = sorted(NB_DIR.glob("*.ipynb"))
+STUDENT_FILES = sorted(NB_DIR.glob("*.ipynb"))
+SOLUTION_FILES = sorted((NB_DIR / "solutions").glob("*.ipynb"))
+NOTEBOOK_FILES = STUDENT_FILES + SOLUTION_FILES
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 MAX_CELLS = 40
 MAX_CODE_LINES = 12
 
@@ -101,15 +106,17 @@ def _source(cell: dict[str, Any]) -> str:
     return "".join(cell["source"])
 
 
-@pytest.fixture(params=NOTEBOOK_FILES, ids=[p.stem for p in NOTEBOOK_FILES])
+@pytest.fixture(params=NOTEBOOK_FILES, ids=[str(p.relative_to(NB_DIR).with_suffix("")) for p in NOTEBOOK_FILES])
 def notebook(request: pytest.FixtureRequest) -> tuple[Path, dict[str, Any]]:
     return request.param, _load(request.param)
 
 
 def test_every_committed_notebook_is_a_lesson_of_the_workbook() -> None:
     lessons = [name for name, _, _ in NOTEBOOKS]
-    assert [p.stem for p in NOTEBOOK_FILES] == [n for n in lessons if (NB_DIR / f"{n}.ipynb").exists()]
-    assert {"00-index", "05-exchange-code-for-token"} <= {p.stem for p in NOTEBOOK_FILES}
+    assert [p.stem for p in STUDENT_FILES] == [n for n in lessons if (NB_DIR / f"{n}.ipynb").exists()]
+    assert {"00-index", "05-exchange-code-for-token"} <= {p.stem for p in STUDENT_FILES}
+    # The solutions edition has exactly the same lessons.
+    assert [p.stem for p in SOLUTION_FILES] == [p.stem for p in STUDENT_FILES]
 
 
 def test_the_index_links_every_other_notebook() -> None:
@@ -182,7 +189,36 @@ def test_follows_the_lesson_skeleton(notebook: tuple[Path, dict[str, Any]]) -> N
     at = exercise[0]
     checks = [c for c in cells[at:] if c["cell_type"] == "code" and "check_exercise(" in _source(c)]
     assert checks, f"{path.name}: the exercise has no check cell"
-    assert "✔ Correct" in _text_of_outputs(checks[0]), f"{path.name}: the exercise's check did not pass"
+    # What the check says in each edition is tests/notebooks/test_editions.py's business.
+
+
+def test_learner_text_has_no_markers_percentages_or_rule_ids(notebook: tuple[Path, dict[str, Any]]) -> None:
+    path, nb = notebook
+    markdown = "\n".join(_source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
+    sources = "\n".join(_source(c) for c in nb["cells"])
+    outputs = _all_output_text(nb)
+    assert "NBVAL" not in sources, f"{path.name}: a test marker in a cell (use the cell tag nbval-ignore-output)"
+    assert not re.search(r"\(\d{1,3}%\)", outputs + markdown), f"{path.name}: a made-up percentage"
+    text = outputs + markdown
+    # An id on its own (not inside a longer word such as the URN's "client-assertion-type").
+    ids = [r for r in RULES if "-" in r and re.search(rf"(?<![\w-]){re.escape(r)}(?![\w-])", text)]
+    assert ids == [], f"{path.name}: internal rule ids shown to the learner: {ids}"
+    assert "[rule " not in outputs, f"{path.name}: the local sandbox's rule hint shown to the learner"
+
+
+def test_forms_have_a_static_rendering(notebook: tuple[Path, dict[str, Any]]) -> None:
+    """GitHub, nbviewer and the HTML export run no widgets: each form must carry readable HTML and text."""
+    path, nb = notebook
+    for cell in _code_cells(nb):
+        for output in cell.get("outputs", []):
+            data = output.get("data") or {}
+            plain = "".join(data.get("text/plain", ""))
+            assert not re.match(r"\w+\((children|value)=", plain), (
+                f"{path.name}: a widget shown as its repr: {plain[:80]}"
+            )
+            if WIDGET_VIEW in data:
+                html = "".join(data.get("text/html", ""))
+                assert "pinghelpers-form" in html and "<table>" in html, f"{path.name}: a form without static HTML"
 
 
 # -- the detectors themselves can fail -------------------------------------------------------------------

@@ -6,14 +6,14 @@ for it and the count must be 0:
 * reprs, ``str``, HTML reprs and ``as_dict()`` of Settings, Secret, clients, auth objects and the sandbox;
 * the texts (message, ``fix``, formatted traceback) of errors from failing calls, and every log record
   emitted at DEBUG while they ran;
-* every notebook (``notebooks/*.ipynb``, found at run time), executed in a fresh kernel against a sandbox
-  seeded with the marker: its outputs, the kernel's logs and stderr, and the notebook as the project saves it.
+* every notebook of both editions (``notebooks/*.ipynb``, ``notebooks/solutions/*.ipynb``, found at run time),
+  executed in a fresh kernel against a sandbox seeded with the marker: its outputs, the kernel's logs and
+  stderr, the notebook as the project saves it — and the notebook **saved the ordinary way, with widget
+  state** (nbclient's default ``store_widget_state=True``, what ``jupyter nbconvert --execute`` does).
 
-The one place a typed value legitimately lives is the Password widget's model in the kernel. nbclient's
-default (``store_widget_state=True``) writes widget models into ``metadata.widgets`` — so an executed
-notebook saved that way DOES carry the secret. That count is reported, not asserted 0: it is why
-``tools/notebooks.py`` executes with ``store_widget_state=False`` and scrubs with ``nbstripout``, and the
-test proves the scrubbed notebook has 0 and the committed notebooks have no ``metadata.widgets`` at all.
+A secret never enters a widget's synced state: Password fields start empty and say where the value comes from,
+and a typed value is moved into a ``Secret`` when the form uses it. So the marker secret, the sandbox user's
+password and any non-empty ``PasswordModel`` value must all be absent from the file saved with widget state.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from pinghelpers import (
     verify_with_secret,
 )
 from pinghelpers.local import sandbox_settings
-from pinghelpers.sandbox import Sandbox
+from pinghelpers.sandbox import DEFAULT_PASSWORD, Sandbox
 
 from ..conftest import MARKER_SECRET
 from .conftest import FIGURES
@@ -186,7 +186,14 @@ def test_errors_and_logs_never_contain_the_secret(rsandbox: Sandbox, caplog: pyt
 
 # -- notebooks --------------------------------------------------------------------------------------------------------
 def _notebooks() -> list[Path]:
-    return sorted(NB_DIR.glob("*.ipynb"))
+    return sorted(NB_DIR.glob("*.ipynb")) + sorted((NB_DIR / "solutions").glob("*.ipynb"))
+
+
+def _password_values(saved: dict[str, Any]) -> list[str]:
+    """The ``value`` of every Password widget model in a notebook saved with widget state."""
+    state = saved.get("metadata", {}).get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    models = state.get("state", {})
+    return [str(m.get("state", {}).get("value", "")) for m in models.values() if m.get("model_name") == "PasswordModel"]
 
 
 def test_committed_notebooks_carry_no_widget_state_and_no_secret() -> None:
@@ -216,9 +223,8 @@ logging.captureWarnings(True)
 
 
 @pytest.mark.hygiene
-# Ten notebooks in fresh kernels: the 120 s default was exceeded (at the final scrub) with notebook 09 added,
-# measured at a load average of 11 (233 s at 15–23) on this 2-core machine; the bound stays finite.
-@pytest.mark.timeout(480)
+# Both editions (20 notebooks), each in a fresh kernel, beside the other tiers on two cores; the bound stays finite.
+@pytest.mark.timeout(600)
 def test_every_notebook_run_against_a_marker_secret_leaks_nothing(tmp_path: Path) -> None:
     """Run each notebook in a fresh kernel (sandbox seeded with the marker) and search everything it left."""
     import nbformat
@@ -244,6 +250,7 @@ def test_every_notebook_run_against_a_marker_secret_leaks_nothing(tmp_path: Path
     runs: list[tuple[Path, float, str, Path, Path, str]] = []
     logged = 0
     totals = {"outputs": 0, "with widget state": 0, "scrubbed": 0, "logs+stderr": 0}
+    password_models = 0
     for path in _notebooks():
         nb = nbformat.read(path, as_version=4)
         for cell in nb.cells:
@@ -254,7 +261,7 @@ def test_every_notebook_run_against_a_marker_secret_leaks_nothing(tmp_path: Path
         start = time.perf_counter()
         with stderr_path.open("w") as stderr:
             km = KernelManager(kernel_name="python3")
-            km.start_kernel(env=env, cwd=str(NB_DIR), stdout=stderr, stderr=stderr)
+            km.start_kernel(env=env, cwd=str(path.parent), stdout=stderr, stderr=stderr)
             try:
                 # cleanup_kc: stop the client's channels and the kernel (nbclient leaves both to us otherwise).
                 NotebookClient(nb, km=km, timeout=120, allow_errors=False, shutdown_kernel="immediate").execute(
@@ -280,19 +287,25 @@ def test_every_notebook_run_against_a_marker_secret_leaks_nothing(tmp_path: Path
     )
     for path, seconds, outputs, with_state, scrubbed, logs in runs:
         tools._normalise(scrubbed)
+        saved = with_state.read_text()
         counts = {
             "outputs": _count(outputs),
-            "with widget state": _count(with_state.read_text()),
+            "with widget state": _count(saved) + saved.count(DEFAULT_PASSWORD),
             "scrubbed": _count(scrubbed.read_text()),
             "logs+stderr": _count(logs),
         }
+        passwords = _password_values(json.loads(saved))
+        assert all(v == "" for v in passwords), f"{path.name}: a Password widget's saved value is not empty"
+        password_models += len(passwords)
         for key, value in counts.items():
             totals[key] += value
-        rows.append(f"{path.name} {seconds:.1f}s {counts}")
+        rows.append(f"{path.relative_to(NB_DIR)} {seconds:.1f}s {counts}")
         assert "widgets" not in json.loads(scrubbed.read_text())["metadata"]
     FIGURES["notebooks run with the marker secret"] = "; ".join(rows)
     FIGURES["secret occurrences (all notebooks)"] = totals
     assert totals["outputs"] == 0
+    assert totals["with widget state"] == 0  # saved the ordinary way, widget models included: no secret
+    assert password_models >= 3, "the forms' Password widgets were not in the saved widget state"
     assert totals["scrubbed"] == 0
     assert totals["logs+stderr"] == 0
     assert logged > 0, "the kernels' logging was not captured"

@@ -158,3 +158,37 @@ def test_user_without_password_cannot_sign_on(sandbox: Sandbox, api: requests.Se
     s = requests.Session()
     r = check_password(t, s, start_flow(t, s), username=username, password="anything")
     assert platform_error(r, 400, "INVALID_DATA")["details"][0]["code"] == "NO_PASSWORD"
+
+
+def test_delete_removes_app_user_and_population(sandbox: Sandbox, api: requests.Session) -> None:
+    """DELETE answers 204 No Content (PingOne's answer to a delete, e.g. "Delete Environment":
+    https://developer.pingidentity.com/pingone-api/platform/environments/delete-environment.html); a deleted app
+    no longer authenticates, a second delete is 404, and a population with users stays (sandbox choice)."""
+    base = _env_url(sandbox)
+    app = _create_app(sandbox, api).json()
+    secret = api.get(f"{base}/applications/{app['id']}/secret", timeout=10).json()["secret"]
+    pop = api.post(f"{base}/populations", json={"name": f"doomed {time.time_ns()}"}, timeout=10).json()
+    user = api.post(
+        f"{base}/users", json={"username": f"doomed{time.time_ns()}", "population": {"id": pop["id"]}}, timeout=10
+    ).json()
+    kept = api.delete(f"{base}/populations/{pop['id']}", timeout=10)
+    assert platform_error(kept, 400, "INVALID_DATA")["details"][0]["target"] == "population"
+    for url in (f"{base}/users/{user['id']}", f"{base}/populations/{pop['id']}", f"{base}/applications/{app['id']}"):
+        gone = api.delete(url, timeout=10)
+        assert gone.status_code == 204 and gone.content == b"", (url, gone.text)
+        platform_error(api.get(url, timeout=10), 404, "NOT_FOUND")
+        platform_error(api.delete(url, timeout=10), 404, "NOT_FOUND")
+    t = Target(sandbox.base_url, sandbox.env_id, app["id"], secret, "https://www.example.com")
+    r = requests.post(
+        f"{sandbox.base_url}/{sandbox.env_id}/as/token",
+        data={"grant_type": "client_credentials"},
+        auth=(t.client_id, secret),
+        timeout=10,
+    )
+    assert r.status_code == 401, r.text
+
+
+def test_delete_needs_a_worker_token(sandbox: Sandbox) -> None:
+    r = requests.delete(f"{_env_url(sandbox)}/applications/{sandbox.client_id}", timeout=10)
+    assert r.status_code == 401
+    assert sandbox.client_id in sandbox.issuer.environments[sandbox.env_id].apps

@@ -9,6 +9,7 @@ import pytest
 
 from pinghelpers import Settings, build_client_assertion
 from pinghelpers.display import (
+    ExchangeForm,
     ExerciseCheck,
     RedirectForm,
     SignOnForm,
@@ -181,3 +182,54 @@ def test_redirect_form_reads_the_code_and_refuses_a_forged_state() -> None:
     form.url.value = "https://app.example.com/callback?code=abc&state=forged"
     form.button.click()
     assert form.code is None and form.error is not None and "state" in form.status.value
+
+
+# -- no secret in a widget's synced state; a static picture for viewers without widgets ----------------------------
+
+
+def test_secret_fields_start_empty_and_say_where_the_value_comes_from(local: Sandbox) -> None:
+    from pinghelpers import PingOneClient
+
+    target = TargetForm(local.settings())
+    exchange = ExchangeForm(local.settings(), code="c")
+    assert target.client_secret.value == "" and exchange.client_secret.value == ""
+    assert "local sandbox" in exchange.client_secret.placeholder
+    live = ExchangeForm(local.settings().replace(source="environment"))
+    assert "PINGONE_CLIENT_SECRET" in live.client_secret.placeholder
+    assert exchange.settings().client_secret == local.settings().client_secret  # empty field: the settings' secret
+    with PingOneClient(local.settings()) as client:
+        flow = client.start_authorization(client.authorization_request())
+        sign_on = SignOnForm(client, flow)
+        assert sign_on.password.value == "" and sign_on.username.value == local.settings().username
+        sign_on.button.click()
+        assert sign_on.flow.status == "COMPLETED"  # the settings' password was used, never put in the field
+
+
+def test_a_typed_secret_moves_out_of_the_field_when_used(local: Sandbox) -> None:
+    form = ExchangeForm(local.settings(), code="c")
+    typed = "TEST-ONLY-typed-secret-" + "x" * 48
+    form.client_secret.value = typed  # what the browser syncs when a learner types
+    used = form.settings().client_secret
+    assert used is not None and used.reveal() == typed
+    assert form.client_secret.value == "" and "typed value in use" in form.client_secret.placeholder
+    assert form.settings().client_secret == used  # remembered for the next click, not put back in the field
+    assert typed not in str(form._repr_mimebundle_()) and typed not in repr(form)
+    check = TargetForm(local.settings())
+    check.client_secret.value = typed
+    check.button.click()
+    assert check.client_secret.value == "" and check.result is not None
+    assert check.result.client_secret is not None and check.result.client_secret.reveal() == typed
+
+
+def test_forms_carry_a_static_picture_for_viewers_without_widgets(local: Sandbox) -> None:
+    form = ExchangeForm(local.settings(), code="the-code")
+    bundle = form._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle  # JupyterLab still draws the live widget
+    html, text = bundle["text/html"], bundle["text/plain"]
+    assert "pinghelpers-form" in html and "Exchange code" in html and "the-code" in html
+    assert "the local sandbox&#x27;s value is used" in html
+    assert text.startswith("Exchange the code (CLIENT_SECRET_JWT)") and "[ Exchange code ]" in text
+    assert "VBox" not in text and "children" not in html
+    assert SECRET not in html + text
+    redirect = RedirectForm(expected_state="s")._repr_mimebundle_()["text/plain"]
+    assert "Redirect URL: (the address bar after sign-on" in redirect
