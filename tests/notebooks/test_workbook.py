@@ -152,7 +152,7 @@ def test_clean_up_on_a_live_target_keeps_a_ledger_file(
     sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    live = Target(settings=sandbox.settings().replace(source="environment"))  # no in-process sandbox: live paths
+    live = Target(settings=sandbox_settings(sandbox).replace(source="environment"))  # no in-process sandbox: live paths
     api, endpoints = live.management()
     with api:
         pop = api.post(endpoints.management_url("populations"), json={"name": "ledger pop"}, timeout=10).json()

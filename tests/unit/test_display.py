@@ -190,23 +190,25 @@ def test_redirect_form_reads_the_code_and_refuses_a_forged_state() -> None:
 def test_secret_fields_start_empty_and_say_where_the_value_comes_from(local: Sandbox) -> None:
     from pinghelpers import PingOneClient
 
-    target = TargetForm(local.settings())
-    exchange = ExchangeForm(local.settings(), code="c")
+    target = TargetForm(sandbox_settings(local))
+    exchange = ExchangeForm(sandbox_settings(local), code="c")
     assert target.client_secret.value == "" and exchange.client_secret.value == ""
     assert "local sandbox" in exchange.client_secret.placeholder
-    live = ExchangeForm(local.settings().replace(source="environment"))
+    live = ExchangeForm(sandbox_settings(local).replace(source="environment"))
     assert "PINGONE_CLIENT_SECRET" in live.client_secret.placeholder
-    assert exchange.settings().client_secret == local.settings().client_secret  # empty field: the settings' secret
-    with PingOneClient(local.settings()) as client:
+    assert (
+        exchange.settings().client_secret == sandbox_settings(local).client_secret
+    )  # empty field: the settings' secret
+    with PingOneClient(sandbox_settings(local)) as client:
         flow = client.start_authorization(client.authorization_request())
         sign_on = SignOnForm(client, flow)
-        assert sign_on.password.value == "" and sign_on.username.value == local.settings().username
+        assert sign_on.password.value == "" and sign_on.username.value == sandbox_settings(local).username
         sign_on.button.click()
         assert sign_on.flow.status == "COMPLETED"  # the settings' password was used, never put in the field
 
 
 def test_a_typed_secret_moves_out_of_the_field_when_used(local: Sandbox) -> None:
-    form = ExchangeForm(local.settings(), code="c")
+    form = ExchangeForm(sandbox_settings(local), code="c")
     typed = "TEST-ONLY-typed-secret-" + "x" * 48
     form.client_secret.value = typed  # what the browser syncs when a learner types
     used = form.settings().client_secret
@@ -214,7 +216,7 @@ def test_a_typed_secret_moves_out_of_the_field_when_used(local: Sandbox) -> None
     assert form.client_secret.value == "" and "typed value in use" in form.client_secret.placeholder
     assert form.settings().client_secret == used  # remembered for the next click, not put back in the field
     assert typed not in str(form._repr_mimebundle_()) and typed not in repr(form)
-    check = TargetForm(local.settings())
+    check = TargetForm(sandbox_settings(local))
     check.client_secret.value = typed
     check.button.click()
     assert check.client_secret.value == "" and check.result is not None
@@ -222,7 +224,7 @@ def test_a_typed_secret_moves_out_of_the_field_when_used(local: Sandbox) -> None
 
 
 def test_forms_carry_a_static_picture_for_viewers_without_widgets(local: Sandbox) -> None:
-    form = ExchangeForm(local.settings(), code="the-code")
+    form = ExchangeForm(sandbox_settings(local), code="the-code")
     bundle = form._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle  # JupyterLab still draws the live widget
     html, text = bundle["text/html"], bundle["text/plain"]
