@@ -10,7 +10,7 @@ PingOne's Postman workflow "Configure CLIENT_SECRET_JWT" (steps 1–5), offline:
 
 Every call needs ``Authorization: Bearer <worker token>``. Roles are not modelled: any worker app's live
 token from this sandbox may manage any of its environments — except that, as on PingOne, a worker cannot read
-its own secret. Applications created here work in the auth flow at once.
+its own secret. Applications are created disabled unless the body sends ``"enabled": true`` (PingOne's default).
 
 This module holds what every management call shares (the worker check, JSON bodies, validation details) and
 the applications; :mod:`.directory` holds populations, users and passwords. Handlers take the request
@@ -232,7 +232,9 @@ def applications(ctx: Context) -> Response:
     replay = body.get("additionalRefreshTokenReplayProtectionEnabled", True)
     if not isinstance(replay, bool):
         bad.add("additionalRefreshTokenReplayProtectionEnabled", "must be true or false.")
-    enabled = body.get("enabled", True)
+    # PingOne ("Create Application (OIDC Protocol - Web App)"): "If a value is not specified for the `enabled`
+    # attribute, it is set to `false` by default" — and a disabled application cannot sign on (authorize refuses).
+    enabled = body.get("enabled", False)
     if not isinstance(enabled, bool):
         bad.add("enabled", "enabled must be true or false.")
     bad.raise_if_any()

@@ -164,5 +164,7 @@ ROUTES: tuple[Route, ...] = (
     ("/<env_id>/as/userinfo", "userinfo", ("GET", "POST"), userinfo),
     ("/<env_id>/as/introspect", "introspect", ("POST",), introspect),
     ("/<env_id>/as/revoke", "revoke", ("POST",), revoke),
-    ("/<env_id>/as/signoff", "signoff", ("GET",), signoff),
+    # PingOne documents GET and POST /as/signoff ("Signoff", "Signoff (POST)"): the same parameters, in the
+    # query string or a form body.
+    ("/<env_id>/as/signoff", "signoff", ("GET", "POST"), signoff),
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from html import escape
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from werkzeug.wrappers import Response
 
@@ -19,7 +19,34 @@ from .errors import SandboxError, invalid_data, json_response
 from .flows import check_password, flow_json, live_flow
 from .state import FlowState
 
-__all__ = ["ROUTES", "authorize", "signon_page"]
+__all__ = ["LOOPBACK_HOSTS", "ROUTES", "authorize", "redirect_uri_registered", "signon_page"]
+
+# RFC 8252 §7.3: loopback IP literals. PingOne "supports any valid port for loopback IP redirect URIs"
+# (https://docs.pingidentity.com/pingone/applications/p1_wildcard_redirect_uri.html). Sandbox choice:
+# ``localhost`` is not an IP literal (RFC 8252 §8.3), so it must match exactly, port included.
+LOOPBACK_HOSTS = ("127.0.0.1", "[::1]")
+
+
+def _without_port(uri: str) -> tuple[str, str, str, str] | None:
+    """``(scheme, host, path, query)`` of a loopback-IP ``http`` URI, or ``None`` for any other URI."""
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018 — raises ValueError for a malformed port
+    except ValueError:
+        return None
+    host = parts.netloc.rpartition("@")[2]
+    host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    if parts.scheme != "http" or host not in LOOPBACK_HOSTS:
+        return None
+    return parts.scheme, host, parts.path, parts.query
+
+
+def redirect_uri_registered(uri: str, registered: list[str]) -> bool:
+    """Is ``uri`` one of the app's ``redirectUris``? Exactly — or, for a loopback IP, with any port."""
+    if uri in registered:
+        return True
+    loose = _without_port(uri)
+    return loose is not None and any(_without_port(r) == loose for r in registered)
 
 
 def authorize(ctx: Context) -> Response:
@@ -37,8 +64,9 @@ def authorize(ctx: Context) -> Response:
         raise invalid_data("client_id", "The client_id is not a known, enabled application of this environment.")
     response_mode = params.get("response_mode", "query")
     redirect_uri = params.get("redirect_uri")
-    if redirect_uri is not None and redirect_uri not in app.redirect_uris:
-        # PingOne: exact match against the app's redirectUris (no wildcards unless the app allows them).
+    if redirect_uri is not None and not redirect_uri_registered(redirect_uri, app.redirect_uris):
+        # PingOne: exact match against the app's redirectUris (no wildcards unless the app allows them),
+        # except the port of a loopback IP redirect URI (RFC 8252 §7.3).
         raise invalid_data("redirect_uri", "Redirect URI mismatch: it must exactly match one of the app's URIs.")
     if redirect_uri is None and response_mode != "pi.flow":
         # Only response_mode=pi.flow may omit redirect_uri (there is no redirect).

@@ -1,0 +1,155 @@
+"""Issue 13's eight mismatches between the local sandbox and PingOne, one test each, named after it.
+
+Each test cites the PingOne page (or RFC) that settles the behaviour; what no page settles is the sandbox's own
+choice, listed in the README's sandbox-choices list.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import jwt
+import requests
+
+from pinghelpers.sandbox import Sandbox
+
+from .flow import (
+    PASSWORD,
+    Target,
+    authorize,
+    check_password,
+    code_for,
+    exchange,
+    oauth_error,
+    platform_error,
+    post_form,
+    query,
+    start_flow,
+)
+from .test_management_rules import PASSWORD_SET, _env_url, _worker_token
+
+
+def _api(sb: Sandbox) -> requests.Session:
+    s = requests.Session()
+    s.headers["Authorization"] = f"Bearer {_worker_token(sb)}"
+    return s
+
+
+def _default(sb: Sandbox, redirect_uri: str | None = None) -> Target:
+    return Target(sb.base_url, sb.env_id, sb.client_id, sb.client_secret.reveal(), redirect_uri or sb.redirect_uri)
+
+
+# -- 2. applications are created disabled ---------------------------------------------------------------------
+def test_applications_created_disabled_unless_enabled_true(sandbox: Sandbox) -> None:
+    """https://developer.pingidentity.com/pingone-api/platform/applications/applications-1/create-application-oidc-protocol---web-app.html
+    "If a value is not specified for the `enabled` attribute, it is set to `false` by default." A disabled
+    application cannot sign on: authorize refuses it (400 INVALID_DATA on client_id — the sandbox's choice)."""
+    api = _api(sandbox)
+    body: dict[str, Any] = {
+        "name": f"No enabled {time.time_ns()}",
+        "type": "WEB_APP",
+        "protocol": "OPENID_CONNECT",
+        "grantTypes": ["AUTHORIZATION_CODE"],
+        "redirectUris": ["https://www.example.com"],
+        "tokenEndpointAuthMethod": "CLIENT_SECRET_JWT",
+    }
+    created = api.post(f"{_env_url(sandbox)}/applications", json=body, timeout=10)
+    assert created.status_code == 201, created.text
+    assert created.json()["enabled"] is False
+    t = Target(sandbox.base_url, sandbox.env_id, created.json()["id"], None, "https://www.example.com")
+    refused = authorize(t, requests.Session(), response_mode="pi.flow")
+    assert platform_error(refused, 400, "INVALID_DATA")["details"][0]["target"] == "client_id"
+    enabled = api.post(f"{_env_url(sandbox)}/applications", json={**body, "enabled": True}, timeout=10)
+    assert enabled.json()["enabled"] is True
+    t = Target(sandbox.base_url, sandbox.env_id, enabled.json()["id"], None, "https://www.example.com")
+    assert authorize(t, requests.Session(), response_mode="pi.flow").status_code == 200
+
+
+# -- 3. the password policy ------------------------------------------------------------------------------------
+def test_password_policy_refuses_common_and_weak_passwords(sandbox: Sandbox) -> None:
+    """PingOne's default policy and its refusal, as Ping's SDK fixtures capture PingOne's raw 400:
+    https://github.com/ForgeRock/ping-android-sdk/blob/19b9a632b62d54fd064a41d2ef3c42c6c8c313e5/davinci/src/test/resources/PasswordValidationError.json"""
+    api = _api(sandbox)
+    user = api.post(f"{_env_url(sandbox)}/users", json={"username": f"pw{time.time_ns()}"}, timeout=10).json()
+    url = f"{_env_url(sandbox)}/users/{user['id']}/password"
+
+    def put(value: str) -> requests.Response:
+        return api.put(url, data=f'{{"value": "{value}"}}', headers={"Content-Type": PASSWORD_SET}, timeout=10)
+
+    expected = {
+        "password": {"excludesCommonlyUsed", "minCharacters"},
+        "12345678": {"excludesCommonlyUsed", "minCharacters"},
+        "aaaAAA11": {"minCharacters", "maxRepeatedCharacters", "minUniqueCharacters"},
+        "Passw0rd!": {"excludesCommonlyUsed"},
+        "Aaaa-1234": {"maxRepeatedCharacters"},
+        "Ab1-": {"length", "minUniqueCharacters"},
+    }
+    for value, rules in expected.items():
+        body = platform_error(put(value), 400, "INVALID_DATA")
+        assert (
+            body["message"] == "The request could not be completed. One or more validation errors were in the request."
+        )
+        detail = body["details"][0]
+        assert (detail["code"], detail["target"]) == ("INVALID_VALUE", "password"), detail
+        assert detail["message"] == "User password did not satisfy password policy requirements"
+        assert set(detail["innerError"]["unsatisfiedRequirements"]) == rules, (value, detail)
+        for rule in rules:
+            assert detail["innerError"][rule].startswith("The provided password"), detail
+    assert put("2FederateM0re!").json()["status"] == "OK"
+
+
+# -- 4. POST /as/signoff ---------------------------------------------------------------------------------------
+def test_signoff_post_served_like_get(sandbox: Sandbox) -> None:
+    """GET https://developer.pingidentity.com/pingone-api/auth/openid-connect-oauth-2/signoff.html and POST
+    https://developer.pingidentity.com/pingone-api/auth/openid-connect-oauth-2/authorization/signoff-post.html
+    take the same parameters; the POST sends them form-encoded (OIDC RP-Initiated Logout §2)."""
+    t = _default(sandbox)
+    s = requests.Session()
+    code, verifier = code_for(t, s)
+    tokens = exchange(t, code, verifier).json()
+    r = s.post(
+        f"{t.issuer}/signoff",
+        data={
+            "id_token_hint": tokens["id_token"],
+            "post_logout_redirect_uri": "https://app.example.com/signed-off",
+            "state": "bye",
+        },
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert r.status_code == 302, r.text
+    assert r.headers["Location"] == "https://app.example.com/signed-off?state=bye"
+    # The session is over: the next authorize asks for the password again.
+    assert (
+        s.get(
+            f"{t.issuer}/authorize",
+            params={
+                "client_id": t.client_id,
+                "response_type": "code",
+                "redirect_uri": t.redirect_uri,
+                "scope": "openid",
+                "response_mode": "pi.flow",
+            },
+            timeout=10,
+        ).json()["status"]
+        == "USERNAME_PASSWORD_REQUIRED"
+    )
+
+
+# -- 5. loopback redirect URIs ---------------------------------------------------------------------------------
+def test_loopback_redirect_uri_any_port(sandbox: Sandbox) -> None:
+    """https://docs.pingidentity.com/pingone/applications/p1_wildcard_redirect_uri.html — PingOne "supports any
+    valid port for loopback IP redirect URIs" (RFC 8252 §7.3). The app registers http://127.0.0.1:8765/callback."""
+    t = _default(sandbox, "http://127.0.0.1:50123/callback")
+    r = authorize(t, requests.Session())
+    assert r.status_code == 302 and "/signon/" in r.headers["Location"], r.text
+    code, verifier = code_for(t)
+    assert exchange(t, code, verifier).status_code == 200
+    # The code is bound to the URI it was issued for, port included (RFC 6749 §4.1.3).
+    code, verifier = code_for(t)
+    oauth_error(exchange(t, code, verifier, redirect_uri="http://127.0.0.1:8765/callback"), 400, "invalid_grant")
+    # Only the port is free: another path, or localhost (the sandbox's choice: not an IP literal), is refused.
+    for uri in ("http://127.0.0.1:50123/other", "http://localhost:8765/callback", "https://127.0.0.1:8765/callback"):
+        refused = authorize(_default(sandbox, uri), requests.Session())
+        assert platform_error(refused, 400, "INVALID_DATA")["details"][0]["target"] == "redirect_uri", uri
