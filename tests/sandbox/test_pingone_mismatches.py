@@ -9,23 +9,17 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import jwt
 import requests
 
 from pinghelpers.sandbox import Sandbox
 
 from .flow import (
-    PASSWORD,
     Target,
     authorize,
-    check_password,
     code_for,
     exchange,
     oauth_error,
     platform_error,
-    post_form,
-    query,
-    start_flow,
 )
 from .test_management_rules import PASSWORD_SET, _env_url, _worker_token
 
