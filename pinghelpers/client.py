@@ -350,6 +350,7 @@ class PingOneClient:
         expected_state: str | None = None,
         check: bool = True,
         decode: bool = True,
+        scope: str | None = None,
     ) -> TokenResponse:
         """Exchange an authorization code (or a pasted redirect URL) for tokens at ``/as/token``.
 
@@ -361,6 +362,11 @@ class PingOneClient:
         ``redirect_uri`` and ``code_verifier``. RFC 6749 §4.1.3 asks for ``redirect_uri`` only when the authorize
         request carried one — a ``response_mode=pi.flow`` request may omit it (PingOne: no redirect), and so
         does its token request.
+
+        ``scope`` (optional): PingOne's "Get the access token" step sends ``scope=openid`` beside the code
+        (https://developer.pingidentity.com/pingone-api/getting-started/simple-sso-workflow/step-7-get-the-access-token.html).
+        Leave it out to get every scope the user authorized; name some of them to get a token for just those
+        (RFC 6749 §3.3 — a scope outside the authorized ones is ``invalid_scope``).
         """
         sent = code.request.params if isinstance(code, AuthorizationResult) and code.request else None
         if isinstance(code, AuthorizationResult):
@@ -383,6 +389,8 @@ class PingOneClient:
             form["redirect_uri"] = redirect
         if code_verifier:
             form["code_verifier"] = code_verifier
+        if scope:
+            form["scope"] = scope
         return self._token_call(form, auth=auth, check=check, decode=decode)
 
     def refresh(

@@ -39,6 +39,23 @@ def _tokens_response(body: dict[str, Any]) -> Response:
     return json_response(body, headers=dict(NO_STORE))
 
 
+def _narrowed(granted: str, requested: str | None) -> str:
+    """The scope of the new tokens: the granted scopes, or the requested subset of them.
+
+    PingOne's Step 4 sends ``scope`` with the code
+    (https://developer.pingidentity.com/pingone-api/getting-started/simple-sso-workflow/step-7-get-the-access-token.html)
+    but no page says what a different scope does. Sandbox choice, RFC 6749 §3.3/§6: a subset narrows the
+    tokens; a scope outside the granted ones is ``invalid_scope``; none (or an empty one) keeps the grant.
+    """
+    if not requested or not requested.split():
+        return granted
+    have = granted.split()
+    extra = sorted(set(requested.split()) - set(have))
+    if extra:
+        raise oauth_error(400, "invalid_scope", f"Scopes not granted originally: {' '.join(extra)}")
+    return " ".join(s for s in have if s in requested.split())
+
+
 def _grant_authorization_code(ctx: Context, app: App, form: dict[str, str]) -> Response:
     """RFC 6749 §4.1.3: a code, once, by the client and ``redirect_uri`` it was issued to, PKCE checked."""
     env = ctx.env
@@ -87,6 +104,7 @@ def _grant_authorization_code(ctx: Context, app: App, form: dict[str, str]) -> R
         raise oauth_error(
             400, "invalid_grant", "code_verifier sent but the authorization request had no code_challenge"
         )
+    scope = _narrowed(record.scope, form.get("scope"))
     user = env.users.get(record.user_id)
     if user is None or not user.enabled:
         raise oauth_error(400, "invalid_grant", "The user is no longer active")
@@ -95,7 +113,7 @@ def _grant_authorization_code(ctx: Context, app: App, form: dict[str, str]) -> R
         env=env,
         app=app,
         user=user,
-        scope=record.scope,
+        scope=scope,
         nonce=record.nonce,
         auth_time=record.auth_time,
         session_id=record.session_id,
@@ -137,14 +155,8 @@ def _grant_refresh_token(ctx: Context, app: App, form: dict[str, str]) -> Respon
             raise oauth_error(400, "invalid_grant", "The refresh token is invalid or has expired")
         record["rotated"] = True  # rotation: every exchange returns a new refresh token
         record["active"] = False
-    granted = str(record["scope"]).split()
-    requested = form.get("scope")
-    if requested is not None:
-        extra = sorted(set(requested.split()) - set(granted))
-        if extra:
-            # RFC 6749 §6: a refresh may narrow the scope, never widen it.
-            raise oauth_error(400, "invalid_scope", f"Scopes not granted originally: {' '.join(extra)}")
-        granted = [s for s in granted if s in requested.split()]
+    # RFC 6749 §6: a refresh may narrow the scope, never widen it.
+    scope = _narrowed(str(record["scope"]), form.get("scope"))
     user = env.users.get(str(record["sub"]))
     if user is None or not user.enabled:
         raise oauth_error(400, "invalid_grant", "The user is no longer active")
@@ -153,7 +165,7 @@ def _grant_refresh_token(ctx: Context, app: App, form: dict[str, str]) -> Respon
         env=env,
         app=app,
         user=user,
-        scope=" ".join(granted),
+        scope=scope,
         auth_time=record.get("auth_time"),
         session_id=record.get("session_id"),
         with_refresh=True,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import jwt
 import requests
 
 from pinghelpers.sandbox import Sandbox
@@ -147,3 +148,31 @@ def test_loopback_redirect_uri_any_port(sandbox: Sandbox) -> None:
     for uri in ("http://127.0.0.1:50123/other", "http://localhost:8765/callback", "https://127.0.0.1:8765/callback"):
         refused = authorize(_default(sandbox, uri), requests.Session())
         assert platform_error(refused, 400, "INVALID_DATA")["details"][0]["target"] == "redirect_uri", uri
+
+
+# -- 8. scope in the token request -----------------------------------------------------------------------------
+def test_token_request_scope_is_a_subset_of_the_granted(sandbox: Sandbox) -> None:
+    """PingOne's Step 4 sends ``scope`` with the code
+    (https://developer.pingidentity.com/pingone-api/getting-started/simple-sso-workflow/step-7-get-the-access-token.html).
+    No page says what a different scope does: the sandbox's choice is RFC 6749 §3.3 — a subset narrows the
+    tokens, a scope outside the granted ones is invalid_scope, none keeps the grant."""
+    t = _default(sandbox)
+    code, verifier = code_for(t, scope="openid profile email")
+    narrowed = exchange(t, code, verifier, scope="openid email")
+    assert narrowed.status_code == 200, narrowed.text
+    assert narrowed.json()["scope"] == "openid email"
+    claims = jwt.decode(narrowed.json()["access_token"], options={"verify_signature": False})
+    assert claims["scope"] == "openid email"
+    code, verifier = code_for(t, scope="openid")
+    body = oauth_error(exchange(t, code, verifier, scope="openid profile"), 400, "invalid_scope")
+    assert "profile" in body["error_description"]
+    code, verifier = code_for(t, scope="openid profile")
+    assert exchange(t, code, verifier).json()["scope"] == "openid profile"
+    # The client sends it when asked (and only then).
+    from pinghelpers import PingOneClient
+    from pinghelpers.local import sandbox_settings
+
+    with PingOneClient(sandbox_settings(sandbox)) as client:
+        request = client.authorization_request(scope="openid profile email")
+        tokens = client.exchange_code(client.sign_on(request), scope="openid")
+    assert tokens.body is not None and tokens.body["scope"] == "openid"
