@@ -38,6 +38,7 @@ from .messages import (
 from .rules import METHOD_CLIENT_SECRET_JWT, USERNAME_PASSWORD_CHECK, auth_method
 from .secret import Secret
 from .settings import Settings
+from .signon import answer_flow
 from .snippets import snippet
 
 if TYPE_CHECKING:
@@ -278,14 +279,8 @@ class PingOneClient:
                 setting="PINGONE_USERNAME",
                 fix="set PINGONE_USERNAME/PINGONE_PASSWORD, or sign on in a browser",
             )
-        flow = self.start_authorization(request)
-        if flow.status == "USERNAME_PASSWORD_REQUIRED":
-            flow = self.check_username_password(flow, user, pw)
-        if flow.status != "COMPLETED":
-            raise SignOnError(
-                f"the flow ended in status {flow.status!r}, not COMPLETED",
-                fix="this sign-on policy needs more than a password (MFA?) — sign on in a browser",
-            )
+        # USERNAME_PASSWORD_REQUIRED and PASSWORD_REQUIRED answered; every other status explained, with the fix.
+        flow = answer_flow(self, self.start_authorization(request), user, pw)
         result = self.resume(flow, expected_state=request.state)
         return AuthorizationResult(
             code=result.code, state=result.state, request=request, redirect_url=result.redirect_url

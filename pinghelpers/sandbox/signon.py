@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from .context import NO_STORE, Context, Route, with_query
 from .errors import SandboxError, invalid_data, json_response
-from .flows import check_password, flow_json, live_flow
+from .flows import PASSWORD_STATUSES, check_password, flow_json, live_flow
 from .state import FlowState
 
 __all__ = ["LOOPBACK_HOSTS", "ROUTES", "authorize", "redirect_uri_registered", "signon_page"]
@@ -120,6 +120,11 @@ def authorize(ctx: Context) -> Response:
             flow.user_id = session["user_id"]
             flow.session_token = st
             flow.auth_time = session["auth_time"]
+        elif (hinted := env.user_by_username(params.get("login_hint", ""))) is not None and hinted.enabled:
+            # PingOne's flows API: PASSWORD_REQUIRED when the user is already identified — here by login_hint
+            # (https://developer.pingidentity.com/pingone-api/auth/flows.html).
+            flow.status = "PASSWORD_REQUIRED"
+            flow.user_id = hinted.id
         env.flows[flow.id] = flow
         ctx.issuer.note_added()
     if "none" in prompt and flow.status != "COMPLETED":
@@ -141,9 +146,10 @@ def signon_page(ctx: Context) -> Response:
     flow = live_flow(ctx, flow_id)
     error = ""
     resume = f"{ctx.issuer_url}/resume?flowId={flow_id}"
-    if request.method == "POST" and flow.status == "USERNAME_PASSWORD_REQUIRED":
+    if request.method == "POST" and flow.status in PASSWORD_STATUSES:
         try:
-            response = check_password(ctx, flow, request.form.get("username", ""), request.form.get("password", ""))
+            username = request.form.get("username", "") or (None if flow.status == "PASSWORD_REQUIRED" else "")
+            response = check_password(ctx, flow, username, request.form.get("password", ""))
         except SandboxError:
             error = "Invalid username or password."
         else:

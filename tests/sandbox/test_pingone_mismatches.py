@@ -15,12 +15,17 @@ import requests
 from pinghelpers.sandbox import Sandbox
 
 from .flow import (
+    PASSWORD,
     Target,
     authorize,
+    check_password,
     code_for,
+    csj_form,
     exchange,
     oauth_error,
     platform_error,
+    post_form,
+    start_flow,
 )
 from .test_management_rules import PASSWORD_SET, _env_url, _worker_token
 
@@ -176,3 +181,65 @@ def test_token_request_scope_is_a_subset_of_the_granted(sandbox: Sandbox) -> Non
         request = client.authorization_request(scope="openid profile email")
         tokens = client.exchange_code(client.sign_on(request), scope="openid")
     assert tokens.body is not None and tokens.body["scope"] == "openid"
+
+
+# -- 7. flow statuses ------------------------------------------------------------------------------------------
+def test_flow_statuses_password_required_for_a_known_user(sandbox: Sandbox) -> None:
+    """https://developer.pingidentity.com/pingone-api/auth/flows.html — PASSWORD_REQUIRED when the user is
+    already identified; answered by usernamePassword.check, whose page says a username sent then "must identify
+    the user associated with the session" (…/auth/flows/flows-1/check-username-password.html)."""
+    from pinghelpers import PingOneClient, SignOnError
+    from pinghelpers.local import sandbox_settings
+    from pinghelpers.messages import Flow
+    from pinghelpers.signon import FLOW_STATUSES, answer_flow
+
+    t = _default(sandbox)
+    s = requests.Session()
+    flow_id = start_flow(t, s, login_hint="learner")
+    flow = s.get(t.flow_url(flow_id), timeout=10).json()
+    assert flow["status"] == "PASSWORD_REQUIRED" and "usernamePassword.check" in flow["_links"], flow
+    assert flow["_embedded"]["user"]["username"] == "learner"
+    other = check_password(t, s, flow_id, username="somebody-else")
+    assert platform_error(other, 400, "INVALID_DATA")["details"][0]["target"] == "username"
+    done = s.post(
+        t.flow_url(flow_id),
+        json={"password": PASSWORD},
+        headers={"Content-Type": "application/vnd.pingidentity.usernamePassword.check+json"},
+        timeout=10,
+    )
+    assert done.json()["status"] == "COMPLETED", done.text
+    # Kept: the same session completes at once; prompt=login asks again; an unknown hint asks for both.
+    assert (
+        start_flow(t, s)
+        and s.get(f"{t.issuer}/authorize", params={**_authz(t)}, timeout=10).json()["status"] == "COMPLETED"
+    )
+    assert s.get(f"{t.issuer}/authorize", params={**_authz(t), "prompt": "login"}, timeout=10).json()["status"] == (
+        "USERNAME_PASSWORD_REQUIRED"
+    )
+    assert (
+        requests.get(f"{t.issuer}/authorize", params={**_authz(t), "login_hint": "nobody"}, timeout=10).json()["status"]
+        == "USERNAME_PASSWORD_REQUIRED"
+    )
+    # The client answers PASSWORD_REQUIRED …
+    with PingOneClient(sandbox_settings(sandbox)) as client:
+        result = client.sign_on(client.authorization_request(login_hint="learner"))
+        assert client.exchange_code(result).ok
+        # … and explains every other documented status, with the fix.
+        for status in (*FLOW_STATUSES, "SOMETHING_NEW"):
+            try:
+                answer_flow(client, Flow({"id": "f", "status": status}), "learner", PASSWORD)
+            except SignOnError as exc:
+                assert status in str(exc) and exc.fix, status
+            else:  # pragma: no cover - the assertion below reports it
+                raise AssertionError(f"{status} was not refused")
+    assert "browser" in FLOW_STATUSES["OTP_REQUIRED"][1] and "MFA" in FLOW_STATUSES["OTP_REQUIRED"][0]
+
+
+def _authz(t: Target) -> dict[str, str]:
+    return {
+        "client_id": t.client_id,
+        "response_type": "code",
+        "redirect_uri": t.redirect_uri,
+        "scope": "openid",
+        "response_mode": "pi.flow",
+    }
