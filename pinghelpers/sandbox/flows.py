@@ -22,8 +22,8 @@ from .state import FLOW_IDLE_TIMEOUT, AuthCode, FlowState
 
 __all__ = [
     "MAX_FAILED_PASSWORDS",
-    "ROUTES",
     "PASSWORD_STATUSES",
+    "ROUTES",
     "check_password",
     "flow_json",
     "flows",

@@ -16,6 +16,7 @@ from ..jose import constant_time_equals, pkce_s256
 from .client_auth import authenticate_client
 from .context import NO_STORE, Context, Route
 from .errors import json_response, oauth_error
+from .resources import token_resource
 from .state import CODE_LIFETIME, App
 
 __all__ = ["GRANTS", "ROUTES", "token"]
@@ -105,6 +106,7 @@ def _grant_authorization_code(ctx: Context, app: App, form: dict[str, str]) -> R
             400, "invalid_grant", "code_verifier sent but the authorization request had no code_challenge"
         )
     scope = _narrowed(record.scope, form.get("scope"))
+    audience, resource = token_resource(ctx, scope)
     user = env.users.get(record.user_id)
     if user is None or not user.enabled:
         raise oauth_error(400, "invalid_grant", "The user is no longer active")
@@ -120,7 +122,8 @@ def _grant_authorization_code(ctx: Context, app: App, form: dict[str, str]) -> R
         # Sandbox choice: a refresh token only for apps with the REFRESH_TOKEN grant (offline_access alone
         # would hand out a token the app may not redeem).
         with_refresh="REFRESH_TOKEN" in app.grant_types,
-        api_audience=ctx.base_url,
+        api_audience=audience,
+        resource_id=resource.id if resource else None,
     )
     with ctx.issuer.lock:
         record.token_ids.extend(ids)
@@ -157,6 +160,7 @@ def _grant_refresh_token(ctx: Context, app: App, form: dict[str, str]) -> Respon
         record["active"] = False
     # RFC 6749 §6: a refresh may narrow the scope, never widen it.
     scope = _narrowed(str(record["scope"]), form.get("scope"))
+    audience, resource = token_resource(ctx, scope)
     user = env.users.get(str(record["sub"]))
     if user is None or not user.enabled:
         raise oauth_error(400, "invalid_grant", "The user is no longer active")
@@ -170,7 +174,8 @@ def _grant_refresh_token(ctx: Context, app: App, form: dict[str, str]) -> Respon
         session_id=record.get("session_id"),
         with_refresh=True,
         refresh_family=str(record["family"]),
-        api_audience=ctx.base_url,
+        api_audience=audience,
+        resource_id=resource.id if resource else None,
     )
     return _tokens_response(body)
 
@@ -184,13 +189,15 @@ def _grant_client_credentials(ctx: Context, app: App, form: dict[str, str]) -> R
     if "openid" in scope.split():
         # No user, so no ID token: PingOne does not mix openid with client_credentials.
         raise oauth_error(400, "invalid_scope", "openid cannot be requested with client_credentials")
+    audience, resource = token_resource(ctx, scope)
     body, _ids = ctx.issuer.mint(
         issuer_url=ctx.issuer_url,
         env=env,
         app=app,
         user=None,
         scope=scope,
-        api_audience=ctx.base_url,
+        api_audience=audience,
+        resource_id=resource.id if resource else None,
     )
     return _tokens_response(body)
 

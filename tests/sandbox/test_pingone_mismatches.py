@@ -243,3 +243,78 @@ def _authz(t: Target) -> dict[str, str]:
         "scope": "openid",
         "response_mode": "pi.flow",
     }
+
+
+# -- 1. revocation -----------------------------------------------------------------------------------------------
+def test_revocation_only_custom_resource_tokens_with_sid(sandbox: Sandbox) -> None:
+    """https://developer.pingidentity.com/pingone-api/auth/openid-connect-oauth-2/token-revocation.html — "the
+    tokens to be revoked must be for a custom resource. Tokens issued for the PingOne API resource may not be
+    revoked … custom resource tokens that do not have a `sid` (session) claim, such as tokens issued for the
+    `client_credentials` grant type, cannot be revoked." The page shows no answer for those: the sandbox's
+    choice is RFC 7009 §2.2's 200, the token left alive. Resources:
+    https://apidocs.pingidentity.com/pingone/customer/v1/api/man/p1_Resources/"""
+    t = _default(sandbox)
+
+    def tokens(scope: str) -> dict[str, Any]:
+        code, verifier = code_for(t, scope=scope)
+        body: dict[str, Any] = exchange(t, code, verifier).json()
+        return body
+
+    def revoke(token: str) -> requests.Response:
+        return post_form(f"{t.issuer}/revoke", {"token": token, **csj_form(t, aud=f"{t.issuer}/revoke")})
+
+    def active(token: str) -> bool:
+        r = post_form(f"{t.issuer}/introspect", {"token": token, **csj_form(t, aud=f"{t.issuer}/introspect")})
+        return bool(r.json()["active"])
+
+    # A token for the openid / PingOne API resource: 200, and still usable at userinfo.
+    platform = tokens("openid profile email")
+    assert jwt.decode(platform["access_token"], options={"verify_signature": False})["aud"] == [sandbox.base_url]
+    for token in (platform["access_token"], platform["refresh_token"]):
+        r = revoke(token)
+        assert r.status_code == 200 and r.content == b""
+        assert active(token)
+    assert (
+        requests.get(
+            f"{t.issuer}/userinfo", headers={"Authorization": f"Bearer {platform['access_token']}"}, timeout=10
+        ).status_code
+        == 200
+    )
+    # A custom resource's token carries its audience and a sid: revoked.
+    custom = tokens("openid workbook:read")
+    claims = jwt.decode(custom["access_token"], options={"verify_signature": False})
+    assert claims["aud"] == ["https://api.workbook.example"] and claims["sid"]
+    assert active(custom["access_token"]) and revoke(custom["access_token"]).status_code == 200
+    assert not active(custom["access_token"])
+    # A client_credentials token for the custom resource has no sid: not revoked.
+    worker = requests.post(
+        sandbox.token_endpoint,
+        data={"grant_type": "client_credentials", "scope": "workbook:read"},
+        auth=(sandbox.worker_id, sandbox.worker_secret.reveal()),
+        timeout=10,
+    ).json()
+    assert "sid" not in jwt.decode(worker["access_token"], options={"verify_signature": False})
+    assert revoke(worker["access_token"]).status_code == 200 and active(worker["access_token"])
+
+
+def test_revocation_resources_come_from_the_config(signing_key: Any) -> None:
+    """Custom resources are configurable (``resources`` in --config), with their own audience and scopes."""
+    from pinghelpers.sandbox.issuer import Issuer
+
+    config = {
+        "environments": [
+            {
+                "applications": [{"name": "App", "secret": "s" * 64}],
+                "users": [{"username": "learner", "password": PASSWORD}],
+                "resources": [{"name": "Orders", "audience": "https://orders.example", "scopes": ["orders:read"]}],
+            }
+        ]
+    }
+    with Sandbox(config=config, issuer=Issuer(signing_key=signing_key)) as sb:
+        t = Target(sb.base_url, sb.env_id, sb.client_id, "s" * 64, sb.redirect_uri)
+        code, verifier = code_for(t, scope="openid orders:read")
+        at = exchange(t, code, verifier).json()["access_token"]
+        assert jwt.decode(at, options={"verify_signature": False})["aud"] == ["https://orders.example"]
+        code, verifier = code_for(t, scope="openid workbook:read")  # not this environment's resource
+        at = exchange(t, code, verifier).json()["access_token"]
+        assert jwt.decode(at, options={"verify_signature": False})["aud"] == [sb.base_url]
