@@ -41,10 +41,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigurationError
+from ..rules import AUTH_METHODS
 from ..secret import Secret
 from .state import (
     APP_TYPES,
-    AUTH_METHODS,
     DEFAULT_ENV_ID,
     DEFAULT_POPULATION_ID,
     DEFAULT_REDIRECT_URI,
@@ -255,7 +255,7 @@ def _parse(data: Any) -> SandboxConfig:
                 apath,
                 a,
                 "tokenEndpointAuthMethod",
-                AUTH_METHODS,
+                tuple(m.name for m in AUTH_METHODS),  # pinghelpers.rules: the one list of methods
                 "CLIENT_SECRET_BASIC" if is_worker else "CLIENT_SECRET_JWT",
             )
             secret = check.string(apath, a, "secret")

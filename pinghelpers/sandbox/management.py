@@ -25,12 +25,12 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
+from ..rules import AUTH_METHODS
 from ..secret import Secret
 from .context import Context, Route, iso
 from .errors import SandboxError, detail_error, invalid_token, json_response, platform_error
 from .state import (
     APP_TYPES,
-    AUTH_METHODS,
     GRANT_TYPES,
     PKCE_ENFORCEMENTS,
     REFRESH_TOKEN_LIFETIME,
@@ -208,11 +208,12 @@ def applications(ctx: Context) -> Response:
     if "AUTHORIZATION_CODE" in grants and not uris["redirectUris"]:
         bad.add("redirectUris", "An AUTHORIZATION_CODE application needs redirectUris.", "REQUIRED_VALUE")
     method = body.get("tokenEndpointAuthMethod", "CLIENT_SECRET_BASIC")
-    if method not in AUTH_METHODS:
+    names = [m.name for m in AUTH_METHODS]  # pinghelpers.rules: the one list of methods
+    if method not in names:
         bad.add(
             "tokenEndpointAuthMethod",
-            f"tokenEndpointAuthMethod must be one of {', '.join(AUTH_METHODS)}.",
-            allowedValues=list(AUTH_METHODS),
+            f"tokenEndpointAuthMethod must be one of {', '.join(names)}.",
+            allowedValues=names,
         )
     pkce = body.get("pkceEnforcement", "OPTIONAL")
     if pkce not in PKCE_ENFORCEMENTS:

@@ -18,7 +18,6 @@ from ..secret import Secret
 __all__ = [
     "ACCESS_TOKEN_LIFETIME",
     "APP_TYPES",
-    "AUTH_METHODS",
     "CODE_LIFETIME",
     "DEFAULT_CLIENT_ID",
     "DEFAULT_ENV_ID",
@@ -78,7 +77,7 @@ def new_secret() -> str:
 
 
 # PingOne's enumerations for the application fields the sandbox honours (management API "Applications").
-AUTH_METHODS = ("NONE", "CLIENT_SECRET_BASIC", "CLIENT_SECRET_POST", "CLIENT_SECRET_JWT", "PRIVATE_KEY_JWT")
+# tokenEndpointAuthMethod names: pinghelpers.rules.AUTH_METHODS, the one list the client and the sandbox share.
 GRANT_TYPES = (
     "AUTHORIZATION_CODE",
     "CIBA",
