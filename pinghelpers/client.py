@@ -35,6 +35,7 @@ from .messages import (
     pkce_pair,
     random_value,
 )
+from .par import push_authorization_request
 from .rules import METHOD_CLIENT_SECRET_JWT, USERNAME_PASSWORD_CHECK, auth_method
 from .secret import Secret
 from .settings import Settings
@@ -179,6 +180,12 @@ class PingOneClient:
             params.update(extra)
         url = f"{self.endpoints.authorization_endpoint}?{urlencode(params)}"
         return AuthorizationRequest(url=url, params=params, state=state, nonce=nonce, code_verifier=verifier)
+
+    def push_authorization_request(
+        self, request: AuthorizationRequest, *, auth: AuthBase | None = None
+    ) -> AuthorizationRequest:
+        """PAR (RFC 9126): push ``request`` to ``/as/par``; the same request with a short ``request_uri`` URL."""
+        return push_authorization_request(self, request, auth=auth)
 
     def start_authorization(self, request: AuthorizationRequest) -> Flow:
         """GET the authorize URL without following the 302; return the flow it starts.

@@ -134,6 +134,8 @@ class Issuer:
                     del env.codes[code]
                 for flow_id in [k for k, v in env.flows.items() if now - v.touched > FLOW_IDLE_TIMEOUT]:
                     del env.flows[flow_id]
+                for request_uri in [k for k, v in env.pushed.items() if v["expires"] <= now]:
+                    del env.pushed[request_uri]
 
     # -- tokens -------------------------------------------------------------------------------------
     def sign(self, claims: dict[str, Any], *, typ: str | None = None) -> str:

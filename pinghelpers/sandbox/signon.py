@@ -1,4 +1,5 @@
-"""Authorize and the hosted sign-on page: ``/{envID}/as/authorize`` and ``/{envID}/signon/?flowId=``.
+"""Authorize, pushed authorization requests and the hosted sign-on page: ``/{envID}/as/authorize``,
+``/{envID}/as/par`` and ``/{envID}/signon/?flowId=``.
 
 ``/as/authorize`` checks the client, the ``redirect_uri`` and the request's parameters (PKCE by the app's
 ``pkceEnforcement``, ``prompt``, ``response_mode``), then starts a sign-on flow (:mod:`.flows`): a 302 to the
@@ -8,18 +9,31 @@ minimal form a real browser can sign on with; it drives the same flow as the flo
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from html import escape
 from urllib.parse import urlencode, urlsplit
 
 from werkzeug.wrappers import Response
 
+from .client_auth import authenticate_client
 from .context import NO_STORE, Context, Route, with_query
-from .errors import SandboxError, invalid_data, json_response
+from .errors import SandboxError, invalid_data, json_response, oauth_error
 from .flows import PASSWORD_STATUSES, check_password, flow_json, live_flow
-from .state import FlowState
+from .state import PAR_LIFETIME, FlowState
 
-__all__ = ["LOOPBACK_HOSTS", "ROUTES", "authorize", "redirect_uri_registered", "signon_page"]
+__all__ = [
+    "LOOPBACK_HOSTS",
+    "REQUEST_URI_PREFIX",
+    "ROUTES",
+    "authorize",
+    "par",
+    "redirect_uri_registered",
+    "signon_page",
+]
+
+REQUEST_URI_PREFIX = "urn:ietf:params:oauth:request_uri:"  # RFC 9126 §2.2
+_CLIENT_AUTH_PARAMS = ("client_assertion", "client_assertion_type", "client_secret")
 
 # RFC 8252 §7.3: loopback IP literals. PingOne "supports any valid port for loopback IP redirect URIs"
 # (https://docs.pingidentity.com/pingone/applications/p1_wildcard_redirect_uri.html). Sandbox choice:
@@ -59,6 +73,8 @@ def authorize(ctx: Context) -> Response:
     env = ctx.env
     request = ctx.request
     params = ctx.params()
+    if "request_uri" in params:
+        params = _pushed_params(ctx, params)
     app = env.apps.get(params.get("client_id", ""))
     if app is None or not app.enabled:
         raise invalid_data("client_id", "The client_id is not a known, enabled application of this environment.")
@@ -138,6 +154,46 @@ def authorize(ctx: Context) -> Response:
     return Response(status=302, headers={"Location": location, **NO_STORE})
 
 
+def par(ctx: Context) -> Response:
+    """``POST /as/par`` (RFC 9126): authorize's parameters, pushed by an authenticated client → a ``request_uri``.
+
+    PingOne (https://developer.pingidentity.com/pingone-api/auth/openid-connect-oauth-2/par-intro.html): the
+    endpoint "accepts the same request parameters as /{{envID}}/as/authorize, as well as any additional
+    parameters needed for client authentication" — the app's method, a client assertion's ``aud`` may be the
+    PAR endpoint (the URL called); the ``request_uri`` lives 60 seconds by default and is accepted only once.
+    The 201 ``{request_uri, expires_in}`` is RFC 9126 §2.2's.
+    """
+    form = ctx.form()
+    app = authenticate_client(ctx, form)
+    params = {k: v for k, v in form.items() if k not in _CLIENT_AUTH_PARAMS}
+    if params.setdefault("client_id", app.id) != app.id:
+        raise oauth_error(400, "invalid_request", "client_id is not the authenticated client")
+    if "request_uri" in params:  # RFC 9126 §2.1
+        raise oauth_error(400, "invalid_request", "request_uri must not be sent to the PAR endpoint")
+    redirect_uri = params.get("redirect_uri")
+    if redirect_uri is not None and not redirect_uri_registered(redirect_uri, app.redirect_uris):
+        raise oauth_error(400, "invalid_request", "redirect_uri is not one of the application's redirectUris")
+    request_uri = REQUEST_URI_PREFIX + secrets.token_urlsafe(24)
+    with ctx.issuer.lock:
+        ctx.env.pushed[request_uri] = {"app_id": app.id, "params": params, "expires": ctx.issuer.now() + PAR_LIFETIME}
+        ctx.issuer.note_added()
+    return json_response({"request_uri": request_uri, "expires_in": PAR_LIFETIME}, 201, headers=dict(NO_STORE))
+
+
+def _pushed_params(ctx: Context, params: dict[str, str]) -> dict[str, str]:
+    """Authorize with ``client_id`` + ``request_uri``: the pushed parameters, once, while they live.
+
+    Sandbox choice (no PingOne page shows it): an unknown, used, expired or foreign ``request_uri`` is the
+    platform 400 ``INVALID_DATA`` on ``request_uri`` — there is no trusted redirect_uri to send an error to.
+    """
+    with ctx.issuer.lock:
+        entry = ctx.env.pushed.pop(params["request_uri"], None)  # single use (PingOne, RFC 9126 §4)
+    if entry is None or entry["expires"] <= ctx.issuer.now() or entry["app_id"] != params.get("client_id"):
+        raise invalid_data("request_uri", "The request_uri is unknown, used or expired; push the request again.")
+    pushed: dict[str, str] = entry["params"]
+    return dict(pushed)
+
+
 def signon_page(ctx: Context) -> Response:
     """The minimal hosted sign-on page the authorize 302 points to (a real browser can sign on here)."""
     env = ctx.env
@@ -198,5 +254,6 @@ button{{margin-top:1.5em;width:100%;padding:.6em;background:#0d4a8f;color:#fff;b
 
 ROUTES: tuple[Route, ...] = (
     ("/<env_id>/as/authorize", "authorize", ("GET", "POST"), authorize),
+    ("/<env_id>/as/par", "par", ("POST",), par),
     ("/<env_id>/signon/", "signon", ("GET", "POST"), signon_page),
 )

@@ -34,6 +34,7 @@ __all__ = [
     "LOOPBACK_REDIRECT_URI",
     "OPENID_SCOPES",
     "ORG_ID",
+    "PAR_LIFETIME",
     "PKCE_ENFORCEMENTS",
     "REFRESH_TOKEN_LIFETIME",
     "RESPONSE_TYPES",
@@ -68,6 +69,7 @@ FLOW_IDLE_TIMEOUT = 15 * 60  # PingOne: flows expire after 15 minutes of inactiv
 ACCESS_TOKEN_LIFETIME = 3600
 ID_TOKEN_LIFETIME = 3600
 REFRESH_TOKEN_LIFETIME = 2592000
+PAR_LIFETIME = 60  # PingOne (PAR intro): "The default lifetime is 60 seconds" (the app's parTimeout)
 
 
 def new_secret() -> str:
@@ -221,6 +223,7 @@ class Environment:
     codes: dict[str, AuthCode] = field(default_factory=dict)
     sessions: dict[str, dict[str, Any]] = field(default_factory=dict)  # ST cookie value → session
     resources: dict[str, Resource] = field(default_factory=default_resources)  # CUSTOM resources only
+    pushed: dict[str, dict[str, Any]] = field(default_factory=dict)  # PAR request_uri → {app_id, params, expires}
 
     def user_by_username(self, username: str) -> User | None:
         # Usernames are few (a class, not a directory); a dict index would have to track renames.

@@ -65,7 +65,7 @@ def test_discovery_advertises_only_endpoints_that_answer(sandbox: Sandbox) -> No
                 break  # routed (405 only says: the other method)
         else:
             raise AssertionError(f"{key} answers neither GET nor POST")
-    assert "pushed_authorization_request_endpoint" not in doc and "device_authorization_endpoint" not in doc
+    assert "device_authorization_endpoint" not in doc  # not served; PAR is (/as/par), and advertised
 
 
 def test_jwks_has_kid_use_x5t(sandbox: Sandbox) -> None:

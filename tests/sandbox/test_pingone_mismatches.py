@@ -318,3 +318,56 @@ def test_revocation_resources_come_from_the_config(signing_key: Any) -> None:
         code, verifier = code_for(t, scope="openid workbook:read")  # not this environment's resource
         at = exchange(t, code, verifier).json()["access_token"]
         assert jwt.decode(at, options={"verify_signature": False})["aud"] == [sb.base_url]
+
+
+# -- 6. PAR ----------------------------------------------------------------------------------------------------
+def test_par_endpoint_served_and_advertised(sandbox: Sandbox) -> None:
+    """https://developer.pingidentity.com/pingone-api/auth/openid-connect-oauth-2/par-intro.html — /as/par takes
+    authorize's parameters plus the app's client authentication, returns a request_uri that lives 60 s by
+    default and is accepted once; authorize then needs only client_id + request_uri
+    (…/par-authorize-implicit.html). Shapes: RFC 9126 §2.2 (201, request_uri urn, expires_in)."""
+    t = _default(sandbox)
+    doc = requests.get(f"{t.issuer}/.well-known/openid-configuration", timeout=10).json()
+    assert doc["pushed_authorization_request_endpoint"] == f"{t.issuer}/par"
+    assert "device_authorization_endpoint" not in doc  # advertised only what is served
+    par = f"{t.issuer}/par"
+    params = {
+        "client_id": t.client_id,
+        "response_type": "code",
+        "redirect_uri": t.redirect_uri,
+        "scope": "openid",
+        "state": "par-state",
+        "response_mode": "pi.flow",
+    }
+    # CLIENT_SECRET_JWT with aud = the PAR endpoint (the URL called).
+    r = post_form(par, {**params, **csj_form(t, aud=par)})
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["request_uri"].startswith("urn:ietf:params:oauth:request_uri:") and body["expires_in"] == 60
+    assert r.headers["Cache-Control"] == "no-store"
+    s = requests.Session()
+    short = {"client_id": t.client_id, "request_uri": body["request_uri"]}
+    flow = s.get(f"{t.issuer}/authorize", params=short, timeout=10)
+    assert flow.status_code == 200 and flow.json()["status"] == "USERNAME_PASSWORD_REQUIRED", flow.text
+    # Single use.
+    again = requests.get(f"{t.issuer}/authorize", params=short, timeout=10)
+    assert platform_error(again, 400, "INVALID_DATA")["details"][0]["target"] == "request_uri"
+    # No client authentication, or the wrong secret: invalid_client; an unregistered redirect_uri: refused.
+    oauth_error(post_form(par, params), 401, "invalid_client")
+    oauth_error(post_form(par, {**params, **csj_form(t, aud=par, secret="w" * 64)}), 401, "invalid_client")
+    oauth_error(
+        post_form(par, {**params, "redirect_uri": "https://evil.example/cb", **csj_form(t, aud=par)}),
+        400,
+        "invalid_request",
+    )
+    # The client pushes, then signs on and exchanges with the short URL.
+    from pinghelpers import PingOneClient
+    from pinghelpers.local import sandbox_settings
+
+    with PingOneClient(sandbox_settings(sandbox)) as client:
+        request = client.authorization_request()
+        pushed = client.push_authorization_request(request)
+        assert "request_uri=urn" in pushed.url and "code_challenge" not in pushed.url
+        assert (pushed.state, pushed.code_verifier) == (request.state, request.code_verifier)
+        result = client.sign_on(pushed)
+        assert result.state == request.state and client.exchange_code(result).ok
