@@ -39,9 +39,11 @@ from .messages import (
     pkce_pair,
     random_value,
 )
+from .par import push_authorization_request
 from .rules import METHOD_CLIENT_SECRET_JWT, USERNAME_PASSWORD_CHECK, auth_method
 from .secret import Secret
 from .settings import Settings
+from .signon import answer_flow
 from .snippets import snippet
 
 if TYPE_CHECKING:
@@ -184,6 +186,12 @@ class PingOneClient:
         url = f"{self.endpoints.authorization_endpoint}?{urlencode(params)}"
         return AuthorizationRequest(url=url, params=params, state=state, nonce=nonce, code_verifier=verifier)
 
+    def push_authorization_request(
+        self, request: AuthorizationRequest, *, auth: AuthBase | None = None
+    ) -> AuthorizationRequest:
+        """PAR (RFC 9126): push ``request`` to ``/as/par``; the same request with a short ``request_uri`` URL."""
+        return push_authorization_request(self, request, auth=auth)
+
     def start_authorization(self, request: AuthorizationRequest) -> Flow:
         """GET the authorize URL without following the 302; return the flow it starts.
 
@@ -283,14 +291,8 @@ class PingOneClient:
                 setting="PINGONE_USERNAME",
                 fix="set PINGONE_USERNAME/PINGONE_PASSWORD, or sign on in a browser",
             )
-        flow = self.start_authorization(request)
-        if flow.status == "USERNAME_PASSWORD_REQUIRED":
-            flow = self.check_username_password(flow, user, pw)
-        if flow.status != "COMPLETED":
-            raise SignOnError(
-                f"the flow ended in status {flow.status!r}, not COMPLETED",
-                fix="this sign-on policy needs more than a password (MFA?) — sign on in a browser",
-            )
+        # USERNAME_PASSWORD_REQUIRED and PASSWORD_REQUIRED answered; every other status explained, with the fix.
+        flow = answer_flow(self, self.start_authorization(request), user, pw)
         result = self.resume(flow, expected_state=request.state)
         return AuthorizationResult(
             code=result.code, state=result.state, request=request, redirect_url=result.redirect_url
@@ -358,22 +360,20 @@ class PingOneClient:
         decode: bool = True,
         validate: bool | None = None,
         nonce: str | None = None,
+        scope: str | None = None,
     ) -> TokenResponse:
-        """Exchange an authorization code (or a pasted redirect URL) for tokens at ``/as/token``.
+        """Exchange an authorization code (or a pasted redirect URL) for tokens at ``/as/token``, sent once.
 
-        ``validate``: check the ID token (OIDC Core §3.1.3.7: JWKS signature, ``iss``, ``aud``, ``exp``,
-        ``nonce``, ``at_hash``), raising :class:`TokenValidationError` on failure. Default ``None``: validate
-        when the nonce is known (``code`` is :meth:`sign_on`'s or :func:`parse_callback`'s result, or
-        ``nonce=`` is given) — every app's path; report on ``tokens.id_token_report``.
-
-        Sends the seed's five fields — ``grant_type``, ``code``, ``redirect_uri``, ``client_assertion``,
-        ``client_assertion_type`` — form-encoded, plus ``code_verifier`` when PKCE was used. With
-        ``check=False`` an error answer is returned (``.error`` set) instead of raised.
-
-        ``code`` may be the :class:`AuthorizationResult` of :meth:`sign_on`: its request then supplies the
-        ``redirect_uri`` and ``code_verifier``. RFC 6749 §4.1.3 asks for ``redirect_uri`` only when the authorize
-        request carried one — a ``response_mode=pi.flow`` request may omit it (PingOne: no redirect), and so
-        does its token request.
+        Sends PingOne's Step 4 fields — ``grant_type``, ``code``, ``redirect_uri``, ``client_assertion``,
+        ``client_assertion_type`` — form-encoded, plus ``code_verifier`` with PKCE. ``check=False`` returns an
+        error answer (``.error`` set) instead of raising. ``code`` may be :meth:`sign_on`'s
+        :class:`AuthorizationResult`: its request supplies ``redirect_uri`` (RFC 6749 §4.1.3: only when the
+        authorize request carried one — a ``pi.flow`` request may omit it) and ``code_verifier``.
+        ``validate``: check the ID token (OIDC Core §3.1.3.7: JWKS signature, ``iss``, ``aud``, ``exp``, ``nonce``,
+        ``at_hash``), :class:`TokenValidationError` on failure; default: when the nonce is known (``code`` from
+        :meth:`sign_on` or :func:`parse_callback`, or ``nonce=``); report on ``tokens.id_token_report``.
+        ``scope`` (optional; PingOne's "Get the access token" step sends ``scope=openid``): a subset of the
+        authorized scopes narrows the tokens (RFC 6749 §3.3 — another scope is ``invalid_scope``).
         """
         sent = code.request.params if isinstance(code, AuthorizationResult) and code.request else None
         if isinstance(code, AuthorizationResult):
@@ -397,6 +397,8 @@ class PingOneClient:
             form["redirect_uri"] = redirect
         if code_verifier:
             form["code_verifier"] = code_verifier
+        if scope:
+            form["scope"] = scope
         tokens = self._token_call(form, auth=auth, check=check, decode=decode)
         if (validate or (validate is None and nonce is not None)) and tokens.ok and tokens.id_token:
             tokens.id_token_report = self.validate_id_token(tokens, nonce=nonce)

@@ -136,12 +136,10 @@ HTML(table_html([(v["key"], v["value"] or f"({v['type']}: empty)") for v in expo
 from pinghelpers import ConfigurationError
 from pinghelpers.postman_collection import export_postman
 
-export_folder = W.Text(value="postman", description="Export to", layout=W.Layout(width="46em"))
-export_folder
+export_folder = "postman"  # ← or another folder
 
-# %%
 try:
-    export = export_postman(target.settings, export_folder.value)
+    export = export_postman(target.settings, export_folder)
 except ConfigurationError as exc:  # e.g. a custom domain: the collection uses {{authPath}}/{{envID}}/as/…
     print(f"not exported: {exc.message}\nfix: {exc.fix}")
 else:

@@ -51,6 +51,7 @@ ENDPOINTS = frozenset(
         "discovery",
         "jwks",
         "authorize",
+        "par",
         "signon",
         "flows",
         "resume",
