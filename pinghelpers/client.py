@@ -7,11 +7,9 @@
         result = client.sign_on(request, username, password) # authorize → flows API → resume → code
         tokens = client.exchange_code(result.code, code_verifier=request.code_verifier)
 
-The client owns a ``requests.Session`` (no automatic retries), puts a timeout on every call, and never
-resends a token POST: an authorization code is single-use.
-
-Threads: one client may serve a whole web app — every call is safe from many threads at once (each builds
-its own assertion; a failed call's error carries the assertion *it* sent) except the headless ``sign_on``,
+It owns a ``requests.Session`` (no automatic retries), puts a timeout on every call, and never resends a token
+POST (a code is single-use). Threads: one client may serve a whole web app — every call is thread-safe (each
+builds its own assertion; a failed call's error carries the one *it* sent) except the headless ``sign_on``,
 which keeps the user's ``ST`` cookie in the session: one client per concurrent headless sign-on.
 """
 
