@@ -7,7 +7,6 @@ client-assertion checklist of :mod:`pinghelpers.rules` — and never raises for 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +18,7 @@ from .errors import TokenValidationError
 from .http import jwks_client
 from .jose import at_hash_of
 from .timefmt import describe_time
+from .timefmt import now as _clock_now
 
 __all__ = ["ClaimCheck", "IdTokenReport", "at_hash", "validate_id_token"]
 
@@ -139,7 +139,7 @@ def validate_id_token(
     """
     decoded = decode_unverified(id_token)
     header, claims = dict(decoded.header), dict(decoded.claims)
-    now_ts = time.time() if now is None else float(now)
+    now_ts = _clock_now() if now is None else float(now)
     items: list[ClaimCheck] = []
 
     def add(claim: str, passed: bool | None, detail: str, rule: str, fix: str = "") -> None:

@@ -31,7 +31,6 @@ the algorithms per method (:func:`allowed_algorithms`), the accepted ``aud`` val
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +38,7 @@ from typing import Any
 from .errors import ConfigurationError
 from .jose import decode_compact
 from .timefmt import format_delta
+from .timefmt import now as _clock_now
 
 __all__ = [
     "AUTH_METHODS",
@@ -363,7 +363,7 @@ def check_assertion(
             decoded = decode_compact(assertion)
         except ValueError as exc:
             return Checklist((CheckItem(RULES["compact-jws"], False, str(exc)),))
-    now_ts = time.time() if now is None else float(now)
+    now_ts = _clock_now() if now is None else float(now)
     accepted = (audiences,) if isinstance(audiences, str) else tuple(audiences)
     items: list[CheckItem] = []
 

@@ -10,7 +10,6 @@ import base64
 import os
 import re
 import socket
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import unescape
@@ -25,6 +24,7 @@ from .jose import decode_compact
 from .messages import AuthorizationRequest, AuthorizationResult
 from .settings import Settings
 from .signon import sign_on
+from .timefmt import now as _clock_now
 
 __all__ = ["LOOPBACK_CALLBACK", "NOTEBOOKS", "Target", "connect", "log_exposure", "scripted_browser"]
 
@@ -245,6 +245,6 @@ def log_exposure(prepared: requests.PreparedRequest, secret: Any, *, now: float 
     except ValueError:
         claims = None
     if claims is not None:
-        left = int(claims.get("exp", 0) - (time.time() if now is None else now))
+        left = int(claims.get("exp", 0) - (_clock_now() if now is None else now))
         return {"secret_in_log": False, "reusable": "the signed assertion", "window": f"{max(left, 0)}s, until exp"}
     return {"secret_in_log": False, "reusable": "nothing", "window": "—"}
