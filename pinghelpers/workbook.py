@@ -20,6 +20,7 @@ import requests
 
 from .client import PingOneClient
 from .errors import ConfigurationError
+from .http import new_session
 from .jose import decode_compact
 from .messages import AuthorizationRequest, AuthorizationResult
 from .settings import Settings
@@ -83,6 +84,7 @@ class Target:
 
     settings: Settings
     sandbox: Any = None  # pinghelpers.sandbox.Sandbox when local
+    replay: str | None = None  # the cassette answering every request (PINGHELPERS_REPLAY), no network
 
     @property
     def is_local_sandbox(self) -> bool:
@@ -92,6 +94,8 @@ class Target:
     def label(self) -> str:
         if self.is_local_sandbox:
             return "local sandbox (an offline stand-in for PingOne on this machine)"
+        if self.replay:
+            return f"replay of {self.replay} (recorded answers, no network; clock frozen at the recording's time)"
         ep = self.settings.endpoints()
         return f"PingOne environment {ep.env_id or ''} at {ep.issuer}".replace("  ", " ")
 
@@ -141,7 +145,7 @@ class Target:
         :class:`~pinghelpers.Endpoints` (``management_url(...)`` builds ``{apiPath}/environments/{envID}/…``)."""
         with PingOneClient(self.admin_settings()) as worker:
             token = worker.client_credentials().access_token
-        api = requests.Session()
+        api = new_session()
         api.headers["Authorization"] = f"Bearer {token}"
         return api, self.settings.endpoints()
 
@@ -184,8 +188,88 @@ class Target:
         return target_html(self)
 
 
-def connect(*, settings: Settings | None = None, dotenv: str | None = ".env") -> Target:
-    """The workbook's target: ``settings`` if given, else ``PINGONE_*`` settings, else the local sandbox."""
+_PUBLIC_FIELDS = (
+    "env_id",
+    "region",
+    "auth_path",
+    "custom_domain",
+    "issuer",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "username",
+    "auth_method",
+    "api_path",
+    "assertion_alg",
+    "admin_env_id",
+    "admin_client_id",
+)
+#: What a replayed target signs with: the recorded secret is masked, so the assertion is signed with this
+#: stand-in (64 characters, enough for HS512). Nothing checks it: the answers come from the cassette.
+REPLAY_SECRET = "MASKED-CLIENT-SECRET-replay-stand-in-0123456789abcdefghijklmnopqr"
+
+
+def _record_to(path: str, settings: Settings) -> None:
+    from .http import use_cassette
+
+    secrets = [
+        (value.reveal(), kind)
+        for value, kind in (
+            (settings.client_secret, "client_secret"),
+            (settings.admin_client_secret, "client_secret"),
+            (settings.password, "password"),
+        )
+        if value is not None and value.reveal()
+    ]
+    public = {name: getattr(settings, name) for name in _PUBLIC_FIELDS if getattr(settings, name) is not None}
+    use_cassette(record=path, secrets=secrets, settings=public)
+
+
+def _replay_target(path: str, settings: Settings | None) -> Target:
+    from .http import use_cassette
+
+    player = use_cassette(replay=path)
+    if settings is None:
+        recorded = player.settings
+        if not recorded.get("client_id"):
+            raise ConfigurationError(
+                f"the cassette {path} names no target (it was recorded without connect() or the CLI)",
+                setting="PINGHELPERS_REPLAY",
+                fix="pass connect(settings=..., replay=...) or re-record with connect(record=...)",
+            )
+        extra: dict[str, Any] = {"client_secret": REPLAY_SECRET, "source": f"the cassette {path}"}
+        if recorded.get("username"):
+            extra["password"] = "MASKED-PASSWORD"
+        if recorded.get("admin_client_id"):
+            extra["admin_client_secret"] = REPLAY_SECRET
+        settings = Settings(**recorded, **extra)
+    return Target(settings=settings, replay=str(path))
+
+
+def connect(
+    *,
+    settings: Settings | None = None,
+    dotenv: str | None = ".env",
+    record: str | os.PathLike[str] | None = None,
+    replay: str | os.PathLike[str] | None = None,
+) -> Target:
+    """The workbook's target: ``settings`` if given, else ``PINGONE_*`` settings, else the local sandbox.
+
+    ``record`` (or ``PINGHELPERS_RECORD``) writes every HTTP exchange to a masked JSON-lines cassette;
+    ``replay`` (or ``PINGHELPERS_REPLAY``) answers every request from one, offline, with the clock frozen at the
+    recording's time — the target is then the recorded one (see :mod:`pinghelpers.cassette`).
+    """
+    replay = replay or os.environ.get("PINGHELPERS_REPLAY") or None
+    if replay:
+        return _replay_target(str(replay), settings)
+    record = record or os.environ.get("PINGHELPERS_RECORD") or None
+    target = _choose(settings, dotenv)
+    if record:
+        _record_to(str(record), target.settings)
+    return target
+
+
+def _choose(settings: Settings | None, dotenv: str | None) -> Target:
     # PINGHELPERS_TARGET=sandbox forces the local sandbox (tests and `make notebooks` set it, so committed
     # outputs never come from a live environment even when a developer has PINGONE_* set).
     forced_sandbox = os.environ.get("PINGHELPERS_TARGET", "").lower() == "sandbox"
