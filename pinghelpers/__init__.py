@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from .idtoken import IdTokenReport, at_hash, validate_id_token
     from .inspection import hmac_walkthrough, inspect_jwt, verify_with_jwks, verify_with_secret
     from .messages import AuthorizationRequest, AuthorizationResult, Flow, TokenResponse, code_from, pkce_pair
+    from .probe import probe
     from .sandbox import Sandbox
 
 # Loaded on first use (PEP 562): these pull in requests, PyJWT and cryptography (~150-450 ms measured on a
@@ -72,6 +73,7 @@ _LAZY: dict[str, str] = {
         "auth",
     ),
     "PingOneClient": "client",
+    "probe": "probe",
     **dict.fromkeys(
         ("AuthorizationRequest", "AuthorizationResult", "Flow", "TokenResponse", "code_from", "pkce_pair"),
         "messages",
@@ -129,6 +131,7 @@ __all__ = [
     "hmac_walkthrough",
     "inspect_jwt",
     "pkce_pair",
+    "probe",
     "snippet",
     "validate_id_token",
     "verify_with_jwks",

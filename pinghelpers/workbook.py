@@ -27,7 +27,16 @@ from .settings import Settings
 from .signon import sign_on
 from .timefmt import now as _clock_now
 
-__all__ = ["LOOPBACK_CALLBACK", "NOTEBOOKS", "Target", "connect", "log_exposure", "scripted_browser"]
+__all__ = [
+    "LOOPBACK_CALLBACK",
+    "NOTEBOOKS",
+    "REPLAY_SECRET",
+    "Target",
+    "connect",
+    "log_exposure",
+    "record_to",
+    "scripted_browser",
+]
 
 #: The loopback redirect URI the browser sign-on listens on (registered on the local sandbox's app).
 LOOPBACK_CALLBACK = "http://127.0.0.1:8765/callback"
@@ -209,7 +218,8 @@ _PUBLIC_FIELDS = (
 REPLAY_SECRET = "MASKED-CLIENT-SECRET-replay-stand-in-0123456789abcdefghijklmnopqr"
 
 
-def _record_to(path: str, settings: Settings) -> None:
+def record_to(path: str, settings: Settings) -> None:
+    """Record every later HTTP exchange to ``path``, masking ``settings``' secrets and writing its public fields."""
     from .http import use_cassette
 
     secrets = [
@@ -265,7 +275,7 @@ def connect(
     record = record or os.environ.get("PINGHELPERS_RECORD") or None
     target = _choose(settings, dotenv)
     if record:
-        _record_to(str(record), target.settings)
+        record_to(str(record), target.settings)
     return target
 
 
