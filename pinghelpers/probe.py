@@ -219,8 +219,9 @@ def probe(settings: Settings | None = None, *, pause: float = 0.0, dotenv: str |
         local_side = _Side("the local sandbox", local, limit=10 * MAX_REQUESTS, pause=0.0, hide=hide)
         label = f"{'PingOne' if there.client.is_pingone else 'OpenID provider'} at {there.client.endpoints.issuer}"
         report = ProbeReport(target=label)
-        for name, step, needs_user, note in PROBES:
-            a = _run(there, step, needs_user)
+        for index, (name, step, needs_user, note) in enumerate(PROBES):
+            # The first probe (discovery) is sent bare: a target that does not answer at all cannot be probed.
+            a = step(there) if index == 0 else _run(there, step, needs_user)
             b = _run(local_side, step, needs_user)
             report.results.append(ProbeResult(name, a, b, note))
         report.requests = there.sent
