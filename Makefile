@@ -66,6 +66,12 @@ notebooks: setup
 notebooks-live-check: setup
 	$(BIN)/python tools/notebooks.py live-check
 
+## make record-cassettes — re-record tests/cassettes/05-*.jsonl (notebook 5 against a sandbox process through
+## PINGONE_*, masked at record time); `make test` replays it offline (tests/notebooks/test_replay.py)
+.PHONY: record-cassettes
+record-cassettes: setup
+	$(BIN)/python tools/notebooks.py record 05
+
 ## make fuzz / load / hygiene / bench — longer variants, run on purpose (each bounded in count and time)
 # fuzz: 22 400 Hypothesis cases, ~4 min (the bounded 840-case run is part of `make test`)
 fuzz: setup
