@@ -217,7 +217,12 @@ def probe(settings: Settings | None = None, *, pause: float = 0.0, dotenv: str |
     try:
         there = _Side("the target", target, limit=MAX_REQUESTS, pause=pause, hide=hide)
         local_side = _Side("the local sandbox", local, limit=10 * MAX_REQUESTS, pause=0.0, hide=hide)
-        label = f"{'PingOne' if there.client.is_pingone else 'OpenID provider'} at {there.client.endpoints.issuer}"
+        kind = (
+            "a local sandbox"
+            if target.is_local_sandbox
+            else ("PingOne" if there.client.is_pingone else "an OpenID provider (not PingOne)")
+        )
+        label = f"{kind} at {there.client.endpoints.issuer}"
         report = ProbeReport(target=label)
         for index, (name, step, needs_user, note) in enumerate(PROBES):
             # The first probe (discovery) is sent bare: a target that does not answer at all cannot be probed.
