@@ -175,3 +175,15 @@ def test_the_request_budget_is_enforced(settings: Settings) -> None:
         assert side.sent == 2
     finally:
         side.client.close()
+
+
+def test_cli_record_writes_a_masked_cassette(sandbox_process: dict[str, str], tmp_path: Path) -> None:
+    done = run_cli(["--record", "run.jsonl", "login"], pingone_env(sandbox_process), tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = (tmp_path / "run.jsonl").read_text()
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert lines[0]["settings"]["client_id"] == sandbox_process["client_id"]
+    steps = [line["step"] for line in lines[1:]]
+    assert "the username/password check" in steps and "the token request" in steps
+    assert sandbox_process["client_secret"] not in text and sandbox_process["password"] not in text
+    assert "MASKED-CODE" in text and "MASKED-TOKEN-SIGNATURE" in text
