@@ -114,6 +114,12 @@ notebooks: setup
 notebooks-live-check: setup
 	$(BIN)/python tools/notebooks.py live-check
 
+## make record-cassettes — re-record tests/cassettes/05-*.jsonl (notebook 5 against a sandbox process through
+## PINGONE_*, masked at record time); `make test` replays it offline (tests/notebooks/test_replay.py)
+.PHONY: record-cassettes
+record-cassettes: setup
+	$(BIN)/python tools/notebooks.py record 05
+
 ## make fuzz / load / hygiene / bench — longer variants, run on purpose (each bounded in count and time)
 # fuzz: 27 200 Hypothesis cases, ~5 min (the bounded 1 020-case run is part of `make test`); issue 16's attack classes included
 fuzz: setup

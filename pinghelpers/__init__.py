@@ -62,6 +62,7 @@ if TYPE_CHECKING:
         parse_callback,
         pkce_pair,
     )
+    from .probe import probe
     from .sandbox import Sandbox
     from .tokens import BearerAuth, OAuth2Auth
 
@@ -82,6 +83,7 @@ _LAZY: dict[str, str] = {
         "auth",
     ),
     "PingOneClient": "client",
+    "probe": "probe",
     **dict.fromkeys(
         (
             "AuthorizationRequest",
@@ -150,6 +152,7 @@ __all__ = [
     "inspect_jwt",
     "parse_callback",
     "pkce_pair",
+    "probe",
     "snippet",
     "validate_id_token",
     "verify_with_jwks",

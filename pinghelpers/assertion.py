@@ -8,7 +8,6 @@ exactly that by default.
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from .rules import (
     allowed_algorithms,
 )
 from .secret import Secret
+from .timefmt import now as _clock_now
 
 __all__ = ["DEFAULT_LIFETIME", "ClientAssertion", "build_client_assertion", "build_private_key_assertion"]
 
@@ -66,7 +66,7 @@ def _one_of(names: tuple[str, ...]) -> str:
 
 
 def _now(now: float | None) -> int:
-    return int(time.time() if now is None else now)
+    return int(_clock_now() if now is None else now)
 
 
 def _check_lifetime(lifetime: int, *, enforce_pingone: bool) -> None:

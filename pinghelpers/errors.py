@@ -8,7 +8,8 @@
     ├── TransportError                          no usable HTTP answer
     │   ├── ConnectionFailed                    refused / DNS / TLS
     │   ├── RequestTimedOut                     no answer within the timeout
-    │   └── InvalidResponse                     not JSON, too large, wrong shape
+    │   ├── InvalidResponse                     not JSON, too large, wrong shape
+    │   └── ReplayMismatch                      a replayed run sent what the cassette did not record
     ├── PingOneAPIError                         PingOne answered with an error
     │   ├── OAuthError                          ``{error, error_description}`` shape (/as/*)
     │   └── PlatformError                       ``{id, code, message, details}`` shape (flows, management)
@@ -33,6 +34,7 @@ __all__ = [
     "PingHelpersError",
     "PingOneAPIError",
     "PlatformError",
+    "ReplayMismatch",
     "RequestTimedOut",
     "SignOnError",
     "TokenValidationError",
@@ -95,6 +97,18 @@ class RequestTimedOut(TransportError):
 
 class InvalidResponse(TransportError):
     """An answer came back, but not one PingOne would send (not JSON, too large, wrong shape)."""
+
+
+class ReplayMismatch(TransportError):
+    """A replay (``PINGHELPERS_REPLAY``) met a request the cassette does not hold at this point.
+
+    ``step`` is the step this run was taking ("the token request"), ``index`` the exchange number (1-based).
+    """
+
+    def __init__(self, message: str, *, step: str = "", index: int = 0, fix: str | None = None) -> None:
+        self.step = step
+        self.index = index
+        super().__init__(message, fix=fix)
 
 
 class PingOneAPIError(PingHelpersError):

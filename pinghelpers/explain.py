@@ -8,7 +8,6 @@ settings, the clock — and ranks what most likely went wrong.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -26,6 +25,7 @@ from .errors import (
     TokenValidationError,
 )
 from .rules import HMAC_ALGORITHMS, METHOD_CLIENT_SECRET_JWT, RULES, auth_method, check_assertion
+from .timefmt import now as _clock_now
 
 __all__ = ["CLOCK_SKEW_TOLERANCE", "Cause", "Explanation", "clock_skew", "explain"]
 
@@ -147,7 +147,7 @@ def clock_skew(error: PingHelpersError | Exception, *, now: float | None = None)
         server = parsedate_to_datetime(str(date)).timestamp()
     except (TypeError, ValueError, IndexError):
         return None
-    return server - (time.time() if now is None else now)
+    return server - (_clock_now() if now is None else now)
 
 
 def _ranked(summary: str, causes: Sequence[Cause]) -> Explanation:
@@ -184,7 +184,7 @@ def explain(
     invalid_client: the assertion breaks PingOne's rules.
     1. aud is the full URL of the token endpoint, the issuer, or the endpoint being called
     """
-    now_ts = time.time() if now is None else now
+    now_ts = _clock_now() if now is None else now
     skew = clock_skew(error, now=now_ts)
     clock_cause: list[Cause] = []
     if skew is not None and abs(skew) > CLOCK_SKEW_TOLERANCE:

@@ -2,11 +2,17 @@
 
 No automatic retries anywhere: an authorization code is single-use, so a token POST that is repeated after
 a lost answer can burn the code and (RFC 6749 §4.1.2) revoke the tokens issued from it.
+
+Record and replay (:mod:`pinghelpers.cassette`) plug in here, as the transport adapter of every session
+:func:`new_session` makes: ``PINGHELPERS_RECORD=FILE`` / ``PINGHELPERS_REPLAY=FILE`` in the environment, or
+:func:`use_cassette` (what ``connect(record=…)``, ``connect(replay=…)`` and the CLI's ``--record`` call).
 """
 
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import requests
@@ -30,8 +36,10 @@ __all__ = [
     "jwks_client",
     "new_session",
     "parse_json",
+    "replaying",
     "send",
     "send_prepared",
+    "use_cassette",
 ]
 
 DEFAULT_TIMEOUT = 10.0
@@ -58,10 +66,73 @@ class _Session(requests.Session):
         return super().resolve_redirects(resp, req, *args, **kwargs)
 
 
+# The cassette in use: None before the first session (then PINGHELPERS_RECORD / PINGHELPERS_REPLAY are read),
+# False when there is none, else a cassette.Recorder or cassette.Player.
+_CASSETTE: Any = None
+
+
+def use_cassette(
+    *,
+    record: str | os.PathLike[str] | None = None,
+    replay: str | os.PathLike[str] | None = None,
+    secrets: Iterable[tuple[str, str]] = (),
+    settings: Mapping[str, Any] | None = None,
+) -> Any:
+    """Record every later session's exchanges to ``record``, or answer them from ``replay`` (or neither: stop).
+
+    ``secrets`` are (value, kind) pairs masked wherever they appear (kind: ``client_secret`` or ``password``);
+    ``settings`` (no secrets) go into the cassette's header so a replay can rebuild the target. Returns the
+    :class:`~pinghelpers.cassette.Recorder` or :class:`~pinghelpers.cassette.Player` (``None`` when stopped).
+    """
+    global _CASSETTE
+    from . import cassette
+
+    if isinstance(_CASSETTE, cassette.Player):
+        _CASSETTE.close()
+    if record and replay:
+        raise ValueError("record or replay, not both")
+    if record:
+        _CASSETTE = cassette.Recorder(record, secrets=secrets, settings=settings)
+    elif replay:
+        _CASSETTE = cassette.Player(replay)
+    else:
+        _CASSETTE = False
+    return _CASSETTE or None
+
+
+def _cassette() -> Any:
+    global _CASSETTE
+    if _CASSETTE is None:
+        replay, record = os.environ.get("PINGHELPERS_REPLAY"), os.environ.get("PINGHELPERS_RECORD")
+        use_cassette(replay=replay) if replay else use_cassette(record=record)
+    return _CASSETTE or None
+
+
+def replaying() -> Any:
+    """The :class:`~pinghelpers.cassette.Player` answering requests, or ``None`` (sends go to the network)."""
+    from .cassette import Player
+
+    active = _cassette()
+    return active if isinstance(active, Player) else None
+
+
 def new_session() -> requests.Session:
-    """A ``requests.Session`` with retries switched off for every method (urllib3 ``total=0``)."""
+    """A ``requests.Session`` with retries switched off for every method (urllib3 ``total=0``).
+
+    With a cassette in use its transport records every exchange, or answers from the recording.
+    """
     session = _Session()
-    adapter = HTTPAdapter(max_retries=0)
+    active = _cassette()
+    adapter: Any
+    if active is None:
+        adapter = HTTPAdapter(max_retries=0)
+    else:
+        from .cassette import Player, RecordingAdapter, ReplayAdapter
+
+        if isinstance(active, Player):
+            adapter = ReplayAdapter(active)
+        else:
+            adapter = RecordingAdapter(active, max_body=MAX_BODY_BYTES, max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = USER_AGENT
@@ -83,6 +154,7 @@ def send(
     ``what`` names the step for error messages ("the token request").
     """
     label = what or f"{method} {url}"
+    _name_step(label)
     return _guarded(
         lambda: session.request(method, url, timeout=timeout, allow_redirects=allow_redirects, stream=True, **kwargs),
         url=url,
@@ -100,12 +172,20 @@ def send_prepared(
 ) -> requests.Response:
     """Send an already-prepared request once (no redirects, no retries), with :func:`send`'s guarantees."""
     url = str(prepared.url)
+    _name_step(what or f"{prepared.method} {url}")
     return _guarded(
         lambda: session.send(prepared, timeout=timeout, allow_redirects=False, stream=True),
         url=url,
         label=what or f"{prepared.method} {url}",
         timeout=timeout,
     )
+
+
+def _name_step(label: str) -> None:
+    if _CASSETTE:
+        from .cassette import set_step
+
+        set_step(label)
 
 
 def _guarded(call: Any, *, url: str, label: str, timeout: float) -> requests.Response:

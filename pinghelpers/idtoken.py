@@ -7,7 +7,6 @@ client-assertion checklist of :mod:`pinghelpers.rules` — and never raises for 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -16,14 +15,22 @@ import jwt
 
 from .decoding import TIME_CLAIMS, decode_unverified
 from .errors import TokenValidationError
-from .http import jwks_client
+from .http import jwks_client, replaying
 from .jose import at_hash_of
 from .timefmt import describe_time
+from .timefmt import now as _clock_now
 
 if TYPE_CHECKING:
     from .messages import TokenResponse
 
 __all__ = ["ClaimCheck", "IdTokenReport", "at_hash", "validate_id_token", "validate_token_response"]
+
+#: Why a replay cannot check a token's signature (or the at_hash of a masked access token).
+REPLAY_WHY = (
+    "the cassette masks every token's signature (a signature that still verified would make the recorded token "
+    "a working credential); the check ran when the cassette was recorded"
+)
+REPLAY_SKIP = "skipped in a replay (no JWKS verification): " + REPLAY_WHY
 
 
 def at_hash(access_token: str, alg: str = "RS256") -> str:
@@ -174,7 +181,7 @@ def validate_id_token(
     """
     decoded = decode_unverified(id_token)
     header, claims = dict(decoded.header), dict(decoded.claims)
-    now_ts = time.time() if now is None else float(now)
+    now_ts = _clock_now() if now is None else float(now)
     items: list[ClaimCheck] = []
 
     def add(claim: str, passed: bool | None, detail: str, rule: str, fix: str = "") -> None:
@@ -195,6 +202,8 @@ def validate_id_token(
         add("signature", False, "not verified: the algorithm is not accepted", "OIDC Core §3.1.3.7 (6)")
     elif jwks_uri is None and key is None:
         add("signature", None, "not checked: no jwks_uri or key given", "OIDC Core §3.1.3.7 (6)")
+    elif key is None and replaying() is not None:
+        add("signature", None, REPLAY_SKIP, "OIDC Core §3.1.3.7 (6)")
     else:
         try:
             signing_key = key if key is not None else jwks_client(str(jwks_uri)).get_signing_key_from_jwt(id_token).key
@@ -300,6 +309,8 @@ def validate_id_token(
         add("at_hash", True, "no at_hash (optional in the code flow)", "OIDC Core §3.1.3.6")
     elif not alg_ok:
         add("at_hash", False, "cannot compute at_hash for this alg", "OIDC Core §3.1.3.6")
+    elif replaying() is not None:
+        add("at_hash", None, "skipped in a replay: " + REPLAY_WHY, "OIDC Core §3.1.3.6")
     else:
         expected = at_hash(access_token, str(alg))
         add(

@@ -20,7 +20,7 @@ import jwt
 
 from .decoding import DecodedJWT, decode_unverified
 from .errors import TokenValidationError
-from .http import jwks_client
+from .http import jwks_client, replaying
 from .idtoken import ClaimCheck, IdTokenReport, at_hash, validate_id_token
 from .jose import b64url_encode, decode_compact, split_compact
 from .secret import Secret
@@ -73,6 +73,14 @@ def verify_with_jwks(
 
     Uses PyJWT's ``PyJWKClient`` (cached per URL).
     """
+    if replaying() is not None:
+        from .idtoken import REPLAY_SKIP
+
+        raise TokenValidationError(
+            f"JWKS verification {REPLAY_SKIP}",
+            claim="signature",
+            fix="decode it without verifying (decode_unverified) to read the claims, or run the cell live",
+        )
     try:
         signing_key = jwks_client(jwks_uri).get_signing_key_from_jwt(token)
     except jwt.PyJWKClientConnectionError as exc:

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import math
 import re
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +39,7 @@ from typing import Any
 from .errors import ConfigurationError
 from .jose import decode_compact, hmac_digest, is_canonical_b64url
 from .timefmt import format_delta
+from .timefmt import now as _clock_now
 
 __all__ = [
     "AUTH_METHODS",
@@ -383,7 +383,7 @@ def check_assertion(
             decoded = decode_compact(assertion)
         except ValueError as exc:
             return Checklist((CheckItem(RULES["compact-jws"], False, str(exc)),))
-    now_ts = time.time() if now is None else float(now)
+    now_ts = _clock_now() if now is None else float(now)
     accepted = (audiences,) if isinstance(audiences, str) else tuple(audiences)
     items: list[CheckItem] = []
 

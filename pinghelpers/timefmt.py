@@ -4,6 +4,11 @@ The one home of time formatting, used by the assertion checklist (:mod:`pinghelp
 4m59s") and by the JWT and ID-token inspectors (:mod:`pinghelpers.inspection`, "2026-01-01 00:00:00 UTC
 (in 5m00s)"). Pure and clock-injectable (``now=``), so outputs are repeatable.
 
+It also holds the package's one clock, :func:`now`: the assertion builder (``iat``/``exp``), the rule checker
+(``exp`` not in the past), the ID-token checks and these descriptions all read it when no ``now=`` is given.
+:func:`set_clock` swaps it — a replay (:mod:`pinghelpers.cassette`) freezes it at the recording's time, so
+``exp``/``iat`` checks read as they did when the cassette was recorded.
+
 >>> format_delta(299.6), format_delta(-3600)
 ('in 5m00s', '1h00m ago')
 >>> describe_time(1_767_225_600, now=1_767_225_300)
@@ -13,10 +18,25 @@ The one home of time formatting, used by the assertion checklist (:mod:`pinghelp
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-__all__ = ["describe_time", "format_delta"]
+__all__ = ["describe_time", "format_delta", "now", "set_clock"]
+
+_clock: Callable[[], float] = time.time
+
+
+def now() -> float:
+    """Seconds since the epoch by the package's clock (the system clock unless :func:`set_clock` changed it)."""
+    return _clock()
+
+
+def set_clock(clock: Callable[[], float] | None) -> Callable[[], float]:
+    """Make ``clock`` the package's clock (``None``: the system clock again); returns the previous one."""
+    global _clock
+    previous, _clock = _clock, (clock or time.time)
+    return previous
 
 
 def format_delta(seconds: float) -> str:
@@ -36,7 +56,7 @@ def describe_time(value: Any, *, now: float | None = None) -> str:
     """``1767225600`` → ``'2026-01-01 00:00:00 UTC (in 5m00s)'``; non-numbers are shown as they are."""
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return repr(value)
-    ref = time.time() if now is None else now
+    ref = _clock() if now is None else now
     try:
         stamp = datetime.fromtimestamp(float(value), tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     except (OverflowError, OSError, ValueError):

@@ -11,92 +11,40 @@ setting enables it, and its cells skip what they cannot do instead of failing.
 
 from __future__ import annotations
 
-import base64
 import os
-import re
 import socket
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from html import escape, unescape
+from html import escape
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urljoin
 
 import requests
 
 from .client import PingOneClient
 from .endpoints import is_loopback_url
 from .errors import ConfigurationError
-from .jose import decode_compact
+from .http import new_session
 from .messages import AuthorizationRequest, AuthorizationResult, code_from
 from .settings import Settings
+from .workbook_aids import NOTEBOOKS, log_exposure, scripted_browser
 from .workfiles import CREATED_LEDGER, read_ledger, write_dotenv, write_ledger
 
 __all__ = [
     "CREATED_LEDGER",
     "LOOPBACK_CALLBACK",
     "NOTEBOOKS",
+    "REPLAY_SECRET",
     "Requirement",
     "Target",
     "connect",
     "log_exposure",
+    "record_to",
     "scripted_browser",
     "write_dotenv",
 ]
 
-
 #: The loopback redirect URI the browser sign-on listens on (registered on the local sandbox's app).
 LOOPBACK_CALLBACK = "http://127.0.0.1:8765/callback"
-
-#: The workbook's lessons: (file, title, what it teaches). The index notebook shows this table.
-NOTEBOOKS: tuple[tuple[str, str, str], ...] = (
-    ("00-index", "The workbook", "the whole flow in one picture; live PingOne or the local sandbox"),
-    (
-        "01-set-up-your-environment",
-        "Set up your environment",
-        "region, environment ID or custom domain; the discovery document; Postman import",
-    ),
-    (
-        "02-create-the-application",
-        "Create the application (admin, optional)",
-        "worker token; an OIDC web app with CLIENT_SECRET_JWT; its secret; a population, user and password",
-    ),
-    (
-        "03-the-authorization-request",
-        "The authorization request",
-        "every parameter; state, nonce and PKCE; the request as curl; the 302 and the flow object",
-    ),
-    (
-        "04-sign-on-and-get-the-code",
-        "Sign on and get the code",
-        "flows API usernamePassword.check → resume → code; browser sign-on; a pasted redirect URL",
-    ),
-    (
-        "05-exchange-code-for-token",
-        "Exchange the code for tokens",
-        "the client assertion part by part; the HMAC by hand; the pre-send checklist; the token request",
-    ),
-    (
-        "06-inspect-and-validate-tokens",
-        "Inspect and validate tokens",
-        "JWKS signatures; ID-token checks (iss, aud, exp, nonce, at_hash); userinfo, introspect, refresh, revoke",
-    ),
-    (
-        "07-troubleshooting-lab",
-        "Troubleshooting lab",
-        "each broken assertion and code misuse: PingOne's real answer, the explanation and the fix",
-    ),
-    (
-        "08-compare-client-authentication-methods",
-        "Compare client authentication methods",
-        "basic, post, client_secret_jwt, private_key_jwt: the wire, the logs, the replay window, the setup",
-    ),
-    (
-        "09-use-it-in-your-app",
-        "Use it in your app",
-        "a Flask app's three handlers: login, callback (state, validated ID token), a protected route that refreshes",
-    ),
-)
 
 
 @dataclass(frozen=True)
@@ -139,6 +87,7 @@ class Target:
 
     settings: Settings
     sandbox: Any = None  # pinghelpers.sandbox.Sandbox when local
+    replay: str | None = None  # the cassette answering every request (PINGHELPERS_REPLAY), no network
     #: How a browser sign-on opens the authorize URL (default: the system browser, ``webbrowser.open``).
     open_browser: Callable[[str], Any] | None = None
     _announced: set[str] = field(default_factory=set, repr=False)
@@ -217,6 +166,8 @@ class Target:
     def label(self) -> str:
         if self.is_local_sandbox:
             return "local sandbox (an offline stand-in for PingOne on this machine)"
+        if self.replay:
+            return f"replay of {self.replay} (recorded answers, no network; clock frozen at the recording's time)"
         ep = self.settings.endpoints()
         if ep.flows_base is None:
             return f"the OpenID provider at {ep.issuer}"
@@ -268,7 +219,7 @@ class Target:
         :class:`~pinghelpers.Endpoints` (``management_url(...)`` builds ``{apiPath}/environments/{envID}/…``)."""
         with PingOneClient(self.admin_settings()) as worker:
             token = worker.client_credentials().access_token
-        api = requests.Session()
+        api = new_session()
         api.headers["Authorization"] = f"Bearer {token}"
         return api, self.settings.endpoints()
 
@@ -394,8 +345,89 @@ class Target:
         return target_html(self)
 
 
-def connect(*, settings: Settings | None = None, dotenv: str | None = ".env") -> Target:
-    """The workbook's target: ``settings`` if given, else ``PINGONE_*`` settings, else the local sandbox."""
+_PUBLIC_FIELDS = (
+    "env_id",
+    "region",
+    "auth_path",
+    "custom_domain",
+    "issuer",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "username",
+    "auth_method",
+    "api_path",
+    "assertion_alg",
+    "admin_env_id",
+    "admin_client_id",
+)
+#: What a replayed target signs with: the recorded secret is masked, so the assertion is signed with this
+#: stand-in (64 characters, enough for HS512). Nothing checks it: the answers come from the cassette.
+REPLAY_SECRET = "MASKED-CLIENT-SECRET-replay-stand-in-0123456789abcdefghijklmnopqr"
+
+
+def record_to(path: str, settings: Settings) -> None:
+    """Record every later HTTP exchange to ``path``, masking ``settings``' secrets and writing its public fields."""
+    from .http import use_cassette
+
+    secrets = [
+        (value.reveal(), kind)
+        for value, kind in (
+            (settings.client_secret, "client_secret"),
+            (settings.admin_client_secret, "client_secret"),
+            (settings.password, "password"),
+        )
+        if value is not None and value.reveal()
+    ]
+    public = {name: getattr(settings, name) for name in _PUBLIC_FIELDS if getattr(settings, name) is not None}
+    use_cassette(record=path, secrets=secrets, settings=public)
+
+
+def _replay_target(path: str, settings: Settings | None) -> Target:
+    from .http import use_cassette
+
+    player = use_cassette(replay=path)
+    if settings is None:
+        recorded = player.settings
+        if not recorded.get("client_id"):
+            raise ConfigurationError(
+                f"the cassette {path} names no target (it was recorded without connect() or the CLI)",
+                setting="PINGHELPERS_REPLAY",
+                fix="pass connect(settings=..., replay=...) or re-record with connect(record=...)",
+            )
+        extra: dict[str, Any] = {"client_secret": REPLAY_SECRET, "source": f"the cassette {path}"}
+        if recorded.get("username"):
+            extra["password"] = "MASKED-PASSWORD"
+        if recorded.get("admin_client_id"):
+            extra["admin_client_secret"] = REPLAY_SECRET
+        settings = Settings(**recorded, **extra)
+    return Target(settings=settings, replay=str(path))
+
+
+def connect(
+    *,
+    settings: Settings | None = None,
+    dotenv: str | None = ".env",
+    record: str | os.PathLike[str] | None = None,
+    replay: str | os.PathLike[str] | None = None,
+) -> Target:
+    """The workbook's target: ``settings`` if given, else ``PINGONE_*`` settings, else the local sandbox.
+
+    ``record`` (or ``PINGHELPERS_RECORD``) writes every HTTP exchange to a masked JSON-lines cassette;
+    ``replay`` (or ``PINGHELPERS_REPLAY``) answers every request from one, offline, with the clock frozen at the
+    recording's time — the target is then the recorded one (see :mod:`pinghelpers.cassette`).
+    """
+    replay = replay or os.environ.get("PINGHELPERS_REPLAY") or None
+    if replay:
+        return _replay_target(str(replay), settings)
+    record = record or os.environ.get("PINGHELPERS_RECORD") or None
+    target = _choose(settings, dotenv)
+    if record:
+        record_to(str(record), target.settings)
+    return target
+
+
+def _choose(settings: Settings | None, dotenv: str | None) -> Target:
     # PINGHELPERS_TARGET=sandbox forces the local sandbox (tests and `make notebooks` set it, so committed
     # outputs never come from a live environment even when a developer has PINGONE_* set).
     forced_sandbox = os.environ.get("PINGHELPERS_TARGET", "").lower() == "sandbox"
@@ -407,54 +439,3 @@ def connect(*, settings: Settings | None = None, dotenv: str | None = ".env") ->
 
     sandbox = shared_sandbox()
     return Target(settings=sandbox_settings(sandbox), sandbox=sandbox)
-
-
-def scripted_browser(username: str, password: Any, *, timeout: float = 10.0) -> Callable[[str], bool]:
-    """An ``open_browser`` for :func:`pinghelpers.browser.browser_sign_on` that signs on without a person.
-
-    It does what a user does on the **local sandbox's** sign-on page, over real HTTP with ``requests``: open the
-    authorize URL (following the 302 to the page), submit the page's form with ``username`` and ``password``,
-    and follow the redirects — resume, then the loopback callback. For notebooks and tests; against PingOne
-    use a real browser (its hosted page is a JavaScript app, and may ask for MFA).
-    """
-
-    def open_url(url: str) -> bool:
-        pw = password.reveal() if hasattr(password, "reveal") else str(password)
-        with requests.Session() as browser:
-            page = browser.get(url, timeout=timeout)
-            found = re.search(r"<form[^>]*action=[\"']([^\"']+)[\"']", page.text)
-            if page.status_code != 200 or not found:
-                raise ConnectionError(f"no sign-on form at {page.url} (HTTP {page.status_code})")
-            action = urljoin(page.url, unescape(found.group(1)))
-            browser.post(action, data={"username": username, "password": pw}, timeout=timeout)
-        return True
-
-    return open_url
-
-
-def log_exposure(prepared: requests.PreparedRequest, secret: Any, *, now: float | None = None) -> dict[str, Any]:
-    """What someone reading this token request in full — a proxy, a debug log — could take away and reuse.
-
-    Returns ``secret_in_log`` (the client secret itself can be recovered: Basic's header is only base64, POST
-    carries it as is), ``reusable`` (what an attacker could send again) and ``window`` (for how long: the secret
-    until rotated, an assertion until its ``exp`` — PingOne does not remember ``jti``, so it is replayable).
-    """
-    value = secret.reveal() if hasattr(secret, "reveal") else str(secret)
-    body = prepared.body.decode() if isinstance(prepared.body, bytes) else str(prepared.body or "")
-    form = dict(parse_qsl(body, keep_blank_values=True))
-    header = str(prepared.headers.get("Authorization", ""))
-    in_header = False
-    if header.startswith("Basic "):
-        _, _, encoded_secret = base64.b64decode(header[6:]).decode("utf-8").partition(":")
-        in_header = unquote(encoded_secret) == value  # RFC 6749 §2.3.1 form-encodes both parts
-    in_body = form.get("client_secret") == value
-    if in_header or in_body:
-        return {"secret_in_log": True, "reusable": "the client secret", "window": "until the secret is rotated"}
-    try:
-        _, claims, _, _ = decode_compact(form.get("client_assertion", ""))
-    except ValueError:
-        claims = None
-    if claims is not None:
-        left = int(claims.get("exp", 0) - (time.time() if now is None else now))
-        return {"secret_in_log": False, "reusable": "the signed assertion", "window": f"{max(left, 0)}s, until exp"}
-    return {"secret_in_log": False, "reusable": "nothing", "window": "—"}

@@ -12,6 +12,7 @@ source: a cell tagged ``student`` (``# %% tags=["student"]``) appears only in th
 exercise left for the learner, whose check prints a line starting ``✘`` with a hint — and a cell tagged
 ``solution`` only in the solutions edition, where the same check prints ``✔``. In both editions that cell is
 tagged ``exercise`` instead, so tests find it.
+    python tools/notebooks.py record 05          # re-record tests/cassettes/<notebook>.jsonl (see record)
 
 Execution always targets the local sandbox (PINGONE_* variables are removed, PINGHELPERS_TARGET=sandbox), in a
 fresh kernel per notebook (working directory: the notebook's folder), with widget state not stored and then
@@ -423,7 +424,74 @@ def timings(names: list[str]) -> int:
     return 0
 
 
+CASSETTES = ROOT / "tests" / "cassettes"
+#: The secret the recording sandbox's app gets, so tests can prove the cassette never holds it.
+CASSETTE_SECRET = "TEST-ONLY-cassette-secret-never-in-a-cassette-0123456789abcdefghijk"
+
+
+def record(names: list[str]) -> int:
+    """Record each notebook's HTTP exchanges into ``tests/cassettes/<notebook>.jsonl`` (default: 05).
+
+    Like :func:`live_check`, a sandbox process (its app's secret: :data:`CASSETTE_SECRET`) is reached only through
+    ``PINGONE_*``, so the notebook takes its live paths — the ones a replay follows; ``PINGHELPERS_RECORD`` names
+    the cassette. Runs in a temporary copy; the committed notebooks are not touched.
+    """
+    import shutil
+    import tempfile
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PINGONE_") and k != "PINGHELPERS_TARGET"}
+    env["PINGHELPERS_SANDBOX_CLIENT_SECRET"] = CASSETTE_SECRET
+    server = subprocess.Popen(
+        [sys.executable, "-m", "pinghelpers", "sandbox"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    failed = []
+    try:
+        assert server.stdout is not None
+        creds = json.loads(server.stdout.readline())
+        env.pop("PINGHELPERS_SANDBOX_CLIENT_SECRET")
+        env.update(
+            PINGONE_AUTH_PATH=creds["auth_path"],
+            PINGONE_ENV_ID=creds["env_id"],
+            PINGONE_CLIENT_ID=creds["client_id"],
+            PINGONE_CLIENT_SECRET=creds["client_secret"],
+            PINGONE_REDIRECT_URI=creds["redirect_uri"],
+            PINGONE_USERNAME=creds["username"],
+            PINGONE_PASSWORD=creds["password"],
+        )
+        CASSETTES.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            shutil.copytree(NB_DIR, tmp, dirs_exist_ok=True, ignore=shutil.ignore_patterns("src", ".ipynb_checkpoints"))
+            for src in sources(names or ["05"]):
+                cassette = CASSETTES / f"{src.stem}.jsonl"
+                run = execute_in_place(
+                    Path(tmp) / f"{src.stem}.ipynb",
+                    env={**env, "PINGHELPERS_RECORD": str(cassette)},
+                    cwd=Path(tmp),
+                    timeout=60,
+                )
+                lines = len(cassette.read_text().splitlines()) - 1 if cassette.exists() else 0
+                print(f"{cassette.relative_to(ROOT)}: {lines} exchanges, {cassette.stat().st_size} bytes")
+                if run.returncode != 0:
+                    print(run.stderr.strip()[-2000:], file=sys.stderr)
+                    failed.append(src.stem)
+    finally:
+        server.terminate()
+        server.wait(10)
+    return 1 if failed else 0
+
+
 if __name__ == "__main__":
     command, *rest = sys.argv[1:] or ["build"]
-    commands = {"build": build, "check": check, "live-check": live_check, "timings": timings, "browse": browse}
+    commands = {
+        "build": build,
+        "check": check,
+        "live-check": live_check,
+        "timings": timings,
+        "browse": browse,
+        "record": record,
+    }
     raise SystemExit(commands[command](rest))

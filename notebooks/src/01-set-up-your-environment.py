@@ -26,7 +26,7 @@
 from urllib.parse import urlsplit
 
 from IPython.display import HTML
-from pinghelpers import Endpoints, Settings
+from pinghelpers import Endpoints, Settings, probe
 from pinghelpers.display import check_exercise, discovery_html, table_html, target_form
 from pinghelpers.postman import read_postman_environment, write_postman_environment
 from pinghelpers.workbook import connect
@@ -164,6 +164,18 @@ else:
 # `connect()` looks for `PINGONE_ENV_ID` (or `PINGONE_AUTH_PATH`, `PINGONE_CUSTOM_DOMAIN`, `PINGONE_ISSUER`) in the
 # environment and in `.env`. Found → **live**; not found → the **local sandbox**. `PINGHELPERS_TARGET=sandbox`
 # forces the sandbox (the tests and `make notebooks` set it). After changing `.env`, restart the kernel.
+
+# %% [markdown]
+# ## 5. How close is the local sandbox to *your* environment? `probe`
+# `probe()` (shell: `pinghelpers probe`) sends the same documented requests — discovery, JWKS, authorize errors,
+# the flows API, the token exchange with a good assertion and with each rule broken alone, userinfo, introspect,
+# revoke, signoff — to this target and to a local sandbox configured like it, and compares status, keys and error
+# codes (at most 60 requests, answers masked). Read the `≠` lines first: each says which lesson reads differently
+# live. On the local sandbox itself there is nothing to find.
+
+# %%
+report = probe(target.settings)
+print(str(report).split("ALL PROBES")[0].strip())
 
 # %% [markdown]
 # ## Exercise

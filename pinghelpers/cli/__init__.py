@@ -9,6 +9,7 @@ inspect     decode a JWT; verify it; PingOne's assertion checklist or OIDC ID-to
 token       exchange an authorization code (or a pasted redirect URL) for tokens — sent once, never retried
 login       the whole flow: authorize → sign on (headless, browser or pasted URL) → token → ID-token checks
 postman     ``postman export DIR``: the flow as a Postman collection + environment (newman runs it too)
+probe       the same probes against your target and a local sandbox configured like it: what differs
 ==========  ===================================================================================================
 
 One module per command (``cmd_<name>.py``: its ``register(sub)`` adds the arguments, its ``run(args)`` does
@@ -23,16 +24,17 @@ exit non-zero with a one-paragraph explanation: what went wrong, the most likely
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
-from . import cmd_assertion, cmd_inspect, cmd_login, cmd_postman, cmd_sandbox, cmd_token
+from . import cmd_assertion, cmd_inspect, cmd_login, cmd_postman, cmd_probe, cmd_sandbox, cmd_token
 from .common import CliError, RedactingParser, paragraph, secret_arg_guard
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: The subcommands, in the order ``--help`` lists them.
-COMMANDS = (cmd_sandbox, cmd_assertion, cmd_inspect, cmd_token, cmd_login, cmd_postman)
+COMMANDS = (cmd_sandbox, cmd_assertion, cmd_inspect, cmd_token, cmd_login, cmd_postman, cmd_probe)
 
 EPILOG = """\
 the flow, one command per step:
@@ -58,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument(
+        "--record",
+        metavar="FILE",
+        help="write every HTTP exchange to FILE as a masked JSON-lines cassette (like PINGHELPERS_RECORD)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.register(sub)
@@ -76,6 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     args = parser.parse_args(arguments)
+    if args.record:
+        # settings_from_args starts the recording once it knows the secrets to mask literally
+        os.environ["PINGHELPERS_RECORD"] = args.record
     try:
         return int(args.func(args))
     except CliError as exc:

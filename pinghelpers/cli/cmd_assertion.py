@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from collections.abc import Sequence
 from typing import Any
 
 from ..rules import METHOD_CLIENT_SECRET_JWT, allowed_algorithms
+from ..timefmt import now as _clock_now
 from .common import CliError, prompt_secret
 
 __all__ = ["register", "run"]
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         lifetime=args.lifetime,
         jti=True if args.jti else None,
         include_iat=args.iat,
-        not_before=int(time.time()) if args.nbf else None,
+        not_before=int(_clock_now()) if args.nbf else None,
         extra_claims=_parse_claims(args.claim) or None,
     )
     print(assertion.token)

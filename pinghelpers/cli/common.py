@@ -204,7 +204,12 @@ def settings_from_args(args: argparse.Namespace, *, need_secret: bool) -> Any:
         if not base.get("client_secret"):
             base["client_secret"] = prompt_secret("PINGONE_CLIENT_SECRET", "client secret")
     base["source"] = "command line"
-    return Settings(**base)
+    settings = Settings(**base)
+    if getattr(args, "record", None):
+        from ..workbook import record_to
+
+        record_to(args.record, settings)  # the cassette masks this settings' secrets wherever they appear
+    return settings
 
 
 def private_key(args: argparse.Namespace) -> bytes | None:

@@ -8,12 +8,12 @@ notebooks wrap them in ``IPython.display.HTML``.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Mapping, Sequence
 from html import escape
 from typing import Any
 
 from ..jose import split_compact
+from ..timefmt import now as _clock_now
 from .palette import CALLOUT, FAIL, INK, JWT_PARTS, OK, WARN
 
 __all__ = [
@@ -57,7 +57,7 @@ def timeline_html(
     clock). ``limit`` marks PingOne's one-hour ceiling for a client assertion's ``exp`` and colours an ``exp``
     beyond it red; ``limit=None`` leaves it out (for tokens PingOne issued). An ``exp`` in the past is red too.
     """
-    ref = time.time() if now is None else now
+    ref = _clock_now() if now is None else now
     points = {
         k: float(v)
         for k, v in claims.items()

@@ -148,6 +148,12 @@ def target_html(target: Target) -> str:
             "</div>"
         )
     border, background = LIVE_BANNER
+    if target.replay:
+        return (
+            f"<div style='border-left:6px solid {border};background:{background};padding:.6em 1em'>"
+            f"<b>Target: REPLAY</b> — {escape(target.label)}: the answers PingOne gave when the cassette was "
+            "recorded (tokens' signatures masked). Nothing leaves your computer.</div>"
+        )
     if target.is_pingone:
         where = (
             "The server is on this machine (a local sandbox process, such as a class's shared one): nothing leaves it."
