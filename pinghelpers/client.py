@@ -24,7 +24,14 @@ from .assertion import ClientAssertion
 from .auth import auth_for_method
 from .decoding import decode_unverified
 from .endpoints import Endpoints
-from .errors import ConfigurationError, InvalidResponse, SignOnError, TokenValidationError
+from .errors import (
+    DIAGNOSIS_HEADER,
+    ConfigurationError,
+    InvalidResponse,
+    SandboxDiagnosis,
+    SignOnError,
+    TokenValidationError,
+)
 from .http import DEFAULT_TIMEOUT, error_from_response, new_session, parse_json, send, send_prepared
 from .messages import (
     AuthorizationRequest,
@@ -193,9 +200,11 @@ class PingOneClient:
         location = response.headers.get("Location", "")
         query = parse_qs(urlsplit(location).query)
         if "error" in query:
+            diagnosis = SandboxDiagnosis.parse(response.headers.get(DIAGNOSIS_HEADER))  # local sandbox only
             raise SignOnError(
                 f"authorize was refused: {query['error'][0]}"
-                + (f" — {query['error_description'][0]}" if "error_description" in query else ""),
+                + (f" — {query['error_description'][0]}" if "error_description" in query else "")
+                + (f" (the local sandbox's diagnosis: {diagnosis})" if diagnosis else ""),
                 fix="check client_id, redirect_uri, scope and PKCE settings of the application",
             )
         flow_id = (query.get("flowId") or [""])[0]
