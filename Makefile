@@ -34,11 +34,11 @@ lab: setup
 
 ## make test — everything CI runs. The three test tiers run side by side (they share no ports: every server
 ## binds a free loopback port), each tier's output printed whole when it ends.
-test: setup lint typecheck browser-deps
-	@$(MAKE) --no-print-directory -j4 --output-sync=target unit nbval test-browser hygiene
+test: setup lint typecheck browser-deps class-deps
+	@$(MAKE) --no-print-directory -j5 --output-sync=target unit nbval test-browser hygiene test-class
 	@echo "make test: all tiers passed"
 
-PY_DIRS := $(wildcard pinghelpers tests benchmarks tools)
+PY_DIRS := $(wildcard pinghelpers tests benchmarks tools class)
 
 lint: setup
 	$(BIN)/ruff check $(PY_DIRS)
@@ -48,7 +48,7 @@ typecheck: setup
 	$(BIN)/mypy
 
 unit: setup
-	PINGHELPERS_TARGET=sandbox $(BIN)/pytest -q -m "not browser" tests
+	PINGHELPERS_TARGET=sandbox $(BIN)/pytest -q -m "not browser and not classroom" tests
 
 nbval: setup check-notebooks
 	PINGHELPERS_TARGET=sandbox $(NBVAL) -q notebooks/
@@ -123,3 +123,44 @@ html: setup browser-deps
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+## Class tier — the workbook on a real JupyterHub, one JupyterLab server and local sandbox per learner (docs/class.md)
+.PHONY: class class-deps test-class bench-class
+CLASS_STAMP := $(VENV)/.class-installed
+CLASS_PROXY := class/node_modules/.bin/configurable-http-proxy
+LEARNERS ?= 3
+
+# JupyterHub is the trainer's tool, not the learners': class/requirements.txt, not requirements.txt.
+$(CLASS_STAMP): $(STAMP) class/requirements.txt
+	@set -o pipefail; $(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt \
+		-r class/requirements.txt 2>&1 | { grep -v '^WARNING: Location' || true; }
+	@$(BIN)/python -c "import jupyterhub, psutil" || { echo "class-deps: JupyterHub did not install"; exit 1; }
+	@touch $(CLASS_STAMP)
+
+# The hub's proxy (configurable-http-proxy, a Node package) pinned by class/package-lock.json, in class/node_modules.
+$(CLASS_PROXY): class/package.json class/package-lock.json
+	@if ! command -v npm >/dev/null; then \
+		if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+			echo "class-deps: npm is missing. Install Node.js and npm (e.g. sudo apt-get install -y npm)"; exit 1; fi; \
+		echo "class-deps: installing npm with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null \
+			|| { echo "class-deps: apt-get install -y npm failed (see above)"; exit 1; }; fi
+	@cd class && npm ci --no-audit --no-fund --loglevel=error
+	@test -x $(CLASS_PROXY) && touch $(CLASS_PROXY)
+
+## make class-deps — JupyterHub (into .venv) and its proxy (into class/node_modules)
+class-deps: $(CLASS_STAMP) $(CLASS_PROXY)
+
+## make class LEARNERS=N — a JupyterHub on 127.0.0.1:$(CLASS_PORT) for N learners (or LEARNERS=ada,grace);
+## CLASS_PASSWORD=… to choose the class password (else one is generated and printed once), CLASS_DIR, CLASS_PORT
+CLASS_PORT ?= 8000
+class: class-deps
+	@LEARNERS="$(LEARNERS)" CLASS_PORT="$(CLASS_PORT)" $(BIN)/python tools/class_hub.py
+
+## make test-class — the class tier: a hub with 3 learners, each running the exchange notebook in their own kernel
+test-class: class-deps browser-deps
+	PINGHELPERS_TARGET=sandbox $(BIN)/pytest -q -m classroom tests/classroom
+
+## make bench-class — per-learner memory/CPU and how many learners this machine holds running Run All at once
+bench-class: class-deps
+	$(BIN)/python -m benchmarks.class_hub

@@ -42,9 +42,11 @@ from .messages import (
     pkce_pair,
     random_value,
 )
+from .par import push_authorization_request
 from .rules import METHOD_CLIENT_SECRET_JWT, USERNAME_PASSWORD_CHECK, auth_method
 from .secret import Secret
 from .settings import Settings
+from .signon import answer_flow
 from .snippets import snippet
 
 if TYPE_CHECKING:
@@ -186,6 +188,12 @@ class PingOneClient:
         url = f"{self.endpoints.authorization_endpoint}?{urlencode(params)}"
         return AuthorizationRequest(url=url, params=params, state=state, nonce=nonce, code_verifier=verifier)
 
+    def push_authorization_request(
+        self, request: AuthorizationRequest, *, auth: AuthBase | None = None
+    ) -> AuthorizationRequest:
+        """PAR (RFC 9126): push ``request`` to ``/as/par``; the same request with a short ``request_uri`` URL."""
+        return push_authorization_request(self, request, auth=auth)
+
     def start_authorization(self, request: AuthorizationRequest) -> Flow:
         """GET the authorize URL without following the 302; return the flow it starts.
 
@@ -287,14 +295,8 @@ class PingOneClient:
                 setting="PINGONE_USERNAME",
                 fix="set PINGONE_USERNAME/PINGONE_PASSWORD, or sign on in a browser",
             )
-        flow = self.start_authorization(request)
-        if flow.status == "USERNAME_PASSWORD_REQUIRED":
-            flow = self.check_username_password(flow, user, pw)
-        if flow.status != "COMPLETED":
-            raise SignOnError(
-                f"the flow ended in status {flow.status!r}, not COMPLETED",
-                fix="this sign-on policy needs more than a password (MFA?) — sign on in a browser",
-            )
+        # USERNAME_PASSWORD_REQUIRED and PASSWORD_REQUIRED answered; every other status explained, with the fix.
+        flow = answer_flow(self, self.start_authorization(request), user, pw)
         result = self.resume(flow, expected_state=request.state)
         return AuthorizationResult(
             code=result.code, state=result.state, request=request, redirect_url=result.redirect_url
@@ -359,6 +361,7 @@ class PingOneClient:
         expected_state: str | None = None,
         check: bool = True,
         decode: bool = True,
+        scope: str | None = None,
     ) -> TokenResponse:
         """Exchange an authorization code (or a pasted redirect URL) for tokens at ``/as/token``.
 
@@ -370,6 +373,11 @@ class PingOneClient:
         ``redirect_uri`` and ``code_verifier``. RFC 6749 §4.1.3 asks for ``redirect_uri`` only when the authorize
         request carried one — a ``response_mode=pi.flow`` request may omit it (PingOne: no redirect), and so
         does its token request.
+
+        ``scope`` (optional): PingOne's "Get the access token" step sends ``scope=openid`` beside the code
+        (https://developer.pingidentity.com/pingone-api/getting-started/simple-sso-workflow/step-7-get-the-access-token.html).
+        Leave it out to get every scope the user authorized; name some of them to get a token for just those
+        (RFC 6749 §3.3 — a scope outside the authorized ones is ``invalid_scope``).
         """
         sent = code.request.params if isinstance(code, AuthorizationResult) and code.request else None
         if isinstance(code, AuthorizationResult):
@@ -392,6 +400,8 @@ class PingOneClient:
             form["redirect_uri"] = redirect
         if code_verifier:
             form["code_verifier"] = code_verifier
+        if scope:
+            form["scope"] = scope
         return self._token_call(form, auth=auth, check=check, decode=decode)
 
     def refresh(

@@ -457,13 +457,6 @@ def check_assertion(
     return Checklist(tuple(items), header=header, claims=claims)
 
 
-def _check_decoded(
-    assertion: str, decoded: tuple[dict[str, Any], dict[str, Any], bytes, bytes], **options: Any
-) -> Checklist:
-    # The local sandbox's call (sandbox/app.py), until it passes decoded= to check_assertion itself.
-    return check_assertion(assertion, decoded=decoded, **options)
-
-
 def _near_miss(value: str, accepted: Iterable[str]) -> bool:
     def norm(u: str) -> str:
         u = u.strip().lower().rstrip("/")

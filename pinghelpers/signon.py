@@ -29,20 +29,96 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 from .browser import DEFAULT_TIMEOUT, browser_sign_on, callback_address
-from .errors import ConfigurationError
-from .messages import AuthorizationRequest, AuthorizationResult, code_from
+from .errors import ConfigurationError, SignOnError
+from .messages import AuthorizationRequest, AuthorizationResult, Flow, code_from
 from .secret import Secret
 
 if TYPE_CHECKING:
     from .client import PingOneClient
 
-__all__ = ["BROWSER", "HEADLESS", "METHODS", "PASTE", "Method", "choose_method", "result_from_redirect", "sign_on"]
+__all__ = [
+    "BROWSER",
+    "FLOW_STATUSES",
+    "HEADLESS",
+    "METHODS",
+    "PASSWORD_STATUSES",
+    "PASTE",
+    "Method",
+    "answer_flow",
+    "choose_method",
+    "flow_status_error",
+    "result_from_redirect",
+    "sign_on",
+]
 
 Method = Literal["headless", "browser", "paste"]
 HEADLESS: Method = "headless"
 BROWSER: Method = "browser"
 PASTE: Method = "paste"
 METHODS: tuple[Method, ...] = (HEADLESS, BROWSER, PASTE)
+
+
+# PingOne's flow statuses (https://developer.pingidentity.com/pingone-api/auth/flows.html and the action pages
+# under it). The headless sign-on answers the two a password answers, with usernamePassword.check
+# (…/flows/flows-1/check-username-password.html — for PASSWORD_REQUIRED the flow already knows the user);
+# every other status needs a person or a device, so it stops with what the status means and the fix.
+PASSWORD_STATUSES = ("USERNAME_PASSWORD_REQUIRED", "PASSWORD_REQUIRED")
+_BROWSER = "sign on in a browser instead (`pinghelpers login --browser`, or notebook 4's browser sign-on)"
+_MFA = (
+    "the sign-on policy asks for a second factor (MFA)",
+    f"{_BROWSER}, or give the test application a sign-on policy with only the password step",
+)
+FLOW_STATUSES: dict[str, tuple[str, str]] = {
+    "SIGN_ON_REQUIRED": ("the sign-on policy wants the user identified first", _BROWSER),
+    "PASSWORD_EXPIRED": (
+        "the user's password has expired",
+        "set a new password (PUT …/users/{id}/password, as in notebook 2) or change it in a browser",
+    ),
+    "MUST_CHANGE_PASSWORD": (
+        "the user must change the password before signing on",
+        "change it in a browser, or set it with forceChange false (notebook 2)",
+    ),
+    "RECOVERY_CODE_REQUIRED": ("a password recovery is under way for this user", _BROWSER),
+    "VERIFICATION_CODE_REQUIRED": ("the user must verify the email address first", _BROWSER),
+    "ACCOUNT_CONFIRMATION_REQUIRED": ("the account must be confirmed first", _BROWSER),
+    "DEVICE_SELECTION_REQUIRED": _MFA,
+    "OTP_REQUIRED": _MFA,
+    "PUSH_CONFIRMATION_REQUIRED": _MFA,
+    "PUSH_CONFIRMATION_TIMED_OUT": _MFA,
+    "ASSERTION_REQUIRED": _MFA,
+    "ACCOUNT_LINKING_REQUIRED": ("the user signed on with an external identity provider to link", _BROWSER),
+    "EXTERNAL_AUTHENTICATION_REQUIRED": (
+        "the sign-on policy sends the user to an external identity provider",
+        _BROWSER,
+    ),
+    "PROFILE_DATA_REQUIRED": ("the sign-on policy asks the user for more profile data", _BROWSER),
+    "AGREEMENT_CONSENT_REQUIRED": ("the user must accept an agreement (terms of use) first", _BROWSER),
+    "DAG_CONSENT_REQUIRED": (
+        "this is a device-authorization flow, not an authorization-code sign-on",
+        "use the authorization-code request this workbook builds",
+    ),
+    "FAILED": ("the flow failed (too many wrong passwords, or a refusal)", "start a new authorization request"),
+}
+
+
+def flow_status_error(status: str) -> SignOnError:
+    """The :class:`SignOnError` for a flow the headless sign-on cannot finish: what ``status`` means, and the fix."""
+    meaning, fix = FLOW_STATUSES.get(status, ("PingOne asks for a step the headless sign-on does not know", _BROWSER))
+    return SignOnError(
+        f"the flow stopped in status {status!r}: {meaning}",
+        rule="https://developer.pingidentity.com/pingone-api/auth/flows.html",
+        fix=fix,
+    )
+
+
+def answer_flow(client: PingOneClient, flow: Flow, username: str, password: Secret | str) -> Flow:
+    """Answer ``flow`` with the password when its status asks for one; the COMPLETED flow, or
+    :func:`flow_status_error`'s explanation."""
+    if flow.status in PASSWORD_STATUSES:
+        flow = client.check_username_password(flow, username, password)
+    if flow.status != "COMPLETED":
+        raise flow_status_error(flow.status)
+    return flow
 
 
 def _loopback(redirect_uri: str) -> bool:

@@ -48,6 +48,10 @@ examples:
         metavar="V",
         help="PKCE code_verifier from the authorize request (write --code-verifier=V when V starts with '-')",
     )
+    p.add_argument(
+        "--scope",
+        help="optional: the scopes to get tokens for, a subset of those authorized (PingOne's Step 4 sends openid)",
+    )
     p.add_argument("--json", action="store_true", help="print only the raw JSON answer (one line)")
     p.set_defaults(func=run)
 
@@ -61,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("no redirect URI: pass --redirect-uri (the one sent in the authorize request)")
     with PingOneClient(settings, private_key=private_key(args), kid=args.kid, timeout=args.timeout) as client:
         result = client.exchange_code(
-            args.code, code_verifier=args.code_verifier, expected_state=args.state, check=False
+            args.code, code_verifier=args.code_verifier, expected_state=args.state, scope=args.scope, check=False
         )
         if not result.ok:
             if args.json and result.body is not None:

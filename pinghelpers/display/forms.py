@@ -46,7 +46,9 @@ class _Form:
 class ExchangeForm(_Form):
     """The exchange-the-code form. ``widget`` is what the notebook displays."""
 
-    def __init__(self, settings: Settings, *, code: str = "", code_verifier: str | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, code: str = "", code_verifier: str | None = None, scope: str = ""
+    ) -> None:
         import ipywidgets as W
 
         self._base = settings
@@ -68,6 +70,14 @@ class ExchangeForm(_Form):
             layout=layout,
             placeholder="the code, or the whole redirect URL",
         )
+        # Optional, as in PingOne's Step 4 (scope=openid): blank keeps every authorized scope.
+        self.scope = W.Text(
+            value=scope,
+            description="Scope (optional)",
+            style=style,
+            layout=layout,
+            placeholder="blank = all authorized scopes; or a subset, e.g. openid",
+        )
         self.button = W.Button(description="Exchange code", button_style="primary", icon="key")
         self.status = W.HTML(value="")
         self.result: Any = None
@@ -80,6 +90,7 @@ class ExchangeForm(_Form):
                 self.client_id,
                 self.client_secret,
                 self.code,
+                self.scope,
                 self.button,
                 self.status,
             ]
@@ -101,7 +112,12 @@ class ExchangeForm(_Form):
         self.error = None
         try:
             with PingOneClient(self.settings()) as client:
-                self.result = client.exchange_code(self.code.value, code_verifier=self.code_verifier, check=False)
+                self.result = client.exchange_code(
+                    self.code.value,
+                    code_verifier=self.code_verifier,
+                    scope=self.scope.value.strip() or None,
+                    check=False,
+                )
         except PingHelpersError as exc:
             self.result = None
             self._show_error("Not sent", exc)

@@ -25,7 +25,6 @@ from ..jose import constant_time_equals, decode_compact
 from ..rules import (
     METHOD_CLIENT_SECRET_JWT,
     METHOD_PRIVATE_KEY_JWT,
-    _check_decoded,
     accepted_audiences,
     check_assertion,
 )
@@ -186,11 +185,7 @@ def _check_client_assertion(
         "assertion_type": assertion_type or "",
         "now": now,
     }
-    checklist = (
-        check_assertion(assertion, **options)
-        if decoded is None
-        else _check_decoded(assertion, decoded, **options)  # what check_assertion runs once it has decoded
-    )
+    checklist = check_assertion(assertion, decoded=decoded, **options)
     failure = checklist.first_failure
     if failure is not None:
         raise oauth_error(

@@ -17,7 +17,8 @@ file reads like the applications you would create in the console::
             {"name": "Worker", "type": "WORKER", "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC",
              "grantTypes": ["CLIENT_CREDENTIALS"], "secret": "<64+ characters>"}
           ],
-          "users": [{"username": "student01", "password": "Class-Passw0rd!", "email": "s01@example.com"}]
+          "users": [{"username": "student01", "password": "Class-Passw0rd!", "email": "s01@example.com"}],
+          "resources": [{"name": "Orders API", "audience": "https://orders.example", "scopes": ["orders:read"]}]
         }
       ]
     }
@@ -25,7 +26,9 @@ file reads like the applications you would create in the console::
 Omitted ids are derived from names (the same file gives the same ids every time); an omitted secret is random
 at each start. The first environment, its first non-worker application, its first user and its first worker
 are what :meth:`Sandbox.settings` and the CLI's JSON line describe. An environment without a WORKER app gets
-the default worker (so the management API works). :func:`load_config` reports every problem at once, each
+the default worker (so the management API works). ``resources`` are custom resources (PingOne's "Create
+Resource" fields); without the key an environment has the sandbox's own "Workbook API" (``workbook:read``,
+``workbook:write``). :func:`load_config` reports every problem at once, each
 with its JSON path.
 """
 
@@ -38,10 +41,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigurationError
+from ..rules import AUTH_METHODS
 from ..secret import Secret
 from .state import (
     APP_TYPES,
-    AUTH_METHODS,
     DEFAULT_ENV_ID,
     DEFAULT_POPULATION_ID,
     DEFAULT_REDIRECT_URI,
@@ -51,6 +54,7 @@ from .state import (
     PKCE_ENFORCEMENTS,
     App,
     Environment,
+    Resource,
     User,
     new_secret,
 )
@@ -61,7 +65,8 @@ __all__ = ["MIN_SECRET_LENGTH", "SandboxConfig", "load_config"]
 MIN_SECRET_LENGTH = 64
 _NAMESPACE = uuid.UUID("5b0f6a8e-6a54-4a43-9d3c-1f9e1b2c3d4e")  # for ids derived from names
 
-_ENV_KEYS = {"id", "name", "applications", "users", "populations"}
+_ENV_KEYS = {"id", "name", "applications", "users", "populations", "resources"}
+_RESOURCE_KEYS = {"id", "name", "description", "audience", "scopes"}
 _APP_KEYS = {
     "id",
     "name",
@@ -250,7 +255,7 @@ def _parse(data: Any) -> SandboxConfig:
                 apath,
                 a,
                 "tokenEndpointAuthMethod",
-                AUTH_METHODS,
+                tuple(m.name for m in AUTH_METHODS),  # pinghelpers.rules: the one list of methods
                 "CLIENT_SECRET_BASIC" if is_worker else "CLIENT_SECRET_JWT",
             )
             secret = check.string(apath, a, "secret")
@@ -295,6 +300,21 @@ def _parse(data: Any) -> SandboxConfig:
                     apath, a, "additionalRefreshTokenReplayProtectionEnabled", True
                 ),
             )
+
+        if "resources" in e:  # custom resources; without the key, the sandbox's "Workbook API"
+            env.resources = {}
+        for rpath, r in check.objects(epath, e, "resources"):
+            check.unknown_keys(rpath, r, _RESOURCE_KEYS)
+            rname = check.string(rpath, r, "name", required=True) or "resource"
+            # PingOne ("Create Resource"): audience defaults to the name and must not contain pingone/pingidentity.
+            audience = check.string(rpath, r, "audience") or rname
+            if "pingone" in audience.lower() or "pingidentity" in audience.lower():
+                check.fail(f"{rpath}.audience", "must not contain 'pingone' or 'pingidentity' (PingOne's rule)")
+            rid = check.string(rpath, r, "id") or _derived_id(env_id, "resource", rname)
+            scopes = check.string_list(rpath, r, "scopes", [])
+            if not scopes:
+                check.fail(f"{rpath}.scopes", "list at least one scope")
+            env.resources[rid] = Resource(rid, rname, audience, scopes, str(r.get("description", "")))
 
         for upath, u in check.objects(epath, e, "users"):
             check.unknown_keys(upath, u, _USER_KEYS)

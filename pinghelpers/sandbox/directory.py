@@ -21,15 +21,77 @@ from .state import User
 
 #: The local sandbox's own fixed theme id (it models no themes; PingOne gives each population its theme).
 SANDBOX_THEME_ID = "5ab94557-59c3-4afc-bbf6-046444bd04b8"
+#: The local sandbox's own fixed id for its one password policy (PingOne's default policy has its own id).
+SANDBOX_PASSWORD_POLICY_ID = "a6f57fd8-0597-448c-8993-8bec226c38ef"
+_PASSWORD_RELS = ("password.check", "password.reset", "password.set", "password.recover")
 
-__all__ = ["MIN_PASSWORD_LENGTH", "PASSWORD_SET", "ROUTES", "user_json"]
+__all__ = ["MIN_PASSWORD_LENGTH", "PASSWORD_SET", "ROUTES", "unsatisfied_requirements", "user_json"]
 
 PASSWORD_SET = "application/vnd.pingidentity.password.set+json"
 PASSWORD_CHECK = "application/vnd.pingidentity.password.check+json"
 #: Sandbox choice: failed checks allowed before lock-out. PingOne's wrong-password answer (Ping's SDK fixtures)
 #: shows ``failuresRemaining: 4`` after one failure, i.e. 5 under the default policy.
 MAX_PASSWORD_FAILURES = 5
-MIN_PASSWORD_LENGTH = 8  # sandbox choice: PingOne's default password policy starts at 8 characters
+MIN_PASSWORD_LENGTH = 8
+
+# PingOne's default password policy, as its refusal reports it (Ping's SDK fixtures of PingOne's raw 400 —
+# https://github.com/ForgeRock/ping-android-sdk/blob/19b9a632b62d54fd064a41d2ef3c42c6c8c313e5/davinci/src/test/
+# resources/PasswordValidationError.json, the same in ping-ios-sdk's MockResponse.swift): at least 8 characters, one
+# from each character set, 5 unique characters, no character more than twice in a row, and not a commonly
+# used password (or a variant of one). The texts below are PingOne's, verbatim (two spaces included).
+_CHARACTER_SETS = (
+    "ZYXWVUTSRQPONMLKJIHGFEDCBA",
+    "zyxwvutsrqponmlkjihgfedcba",
+    "0123456789",
+    "~!@#$%^&*()-_=+[]{}|;:,.<>/?",
+)
+MIN_UNIQUE_CHARACTERS = 5
+MAX_REPEATED_CHARACTERS = 2
+# Sandbox choice: a short list stands in for PingOne's list of prohibited passwords.
+COMMONLY_USED = frozenset(
+    "password passw0rd p@ssw0rd p@ssword 12345678 123456789 1234567890 qwerty qwertyuiop letmein welcome "
+    "iloveyou admin administrator abc123 monkey dragon football baseball sunshine princess changeme "
+    "trustno1 11111111 00000000 87654321 123456 111111 000000 1234567".split()
+)
+_POLICY_TEXT = {
+    "length": f"The provided password is shorter than the minimum required length of {MIN_PASSWORD_LENGTH} characters",
+    "excludesCommonlyUsed": "The provided password (or a variant of that password) was found in a list of "
+    "prohibited passwords",
+    "minUniqueCharacters": "The provided password does not contain enough unique characters.  The minimum number "
+    f"of unique characters that may appear in a user password is {MIN_UNIQUE_CHARACTERS}",
+    "maxRepeatedCharacters": "The provided password is not acceptable because it contains a character repeated "
+    f"more than {MAX_REPEATED_CHARACTERS} times in a row",
+}
+
+
+def _min_characters_text(charset: str) -> str:
+    return (
+        f"The provided password did not contain enough characters from the character set '{charset}'.  The "
+        "minimum number of characters from that set that must be present in user passwords is 1"
+    )
+
+
+def unsatisfied_requirements(password: str) -> dict[str, Any]:
+    """PingOne's ``innerError`` for ``password`` under the default policy — empty when the password passes."""
+    failed: list[str] = []
+    texts: dict[str, str] = {}
+    for charset in _CHARACTER_SETS:
+        if not any(c in charset for c in password):
+            failed.append("minCharacters")
+            texts.setdefault("minCharacters", _min_characters_text(charset))
+    stem = password.lower().rstrip("0123456789!@#$%^&*?.-_ ")
+    if password.lower() in COMMONLY_USED or stem in COMMONLY_USED:
+        failed.append("excludesCommonlyUsed")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        failed.append("length")
+    if any(password[i] == password[i + 1] == password[i + 2] for i in range(len(password) - 2)):
+        failed.append("maxRepeatedCharacters")
+    if len(set(password)) < MIN_UNIQUE_CHARACTERS:
+        failed.append("minUniqueCharacters")
+    if not failed:
+        return {}
+    texts.update({rule: _POLICY_TEXT[rule] for rule in failed if rule in _POLICY_TEXT})
+    return {**texts, "unsatisfiedRequirements": failed}
 
 
 # -- populations and users -------------------------------------------------------------------------
@@ -146,6 +208,14 @@ def create_user(ctx: Context) -> Response:
     if not isinstance(name, dict):
         bad.add("name", 'name must be an object like {"given": "Lee", "family": "Learner"}.')
         name = {}
+    # An initial password ({"password": {"value": …}}) meets the same policy as a set one (Ping's SDK fixtures
+    # captured PingOne's refusal from a create-user call).
+    initial = body.get("password")
+    value = initial.get("value") if isinstance(initial, dict) else None
+    if initial is not None and not isinstance(value, str):
+        bad.add("password", 'password must be an object like {"value": "…"}.')
+    elif isinstance(value, str) and (inner := unsatisfied_requirements(value)):
+        bad.add("password", "User password did not satisfy password policy requirements", **inner)
     bad.raise_if_any()
     with ctx.issuer.lock:
         if env.user_by_username(str(username)) is not None:
@@ -154,7 +224,7 @@ def create_user(ctx: Context) -> Response:
         user = User(
             id=str(uuid.uuid4()),
             username=str(username),
-            password=None,
+            password=Secret(value) if isinstance(value, str) else None,
             email=str(email),
             given_name=str(name.get("given", "")),
             family_name=str(name.get("family", "")),
@@ -189,12 +259,9 @@ def set_password(ctx: Context, *, user_id: str) -> Response:
     value = body.get("value")
     if not isinstance(value, str) or not value:
         bad.add("value", "value (the new password) is required.", "REQUIRED_VALUE")
-    elif len(value) < MIN_PASSWORD_LENGTH:
-        bad.add(
-            "value",
-            f"The password does not meet the password policy: at least {MIN_PASSWORD_LENGTH} characters.",
-            minimumLength=MIN_PASSWORD_LENGTH,
-        )
+    elif inner := unsatisfied_requirements(value):
+        # PingOne: 400 INVALID_DATA, details[].code INVALID_VALUE, target "password", innerError by rule.
+        bad.add("password", "User password did not satisfy password policy requirements", **inner)
     force = body.get("forceChange", False)
     if not isinstance(force, bool):
         bad.add("forceChange", "forceChange must be true or false.")
@@ -205,13 +272,18 @@ def set_password(ctx: Context, *, user_id: str) -> Response:
     base = base_url(ctx)
     return json_response(
         {
+            # The keys of PingOne's example (create-a-test-environment step 6); the policy id is the local
+            # sandbox's own fixed one for its one default policy.
             "_links": {
                 "self": {"href": f"{base}/users/{user.id}/password"},
                 "environment": {"href": base},
                 "user": {"href": f"{base}/users/{user.id}"},
+                "passwordPolicy": {"href": f"{base}/passwordPolicies/{SANDBOX_PASSWORD_POLICY_ID}"},
+                **{rel: {"href": f"{base}/users/{user.id}/password"} for rel in _PASSWORD_RELS},
             },
             "environment": {"id": ctx.env_id},
             "user": {"id": user.id},
+            "passwordPolicy": {"id": SANDBOX_PASSWORD_POLICY_ID},
             "status": "MUST_CHANGE_PASSWORD" if force else "OK",
             "lastChangedAt": iso(ctx.issuer.now()),
         }

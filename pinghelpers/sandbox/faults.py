@@ -49,6 +49,7 @@ ENDPOINTS = frozenset(
         "discovery",
         "jwks",
         "authorize",
+        "par",
         "signon",
         "flows",
         "resume",

@@ -1,7 +1,7 @@
 """The flows API and resume: ``/{envID}/flows/{flowID}`` and ``/{envID}/as/resume?flowId=``.
 
-PingOne's sign-on is a *flow*: ``/as/authorize`` starts one (status ``USERNAME_PASSWORD_REQUIRED``), the
-``usernamePassword.check`` action (``Content-Type: application/vnd.pingidentity.usernamePassword.check+json``)
+PingOne's sign-on is a *flow*: ``/as/authorize`` starts one (status ``USERNAME_PASSWORD_REQUIRED``, or
+``PASSWORD_REQUIRED`` when a ``login_hint`` already names the user), the ``usernamePassword.check`` action (``Content-Type: application/vnd.pingidentity.usernamePassword.check+json``)
 completes it and sets the ``ST`` session cookie, and ``/as/resume`` turns a completed flow into the
 authorization code. The hosted sign-on page (:mod:`.signon`) drives the same flow with a form.
 """
@@ -15,14 +15,15 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from ..jose import constant_time_equals
+from ..rules import USERNAME_PASSWORD_CHECK
 from .context import NO_STORE, Context, Route, iso, with_query
 from .errors import detail_error, invalid_data, json_response, platform_error
 from .state import FLOW_IDLE_TIMEOUT, AuthCode, FlowState
 
 __all__ = [
     "MAX_FAILED_PASSWORDS",
+    "PASSWORD_STATUSES",
     "ROUTES",
-    "USERNAME_PASSWORD_CHECK",
     "check_password",
     "flow_json",
     "flows",
@@ -30,7 +31,10 @@ __all__ = [
     "resume",
 ]
 
-USERNAME_PASSWORD_CHECK = "application/vnd.pingidentity.usernamePassword.check+json"
+# Statuses answered by usernamePassword.check (https://developer.pingidentity.com/pingone-api/auth/flows/flows-1/
+# check-username-password.html: "If there is a user already associated with the current flow, and a `username`
+# value is provided …, then the value of `username` must identify the user associated with the session").
+PASSWORD_STATUSES = ("USERNAME_PASSWORD_REQUIRED", "PASSWORD_REQUIRED")
 # PingOne reports failuresRemaining (4 after the first miss); the sandbox fails the *flow* after 5 misses and
 # never locks the account, because a whole class may share one training user.
 MAX_FAILED_PASSWORDS = 5
@@ -62,7 +66,7 @@ def flow_json(ctx: Context, flow: FlowState, *, answer: str = "read") -> dict[st
     env = ctx.env
     flow_url = f"{ctx.base_url}/{env.id}/flows/{flow.id}"
     links: dict[str, Any] = {"self": {"href": flow_url}}
-    if flow.status == "USERNAME_PASSWORD_REQUIRED":
+    if flow.status in PASSWORD_STATUSES:
         links["usernamePassword.check"] = {"href": flow_url}
         links["password.forgot"] = {"href": flow_url}
     if answer != "action":
@@ -109,7 +113,7 @@ def flows(ctx: Context, *, flow_id: str) -> Response:
             "Content-Type",
             f"Unsupported flow action {ctype or '(none)'}; the local sandbox supports {USERNAME_PASSWORD_CHECK}",
         )
-    if flow.status != "USERNAME_PASSWORD_REQUIRED":
+    if flow.status not in PASSWORD_STATUSES:
         raise detail_error(
             400,
             "REQUEST_FAILED",
@@ -121,9 +125,11 @@ def flows(ctx: Context, *, flow_id: str) -> Response:
         body = json.loads(request.get_data(as_text=True) or "")
     except ValueError:
         body = None
+    # PASSWORD_REQUIRED: the flow knows its user, so username may be left out.
+    need_username = flow.status == "USERNAME_PASSWORD_REQUIRED" or (isinstance(body, dict) and "username" in body)
     if (
         not isinstance(body, dict)
-        or not isinstance(body.get("username"), str)
+        or (need_username and not isinstance(body.get("username"), str))
         or not isinstance(body.get("password"), str)
     ):
         raise invalid_data(
@@ -131,14 +137,22 @@ def flows(ctx: Context, *, flow_id: str) -> Response:
             "A JSON body with string fields username and password is required.",
             code="REQUIRED_VALUE",
         )
-    return check_password(ctx, flow, body["username"], body["password"])
+    return check_password(ctx, flow, body.get("username"), body["password"])
 
 
-def check_password(ctx: Context, flow: FlowState, username: str, password: str) -> Response:
-    """``usernamePassword.check``: COMPLETED + an ``ST`` session cookie, or PingOne's wrong-password answer."""
+def check_password(ctx: Context, flow: FlowState, username: str | None, password: str) -> Response:
+    """``usernamePassword.check``: COMPLETED + an ``ST`` session cookie, or PingOne's wrong-password answer.
+
+    ``username`` ``None``: the flow's own user (``PASSWORD_REQUIRED``).
+    """
     env = ctx.env
     with ctx.issuer.lock:  # the management API may be adding users right now
-        user = env.user_by_username(username)
+        known = env.users.get(flow.user_id) if flow.user_id else None
+        user = known if username is None else env.user_by_username(username)
+    if known is not None and user is not known:
+        # PingOne: a username sent for a flow that knows its user "must identify the user associated with
+        # the session". Sandbox choice: the platform 400 naming username.
+        raise invalid_data("username", "The username does not identify the user of this sign-on flow.")
     if user is not None and user.enabled and user.password is None:
         raise invalid_data("password", "The user has no password; set one first.", code="NO_PASSWORD")
     ok = (

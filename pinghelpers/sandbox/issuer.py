@@ -134,6 +134,8 @@ class Issuer:
                     del env.codes[code]
                 for flow_id in [k for k, v in env.flows.items() if now - v.touched > FLOW_IDLE_TIMEOUT]:
                     del env.flows[flow_id]
+                for request_uri in [k for k, v in env.pushed.items() if v["expires"] <= now]:
+                    del env.pushed[request_uri]
 
     # -- tokens -------------------------------------------------------------------------------------
     def sign(self, claims: dict[str, Any], *, typ: str | None = None) -> str:
@@ -180,8 +182,12 @@ class Issuer:
         with_refresh: bool = False,
         refresh_family: str | None = None,
         api_audience: str | None = None,
+        resource_id: str | None = None,
     ) -> tuple[dict[str, Any], list[str]]:
         """Sign an access token (and an ID token with ``openid``, a refresh token when asked).
+
+        ``api_audience``: the access token's ``aud`` (:func:`.resources.token_resource`); ``resource_id``: its
+        custom resource, if any (only those tokens may be revoked).
 
         Returns the token response body and the ids of the records it created (access jti, refresh token),
         so the caller can bind them to the code or family that produced them without scanning every token.
@@ -195,7 +201,7 @@ class Issuer:
             "jti": jti,
             "iat": now,
             "exp": now + ACCESS_TOKEN_LIFETIME,
-            # PingOne: the PingOne API resource's audience (api.pingone.<tld>); the sandbox's own API base.
+            # PingOne: the resource's audience — api.pingone.<tld> (the sandbox's own API base) or a custom one.
             "aud": [api_audience or issuer_url.rsplit("/", 2)[0]],
             "env": env.id,
             "org": ORG_ID,
@@ -226,6 +232,7 @@ class Issuer:
             "iss": issuer_url,
             "sid": session_id if user else None,
             "auth_time": auth_time if user else None,
+            "resource": resource_id,
         }
         ids = [jti]
         if user is not None and "openid" in scopes:
@@ -270,6 +277,7 @@ class Issuer:
                 "auth_time": auth_time,
                 "nonce": nonce,
                 "access_jti": jti,
+                "resource": resource_id,
             }
             body["refresh_token"] = rt
             record["refresh"] = rt

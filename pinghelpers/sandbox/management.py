@@ -10,7 +10,7 @@ PingOne's Postman workflow "Configure CLIENT_SECRET_JWT" (steps 1–5), offline:
 
 Every call needs ``Authorization: Bearer <worker token>``. Roles are not modelled: any worker app's live
 token from this sandbox may manage any of its environments — except that, as on PingOne, a worker cannot read
-its own secret. Applications created here work in the auth flow at once.
+its own secret. Applications are created disabled unless the body sends ``"enabled": true`` (PingOne's default).
 
 This module holds what every management call shares (the worker check, JSON bodies, validation details) and
 the applications; :mod:`.directory` holds populations, users and passwords. Handlers take the request
@@ -25,12 +25,12 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
+from ..rules import AUTH_METHODS
 from ..secret import Secret
 from .context import Context, Route, iso
 from .errors import SandboxError, detail_error, invalid_token, json_response, platform_error
 from .state import (
     APP_TYPES,
-    AUTH_METHODS,
     GRANT_TYPES,
     PKCE_ENFORCEMENTS,
     REFRESH_TOKEN_LIFETIME,
@@ -218,11 +218,12 @@ def applications(ctx: Context) -> Response:
     if "AUTHORIZATION_CODE" in grants and not uris["redirectUris"]:
         bad.add("redirectUris", "An AUTHORIZATION_CODE application needs redirectUris.", "REQUIRED_VALUE")
     method = body.get("tokenEndpointAuthMethod", "CLIENT_SECRET_BASIC")
-    if method not in AUTH_METHODS:
+    names = [m.name for m in AUTH_METHODS]  # pinghelpers.rules: the one list of methods
+    if method not in names:
         bad.add(
             "tokenEndpointAuthMethod",
-            f"tokenEndpointAuthMethod must be one of {', '.join(AUTH_METHODS)}.",
-            allowedValues=list(AUTH_METHODS),
+            f"tokenEndpointAuthMethod must be one of {', '.join(names)}.",
+            allowedValues=names,
         )
     pkce = body.get("pkceEnforcement", "OPTIONAL")
     if pkce not in PKCE_ENFORCEMENTS:
@@ -242,7 +243,9 @@ def applications(ctx: Context) -> Response:
     replay = body.get("additionalRefreshTokenReplayProtectionEnabled", True)
     if not isinstance(replay, bool):
         bad.add("additionalRefreshTokenReplayProtectionEnabled", "must be true or false.")
-    enabled = body.get("enabled", True)
+    # PingOne ("Create Application (OIDC Protocol - Web App)"): "If a value is not specified for the `enabled`
+    # attribute, it is set to `false` by default" — and a disabled application cannot sign on (authorize refuses).
+    enabled = body.get("enabled", False)
     if not isinstance(enabled, bool):
         bad.add("enabled", "enabled must be true or false.")
     bad.raise_if_any()

@@ -17,6 +17,7 @@ from .client_auth import authenticate_client
 from .context import NO_STORE, Context, Route, with_query
 from .errors import invalid_data, invalid_token, json_response, oauth_error
 from .issuer import profile_claims
+from .resources import revocable
 from .state import ORG_ID, App
 
 __all__ = ["MAX_LOGOUT_URL", "ROUTES", "bearer_record", "introspect", "revoke", "signoff", "userinfo"]
@@ -79,10 +80,13 @@ def introspect(ctx: Context) -> Response:
 
 
 def revoke(ctx: Context) -> Response:
-    """``/as/revoke`` (RFC 7009): 200 whether or not the token was known.
+    """``/as/revoke`` (RFC 7009): 200 whether or not the token was known — or revoked.
 
-    A refresh token takes its whole family with it (RFC 7009 §2.1: access tokens from the same grant
-    SHOULD go too); an access token goes alone. A token of another client is left alone, silently.
+    PingOne revokes only a custom resource's tokens that carry a ``sid``
+    (https://developer.pingidentity.com/pingone-api/auth/openid-connect-oauth-2/token-revocation.html; see
+    :mod:`.resources`). The page shows no response for the others: the sandbox's choice is RFC 7009 §2.2's
+    200 with the token left alive. A refresh token takes its whole family with it (RFC 7009 §2.1); an access
+    token goes alone. A token of another client is left alone, silently.
     """
     env = ctx.env
     form = ctx.form()
@@ -91,7 +95,7 @@ def revoke(ctx: Context) -> Response:
     if not token:
         raise oauth_error(400, "invalid_request", "token is required")
     record = ctx.issuer.token_record(token, env)
-    if record is not None and record["client_id"] == app.id:
+    if record is not None and record["client_id"] == app.id and revocable(record):
         if record["type"] == "refresh_token":
             ctx.issuer.revoke_family(str(record["family"]))
         else:
@@ -164,5 +168,7 @@ ROUTES: tuple[Route, ...] = (
     ("/<env_id>/as/userinfo", "userinfo", ("GET", "POST"), userinfo),
     ("/<env_id>/as/introspect", "introspect", ("POST",), introspect),
     ("/<env_id>/as/revoke", "revoke", ("POST",), revoke),
-    ("/<env_id>/as/signoff", "signoff", ("GET",), signoff),
+    # PingOne documents GET and POST /as/signoff ("Signoff", "Signoff (POST)"): the same parameters, in the
+    # query string or a form body.
+    ("/<env_id>/as/signoff", "signoff", ("GET", "POST"), signoff),
 )

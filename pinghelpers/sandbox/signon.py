@@ -1,4 +1,5 @@
-"""Authorize and the hosted sign-on page: ``/{envID}/as/authorize`` and ``/{envID}/signon/?flowId=``.
+"""Authorize, pushed authorization requests and the hosted sign-on page: ``/{envID}/as/authorize``,
+``/{envID}/as/par`` and ``/{envID}/signon/?flowId=``.
 
 ``/as/authorize`` checks the client, the ``redirect_uri`` and the request's parameters (PKCE by the app's
 ``pkceEnforcement``, ``prompt``, ``response_mode``), then starts a sign-on flow (:mod:`.flows`): a 302 to the
@@ -8,19 +9,59 @@ minimal form a real browser can sign on with; it drives the same flow as the flo
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from html import escape
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from werkzeug.wrappers import Response
 
 from ..errors import DIAGNOSIS_HEADER, SandboxDiagnosis
+from .client_auth import authenticate_client
 from .context import NO_STORE, Context, Route, with_query
-from .errors import SandboxError, invalid_data, json_response, oauth_text
-from .flows import check_password, flow_json, live_flow
-from .state import FlowState
+from .errors import SandboxError, invalid_data, json_response, oauth_error, oauth_text
+from .flows import PASSWORD_STATUSES, check_password, flow_json, live_flow
+from .state import PAR_LIFETIME, FlowState
 
-__all__ = ["ROUTES", "authorize", "signon_page"]
+__all__ = [
+    "LOOPBACK_HOSTS",
+    "REQUEST_URI_PREFIX",
+    "ROUTES",
+    "authorize",
+    "par",
+    "redirect_uri_registered",
+    "signon_page",
+]
+
+REQUEST_URI_PREFIX = "urn:ietf:params:oauth:request_uri:"  # RFC 9126 §2.2
+_CLIENT_AUTH_PARAMS = ("client_assertion", "client_assertion_type", "client_secret")
+
+# RFC 8252 §7.3: loopback IP literals. PingOne "supports any valid port for loopback IP redirect URIs"
+# (https://docs.pingidentity.com/pingone/applications/p1_wildcard_redirect_uri.html). Sandbox choice:
+# ``localhost`` is not an IP literal (RFC 8252 §8.3), so it must match exactly, port included.
+LOOPBACK_HOSTS = ("127.0.0.1", "[::1]")
+
+
+def _without_port(uri: str) -> tuple[str, str, str, str] | None:
+    """``(scheme, host, path, query)`` of a loopback-IP ``http`` URI, or ``None`` for any other URI."""
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018 — raises ValueError for a malformed port
+    except ValueError:
+        return None
+    host = parts.netloc.rpartition("@")[2]
+    host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    if parts.scheme != "http" or host not in LOOPBACK_HOSTS:
+        return None
+    return parts.scheme, host, parts.path, parts.query
+
+
+def redirect_uri_registered(uri: str, registered: list[str]) -> bool:
+    """Is ``uri`` one of the app's ``redirectUris``? Exactly — or, for a loopback IP, with any port."""
+    if uri in registered:
+        return True
+    loose = _without_port(uri)
+    return loose is not None and any(_without_port(r) == loose for r in registered)
 
 
 def authorize(ctx: Context) -> Response:
@@ -33,13 +74,16 @@ def authorize(ctx: Context) -> Response:
     env = ctx.env
     request = ctx.request
     params = ctx.params()
+    if "request_uri" in params:
+        params = _pushed_params(ctx, params)
     app = env.apps.get(params.get("client_id", ""))
     if app is None or not app.enabled:
         raise invalid_data("client_id", "The client_id is not a known, enabled application of this environment.")
     response_mode = params.get("response_mode", "query")
     redirect_uri = params.get("redirect_uri")
-    if redirect_uri is not None and redirect_uri not in app.redirect_uris:
-        # PingOne: exact match against the app's redirectUris (no wildcards unless the app allows them).
+    if redirect_uri is not None and not redirect_uri_registered(redirect_uri, app.redirect_uris):
+        # PingOne: exact match against the app's redirectUris (no wildcards unless the app allows them),
+        # except the port of a loopback IP redirect URI (RFC 8252 §7.3).
         raise invalid_data("redirect_uri", "Redirect URI mismatch: it must exactly match one of the app's URIs.")
     if redirect_uri is None and response_mode != "pi.flow":
         # Only response_mode=pi.flow may omit redirect_uri (there is no redirect).
@@ -97,6 +141,11 @@ def authorize(ctx: Context) -> Response:
             flow.user_id = session["user_id"]
             flow.session_token = st
             flow.auth_time = session["auth_time"]
+        elif (hinted := env.user_by_username(params.get("login_hint", ""))) is not None and hinted.enabled:
+            # PingOne's flows API: PASSWORD_REQUIRED when the user is already identified — here by login_hint
+            # (https://developer.pingidentity.com/pingone-api/auth/flows.html).
+            flow.status = "PASSWORD_REQUIRED"
+            flow.user_id = hinted.id
         env.flows[flow.id] = flow
         ctx.issuer.note_added()
     if "none" in prompt and flow.status != "COMPLETED":
@@ -110,6 +159,46 @@ def authorize(ctx: Context) -> Response:
     return Response(status=302, headers={"Location": location, **NO_STORE})
 
 
+def par(ctx: Context) -> Response:
+    """``POST /as/par`` (RFC 9126): authorize's parameters, pushed by an authenticated client → a ``request_uri``.
+
+    PingOne (https://developer.pingidentity.com/pingone-api/auth/openid-connect-oauth-2/par-intro.html): the
+    endpoint "accepts the same request parameters as /{{envID}}/as/authorize, as well as any additional
+    parameters needed for client authentication" — the app's method, a client assertion's ``aud`` may be the
+    PAR endpoint (the URL called); the ``request_uri`` lives 60 seconds by default and is accepted only once.
+    The 201 ``{request_uri, expires_in}`` is RFC 9126 §2.2's.
+    """
+    form = ctx.form()
+    app = authenticate_client(ctx, form)
+    params = {k: v for k, v in form.items() if k not in _CLIENT_AUTH_PARAMS}
+    if params.setdefault("client_id", app.id) != app.id:
+        raise oauth_error(400, "invalid_request", "client_id is not the authenticated client")
+    if "request_uri" in params:  # RFC 9126 §2.1
+        raise oauth_error(400, "invalid_request", "request_uri must not be sent to the PAR endpoint")
+    redirect_uri = params.get("redirect_uri")
+    if redirect_uri is not None and not redirect_uri_registered(redirect_uri, app.redirect_uris):
+        raise oauth_error(400, "invalid_request", "redirect_uri is not one of the application's redirectUris")
+    request_uri = REQUEST_URI_PREFIX + secrets.token_urlsafe(24)
+    with ctx.issuer.lock:
+        ctx.env.pushed[request_uri] = {"app_id": app.id, "params": params, "expires": ctx.issuer.now() + PAR_LIFETIME}
+        ctx.issuer.note_added()
+    return json_response({"request_uri": request_uri, "expires_in": PAR_LIFETIME}, 201, headers=dict(NO_STORE))
+
+
+def _pushed_params(ctx: Context, params: dict[str, str]) -> dict[str, str]:
+    """Authorize with ``client_id`` + ``request_uri``: the pushed parameters, once, while they live.
+
+    Sandbox choice (no PingOne page shows it): an unknown, used, expired or foreign ``request_uri`` is the
+    platform 400 ``INVALID_DATA`` on ``request_uri`` — there is no trusted redirect_uri to send an error to.
+    """
+    with ctx.issuer.lock:
+        entry = ctx.env.pushed.pop(params["request_uri"], None)  # single use (PingOne, RFC 9126 §4)
+    if entry is None or entry["expires"] <= ctx.issuer.now() or entry["app_id"] != params.get("client_id"):
+        raise invalid_data("request_uri", "The request_uri is unknown, used or expired; push the request again.")
+    pushed: dict[str, str] = entry["params"]
+    return dict(pushed)
+
+
 def signon_page(ctx: Context) -> Response:
     """The minimal hosted sign-on page the authorize 302 points to (a real browser can sign on here)."""
     env = ctx.env
@@ -118,9 +207,10 @@ def signon_page(ctx: Context) -> Response:
     flow = live_flow(ctx, flow_id)
     error = ""
     resume = f"{ctx.issuer_url}/resume?flowId={flow_id}"
-    if request.method == "POST" and flow.status == "USERNAME_PASSWORD_REQUIRED":
+    if request.method == "POST" and flow.status in PASSWORD_STATUSES:
         try:
-            response = check_password(ctx, flow, request.form.get("username", ""), request.form.get("password", ""))
+            username = request.form.get("username", "") or (None if flow.status == "PASSWORD_REQUIRED" else "")
+            response = check_password(ctx, flow, username, request.form.get("password", ""))
         except SandboxError:
             error = "Invalid username or password."
         else:
@@ -169,5 +259,6 @@ button{{margin-top:1.5em;width:100%;padding:.6em;background:#0d4a8f;color:#fff;b
 
 ROUTES: tuple[Route, ...] = (
     ("/<env_id>/as/authorize", "authorize", ("GET", "POST"), authorize),
+    ("/<env_id>/as/par", "par", ("POST",), par),
     ("/<env_id>/signon/", "signon", ("GET", "POST"), signon_page),
 )

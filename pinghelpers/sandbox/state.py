@@ -18,7 +18,6 @@ from ..secret import Secret
 __all__ = [
     "ACCESS_TOKEN_LIFETIME",
     "APP_TYPES",
-    "AUTH_METHODS",
     "CODE_LIFETIME",
     "DEFAULT_CLIENT_ID",
     "DEFAULT_ENV_ID",
@@ -33,15 +32,21 @@ __all__ = [
     "GRANT_TYPES",
     "ID_TOKEN_LIFETIME",
     "LOOPBACK_REDIRECT_URI",
+    "OPENID_SCOPES",
     "ORG_ID",
+    "PAR_LIFETIME",
     "PKCE_ENFORCEMENTS",
     "REFRESH_TOKEN_LIFETIME",
     "RESPONSE_TYPES",
+    "WORKBOOK_API_AUDIENCE",
+    "WORKBOOK_API_ID",
     "App",
     "AuthCode",
     "Environment",
     "FlowState",
+    "Resource",
     "User",
+    "default_resources",
     "new_secret",
 ]
 
@@ -64,6 +69,7 @@ FLOW_IDLE_TIMEOUT = 15 * 60  # PingOne: flows expire after 15 minutes of inactiv
 ACCESS_TOKEN_LIFETIME = 3600
 ID_TOKEN_LIFETIME = 3600
 REFRESH_TOKEN_LIFETIME = 2592000
+PAR_LIFETIME = 60  # PingOne (PAR intro): "The default lifetime is 60 seconds" (the app's parTimeout)
 
 
 def new_secret() -> str:
@@ -73,7 +79,7 @@ def new_secret() -> str:
 
 
 # PingOne's enumerations for the application fields the sandbox honours (management API "Applications").
-AUTH_METHODS = ("NONE", "CLIENT_SECRET_BASIC", "CLIENT_SECRET_POST", "CLIENT_SECRET_JWT", "PRIVATE_KEY_JWT")
+# tokenEndpointAuthMethod names: pinghelpers.rules.AUTH_METHODS, the one list the client and the sandbox share.
 GRANT_TYPES = (
     "AUTHORIZATION_CODE",
     "CIBA",
@@ -127,6 +133,38 @@ class App:
             self._keys = cache
         keys: list[tuple[str | None, Any]] = cache["keys"]
         return keys
+
+
+# PingOne's resources (https://apidocs.pingidentity.com/pingone/customer/v1/api/man/p1_Resources/): the PingOne API
+# resource (type PLATFORM, audience https://api.pingone.<tld> — the sandbox's own API base), the openid resource
+# (the OIDC scopes, for /as/userinfo), and CUSTOM resources, each with its own audience and scopes. Only CUSTOM
+# resources are configurable (``--config``: an environment's ``resources``) — "Only custom resources can be created".
+OPENID_SCOPES = ("openid", "profile", "email", "address", "phone", "offline_access")
+WORKBOOK_API_ID = "b7a6c5d4-e3f2-4a1b-9c8d-7e6f5a4b3c2d"
+WORKBOOK_API_AUDIENCE = "https://api.workbook.example"  # sandbox choice (a custom audience names no pingone host)
+
+
+@dataclass
+class Resource:
+    """A CUSTOM resource: tokens for its scopes carry its ``audience`` (names follow "Create Resource")."""
+
+    id: str
+    name: str
+    audience: str
+    scopes: list[str]
+    description: str = ""
+
+
+def default_resources() -> dict[str, Resource]:
+    """The sandbox's one custom resource when a configuration names none (the sandbox's choice)."""
+    api = Resource(
+        WORKBOOK_API_ID,
+        "Workbook API",
+        WORKBOOK_API_AUDIENCE,
+        ["workbook:read", "workbook:write"],
+        "A custom resource of the local sandbox: its tokens can be introspected and revoked.",
+    )
+    return {api.id: api}
 
 
 @dataclass
@@ -185,6 +223,8 @@ class Environment:
     flows: dict[str, FlowState] = field(default_factory=dict)
     codes: dict[str, AuthCode] = field(default_factory=dict)
     sessions: dict[str, dict[str, Any]] = field(default_factory=dict)  # ST cookie value → session
+    resources: dict[str, Resource] = field(default_factory=default_resources)  # CUSTOM resources only
+    pushed: dict[str, dict[str, Any]] = field(default_factory=dict)  # PAR request_uri → {app_id, params, expires}
 
     def user_by_username(self, username: str) -> User | None:
         # Usernames are few (a class, not a directory); a dict index would have to track renames.

@@ -16,6 +16,7 @@ from ..jose import constant_time_equals, pkce_s256
 from .client_auth import authenticate_client
 from .context import NO_STORE, Context, Route
 from .errors import json_response, oauth_error
+from .resources import token_resource
 from .state import CODE_LIFETIME, App
 
 __all__ = ["GRANTS", "ROUTES", "token"]
@@ -37,6 +38,23 @@ def token(ctx: Context) -> Response:
 def _tokens_response(body: dict[str, Any]) -> Response:
     # RFC 6749 §5.1: token responses are never cached.
     return json_response(body, headers=dict(NO_STORE))
+
+
+def _narrowed(granted: str, requested: str | None) -> str:
+    """The scope of the new tokens: the granted scopes, or the requested subset of them.
+
+    PingOne's Step 4 sends ``scope`` with the code
+    (https://developer.pingidentity.com/pingone-api/getting-started/simple-sso-workflow/step-7-get-the-access-token.html)
+    but no page says what a different scope does. Sandbox choice, RFC 6749 §3.3/§6: a subset narrows the
+    tokens; a scope outside the granted ones is ``invalid_scope``; none (or an empty one) keeps the grant.
+    """
+    if not requested or not requested.split():
+        return granted
+    have = granted.split()
+    extra = sorted(set(requested.split()) - set(have))
+    if extra:
+        raise oauth_error(400, "invalid_scope", f"Scopes not granted originally: {' '.join(extra)}")
+    return " ".join(s for s in have if s in requested.split())
 
 
 def _grant_authorization_code(ctx: Context, app: App, form: dict[str, str]) -> Response:
@@ -106,6 +124,8 @@ def _grant_authorization_code(ctx: Context, app: App, form: dict[str, str]) -> R
             "code_verifier sent but the authorization request had no code_challenge",
             rule="pkce-verifier",
         )
+    scope = _narrowed(record.scope, form.get("scope"))
+    audience, resource = token_resource(ctx, scope)
     user = env.users.get(record.user_id)
     if user is None or not user.enabled:
         raise oauth_error(400, "invalid_grant", "The user is no longer active")
@@ -114,14 +134,15 @@ def _grant_authorization_code(ctx: Context, app: App, form: dict[str, str]) -> R
         env=env,
         app=app,
         user=user,
-        scope=record.scope,
+        scope=scope,
         nonce=record.nonce,
         auth_time=record.auth_time,
         session_id=record.session_id,
         # Sandbox choice: a refresh token only for apps with the REFRESH_TOKEN grant (offline_access alone
         # would hand out a token the app may not redeem).
         with_refresh="REFRESH_TOKEN" in app.grant_types,
-        api_audience=ctx.base_url,
+        api_audience=audience,
+        resource_id=resource.id if resource else None,
     )
     with ctx.issuer.lock:
         record.token_ids.extend(ids)
@@ -156,14 +177,9 @@ def _grant_refresh_token(ctx: Context, app: App, form: dict[str, str]) -> Respon
             raise oauth_error(400, "invalid_grant", "The refresh token is invalid or has expired")
         record["rotated"] = True  # rotation: every exchange returns a new refresh token
         record["active"] = False
-    granted = str(record["scope"]).split()
-    requested = form.get("scope")
-    if requested is not None:
-        extra = sorted(set(requested.split()) - set(granted))
-        if extra:
-            # RFC 6749 §6: a refresh may narrow the scope, never widen it.
-            raise oauth_error(400, "invalid_scope", f"Scopes not granted originally: {' '.join(extra)}")
-        granted = [s for s in granted if s in requested.split()]
+    # RFC 6749 §6: a refresh may narrow the scope, never widen it.
+    scope = _narrowed(str(record["scope"]), form.get("scope"))
+    audience, resource = token_resource(ctx, scope)
     user = env.users.get(str(record["sub"]))
     if user is None or not user.enabled:
         raise oauth_error(400, "invalid_grant", "The user is no longer active")
@@ -172,12 +188,13 @@ def _grant_refresh_token(ctx: Context, app: App, form: dict[str, str]) -> Respon
         env=env,
         app=app,
         user=user,
-        scope=" ".join(granted),
+        scope=scope,
         auth_time=record.get("auth_time"),
         session_id=record.get("session_id"),
         with_refresh=True,
         refresh_family=str(record["family"]),
-        api_audience=ctx.base_url,
+        api_audience=audience,
+        resource_id=resource.id if resource else None,
     )
     return _tokens_response(body)
 
@@ -191,13 +208,15 @@ def _grant_client_credentials(ctx: Context, app: App, form: dict[str, str]) -> R
     if "openid" in scope.split():
         # No user, so no ID token: PingOne does not mix openid with client_credentials.
         raise oauth_error(400, "invalid_scope", "openid cannot be requested with client_credentials")
+    audience, resource = token_resource(ctx, scope)
     body, _ids = ctx.issuer.mint(
         issuer_url=ctx.issuer_url,
         env=env,
         app=app,
         user=None,
         scope=scope,
-        api_audience=ctx.base_url,
+        api_audience=audience,
+        resource_id=resource.id if resource else None,
     )
     return _tokens_response(body)
 

@@ -219,6 +219,31 @@ def test_token_then_reuse_then_wrong_secret(cli_sandbox: dict[str, str], tmp_pat
     assert "curl" in wrong.stderr and "client_assertion=" in wrong.stderr
 
 
+def test_token_with_a_scope_subset(cli_sandbox: dict[str, str], tmp_path: Path) -> None:
+    """--scope sends PingOne's optional token-request scope (Step 4 sends scope=openid)."""
+    with PingOneClient(settings_for(cli_sandbox)) as c:
+        request = c.authorization_request(scope="openid profile")
+        code = c.sign_on(request).code
+    out = run(
+        [
+            "token",
+            "--code",
+            code,
+            *target(cli_sandbox),
+            "--redirect-uri",
+            cli_sandbox["redirect_uri"],
+            f"--code-verifier={request.code_verifier}",
+            "--scope",
+            "openid",
+            "--json",
+        ],
+        tmp_path,
+        env={"PINGONE_CLIENT_SECRET": cli_sandbox["client_secret"]},
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["scope"] == "openid"
+
+
 def test_token_needs_a_target(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -30,7 +30,7 @@ def session(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[OAuth
         client_secret=sandbox.client_secret.reveal(),
         token_endpoint_auth_method=ClientSecretJWT(sandbox.token_endpoint),
         redirect_uri=sandbox.redirect_uri,
-        scope="openid profile email",
+        scope="openid profile email workbook:read",  # a custom resource: its tokens can be revoked
         code_challenge_method="S256",
     ) as s:
         yield s

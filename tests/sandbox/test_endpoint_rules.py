@@ -14,6 +14,8 @@ from pinghelpers.sandbox import Sandbox
 from .conftest import BASIC_ID, CSJ_ID, LOGOUT, POST_ID, SECRETS, default_target, target
 from .flow import Target, code_for, csj_form, exchange, oauth_error, platform_error, post_form, query, refused
 
+CUSTOM_SCOPE = "openid workbook:read"  # the sandbox's default custom resource, "Workbook API"
+
 
 def _tokens(t: Target, s: requests.Session | None = None, scope: str = "openid profile email") -> dict[str, Any]:
     code, verifier = code_for(t, s, scope=scope)
@@ -63,7 +65,7 @@ def test_discovery_advertises_only_endpoints_that_answer(sandbox: Sandbox) -> No
                 break  # routed (405 only says: the other method)
         else:
             raise AssertionError(f"{key} answers neither GET nor POST")
-    assert "pushed_authorization_request_endpoint" not in doc and "device_authorization_endpoint" not in doc
+    assert "device_authorization_endpoint" not in doc  # not served; PAR is (/as/par), and advertised
 
 
 def test_jwks_has_kid_use_x5t(sandbox: Sandbox) -> None:
@@ -150,7 +152,7 @@ def test_revoke_unknown_token_is_200(sandbox: Sandbox) -> None:
 
 def test_revoke_access_token(sandbox: Sandbox) -> None:
     t = default_target(sandbox)
-    tokens = _tokens(t)
+    tokens = _tokens(t, scope=CUSTOM_SCOPE)  # only a custom resource's tokens can be revoked
     assert _revoke(t, tokens["access_token"]).status_code == 200
     assert _introspect(t, tokens["access_token"]).json() == {"active": False}
     assert _introspect(t, tokens["refresh_token"]).json()["active"] is True  # only the access token went
@@ -158,7 +160,7 @@ def test_revoke_access_token(sandbox: Sandbox) -> None:
 
 def test_revoke_refresh_token_revokes_its_family(sandbox: Sandbox) -> None:
     t = default_target(sandbox)
-    tokens = _tokens(t)
+    tokens = _tokens(t, scope=CUSTOM_SCOPE)  # only a custom resource's tokens can be revoked
     assert _revoke(t, tokens["refresh_token"]).status_code == 200
     assert _introspect(t, tokens["refresh_token"]).json() == {"active": False}
     assert _introspect(t, tokens["access_token"]).json() == {"active": False}
@@ -166,7 +168,7 @@ def test_revoke_refresh_token_revokes_its_family(sandbox: Sandbox) -> None:
 
 def test_revoke_token_of_another_client_is_ignored(classroom: Sandbox) -> None:
     owner = target(classroom, CSJ_ID)
-    tokens = _tokens(owner)
+    tokens = _tokens(owner, scope=CUSTOM_SCOPE)
     url = f"{owner.issuer}/revoke"
     r = post_form(url, {"token": tokens["access_token"], "client_id": POST_ID, "client_secret": SECRETS[POST_ID]})
     assert r.status_code == 200

@@ -148,7 +148,7 @@ def test_set_password_needs_its_media_type(sandbox: Sandbox, api: requests.Sessi
     url = f"{_env_url(sandbox)}/users/{user['id']}/password"
     platform_error(api.put(url, json={"value": "Long-enough-1"}, timeout=10), 415, "INVALID_REQUEST")
     short = api.put(url, data='{"value": "short"}', headers={"Content-Type": PASSWORD_SET}, timeout=10)
-    assert platform_error(short, 400, "INVALID_DATA")["details"][0]["target"] == "value"
+    assert platform_error(short, 400, "INVALID_DATA")["details"][0]["target"] == "password"
 
 
 def test_user_without_password_cannot_sign_on(sandbox: Sandbox, api: requests.Session) -> None:

@@ -13,7 +13,7 @@ from pinghelpers.sandbox import Sandbox
 
 
 def test_register_redirect_uri_is_exact_and_idempotent(sandbox: Sandbox) -> None:
-    uri = "http://127.0.0.1:59999/callback"
+    uri = "http://127.0.0.1:59999/registered-later"  # another path: a loopback port alone would match (RFC 8252)
     with PingOneClient(sandbox_settings(sandbox, redirect_uri=uri)) as client:
         before = requests.get(client.authorization_request().url, allow_redirects=False, timeout=10)
         assert before.status_code == 400 and before.json()["code"] == "INVALID_DATA"

@@ -63,7 +63,8 @@ def test_rfc7636_appendix_b_vector() -> None:
 
 
 def test_the_whole_flow_then_userinfo_introspect_refresh_revoke(sandbox: Sandbox, client: PingOneClient) -> None:
-    request = client.authorization_request()
+    # workbook:read — the local sandbox's custom resource: only its tokens can be revoked (PingOne's rule).
+    request = client.authorization_request(scope="openid profile email workbook:read")
     result = client.sign_on(request)
     assert result.state == request.state
     tokens = client.exchange_code(result.code, code_verifier=request.code_verifier)
