@@ -365,7 +365,7 @@ class PingOneClient:
     ) -> TokenResponse:
         """Exchange an authorization code (or a pasted redirect URL) for tokens at ``/as/token``.
 
-        Sends the seed's five fields — ``grant_type``, ``code``, ``redirect_uri``, ``client_assertion``,
+        Sends the five fields of PingOne's Step 4 — ``grant_type``, ``code``, ``redirect_uri``, ``client_assertion``,
         ``client_assertion_type`` — form-encoded, plus ``code_verifier`` when PKCE was used. With
         ``check=False`` an error answer is returned (``.error`` set) instead of raised.
 
