@@ -117,6 +117,24 @@ refused = client.session.get(bad.url, allow_redirects=False, timeout=10)
 HTML(http_response_html(refused.status_code, refused.headers, body=refused.text[:600]))
 
 # %% [markdown]
+# ## 8. Pushed authorization requests (PAR)
+# With PAR (RFC 9126) the client first POSTs the same parameters to `{issuer}/par`, authenticated like the token
+# endpoint (here a CLIENT_SECRET_JWT assertion whose `aud` is the PAR endpoint), and gets back a `request_uri`.
+# The browser then carries only `client_id` and `request_uri`: nothing of the request can be read or changed on the
+# way. PingOne accepts a `request_uri` once, for 60 seconds by default
+# ([PingOne: PAR](https://developer.pingidentity.com/pingone-api/auth/openid-connect-oauth-2/par-intro.html)).
+
+# %%
+from urllib.parse import parse_qsl, urlsplit
+
+pushed = client.push_authorization_request(client.authorization_request(response_mode="pi.flow"))
+short = dict(parse_qsl(urlsplit(pushed.url).query))
+print("the authorize URL carries only:", sorted(short), "| request_uri:", short["request_uri"][:34] + "…")
+print("status:", client.start_authorization(pushed).status)
+again = client.session.get(pushed.url, allow_redirects=False, timeout=10)
+print("the same request_uri again → HTTP", again.status_code)
+
+# %% [markdown]
 # ## Exercise
 # RFC 7636 Appendix B gives a test vector: the verifier `dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk`. Compute its
 # S256 code challenge yourself (section 3 shows how) and run the check.
@@ -137,6 +155,7 @@ check_exercise(
 # * `state` (checked on the redirect), `nonce` (checked in the ID token), PKCE `code_challenge` (verifier sent
 #   later) — all fresh per request.
 # * PingOne answers with a 302 to its sign-on page carrying a `flowId`, or with the flow JSON for `pi.flow`.
+# * PAR pushes the parameters first; the browser carries only `client_id` + a single-use `request_uri`.
 #
 # Next: [4 · Sign on and get the code](04-sign-on-and-get-the-code.ipynb).
 

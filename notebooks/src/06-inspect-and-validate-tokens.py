@@ -136,12 +136,47 @@ else:
     print("after the replay, the newest refresh token is revoked too → HTTP", newest.status)
 
 # %% [markdown]
-# ## 7. Revocation
-# `POST {issuer}/revoke` (RFC 7009) ends a token early; introspection then reports it inactive. The answer is 200
-# even for an unknown token, so a revocation endpoint tells an attacker nothing.
+# ## 7. Revocation: for a custom resource's tokens
+# `POST {issuer}/revoke` (RFC 7009) ends a token early, authenticated like the token endpoint. PingOne revokes only
+# tokens **for a custom resource** (an API of yours, with its own audience and scopes) that carry a `sid` — a user's
+# session. Tokens for PingOne's own resources (`openid profile email`, the PingOne API) and tokens without `sid`
+# (`client_credentials`) cannot be revoked
+# ([PingOne: Token Revocation](https://developer.pingidentity.com/pingone-api/auth/openid-connect-oauth-2/token-revocation.html)).
+# Fresh tokens for the openid resource first (section 6's replay revoked the first ones), then the attempt:
 
 # %%
-print("revoke →", client.revoke(tokens.access_token), "| active now:", client.introspect(tokens.access_token)["active"])
+from pinghelpers import PingOneAPIError
+
+
+def fresh_tokens(scope=None):  # the session from section 0 is still on: no password asked again
+    request = client.authorization_request(scope=scope)
+    return client.exchange_code(target.sign_on(client, request).code, code_verifier=request.code_verifier)
+
+
+openid_tokens = fresh_tokens()
+try:
+    print("revoke an openid token → HTTP", client.revoke(openid_tokens.access_token))
+except PingOneAPIError as error:
+    print("revoke an openid token → HTTP", error.status)
+print("active now:", client.introspect(openid_tokens.access_token)["active"])
+
+# %% [markdown]
+# PingOne's page shows no answer for such a token; the local sandbox answers 200 and leaves the token alive (its own
+# choice, see the README). Now a token for a custom resource. The local sandbox has one of its own, "Workbook API"
+# (scopes `workbook:read`, `workbook:write`). Live: create a custom resource in the console, grant one of its scopes
+# to this app, and put that scope in `custom_scope`.
+
+# %%
+custom_scope = "workbook:read" if target.is_local_sandbox else ""  # live: your custom resource's scope
+
+if not custom_scope:
+    print("Skipped: set custom_scope to a scope of a custom resource granted to this app.")
+else:
+    custom = fresh_tokens(f"openid {custom_scope}")
+    custom_claims = custom.decoded["access_token"].claims
+    print("aud:", custom_claims["aud"], "| scope:", custom_claims.get("scope"), "| has sid:", "sid" in custom_claims)
+    print("introspect → active:", client.introspect(custom.access_token)["active"])
+    print("revoke → HTTP", client.revoke(custom.access_token), "| active now:", client.introspect(custom.access_token)["active"])
 
 # %% [markdown]
 # ## Exercise
@@ -171,7 +206,8 @@ check_exercise(
 # * Verify PingOne's tokens with the JWKS key named by `kid`; never trust a decoded-only token.
 # * Check the ID token: signature, `iss`, `aud`, `exp`, `nonce`, `at_hash` (OIDC Core §3.1.3.7).
 # * Times are the server's: compare with its `Date`.
-# * Userinfo (Bearer), introspection (active?), refresh (rotates; a replay revokes the family), revocation.
+# * Userinfo (Bearer), introspection (active?), refresh (rotates; a replay revokes the family), revocation —
+#   only of a custom resource's tokens with a `sid`.
 #
 # Next: [7 · Troubleshooting lab](07-troubleshooting-lab.ipynb).
 

@@ -117,7 +117,8 @@ if not admin_ready:
 
 # %%
 def create_app(method):
-    body = {"name": f"Workbook {method}", "type": "WEB_APP", "protocol": "OPENID_CONNECT",
+    # PingOne creates an application disabled unless "enabled": true is sent — and a disabled one cannot sign on.
+    body = {"name": f"Workbook {method}", "enabled": True, "type": "WEB_APP", "protocol": "OPENID_CONNECT",
             "grantTypes": ["AUTHORIZATION_CODE"], "redirectUris": [target.settings.redirect_uri],
             "tokenEndpointAuthMethod": method}
     if method == "PRIVATE_KEY_JWT":  # PingOne gets the public key only, and the app has no secret

@@ -141,7 +141,7 @@ class App:
 # resources are configurable (``--config``: an environment's ``resources``) — "Only custom resources can be created".
 OPENID_SCOPES = ("openid", "profile", "email", "address", "phone", "offline_access")
 WORKBOOK_API_ID = "b7a6c5d4-e3f2-4a1b-9c8d-7e6f5a4b3c2d"
-WORKBOOK_API_AUDIENCE = "https://api.workbook.example"  # sandbox choice (a custom audience names no pingone host)
+WORKBOOK_API_AUDIENCE = "https://workbook-api.example.com"  # sandbox choice (a custom audience names no pingone host)
 
 
 @dataclass

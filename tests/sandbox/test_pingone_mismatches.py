@@ -284,7 +284,7 @@ def test_revocation_only_custom_resource_tokens_with_sid(sandbox: Sandbox) -> No
     # A custom resource's token carries its audience and a sid: revoked.
     custom = tokens("openid workbook:read")
     claims = jwt.decode(custom["access_token"], options={"verify_signature": False})
-    assert claims["aud"] == ["https://api.workbook.example"] and claims["sid"]
+    assert claims["aud"] == ["https://workbook-api.example.com"] and claims["sid"]
     assert active(custom["access_token"]) and revoke(custom["access_token"]).status_code == 200
     assert not active(custom["access_token"])
     # A client_credentials token for the custom resource has no sid: not revoked.

@@ -174,6 +174,20 @@ def test_sign_on_form_completes_the_flow_and_reports_a_wrong_password(local: San
         assert re.search(r"COMPLETED", form.status.value)
 
 
+def test_exchange_form_sends_the_optional_scope(local: Sandbox) -> None:
+    """PingOne's Step 4 sends scope with the code; the form's optional Scope field does (issue 13, item 8)."""
+    from pinghelpers import PingOneClient
+    from pinghelpers.display.forms import ExchangeForm
+
+    settings = sandbox_settings(local)
+    with PingOneClient(settings) as client:
+        request = client.authorization_request(scope="openid profile email")
+        result = client.sign_on(request)
+    form = ExchangeForm(settings, code=result.code, code_verifier=request.code_verifier, scope="openid")
+    form.button.click()
+    assert form.error is None and form.result.ok and form.result.body["scope"] == "openid"
+
+
 def test_redirect_form_reads_the_code_and_refuses_a_forged_state() -> None:
     form = RedirectForm(expected_state="s1", url="https://app.example.com/callback?code=abc&state=s1")
     form.button.click()
