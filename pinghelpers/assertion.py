@@ -2,7 +2,7 @@
 
 A CLIENT_SECRET_JWT assertion is a JWT signed HS256/HS384/HS512 with the client secret, carrying
 ``iss`` = ``sub`` = the client ID, ``aud`` = the token endpoint URL and ``exp`` (at most one hour ahead).
-The seed workflow's header is ``{"typ": "JWT", "alg": "HS256"}``; ``build_client_assertion`` produces
+PingOne's "Create a client secret JWT" page uses the header ``{"typ": "JWT", "alg": "HS256"}``; ``build_client_assertion`` produces
 exactly that by default.
 """
 
@@ -186,7 +186,7 @@ def build_client_assertion(
         not_before=not_before,
         extra_claims=extra_claims,
     )
-    # The seed's header, in the seed's order: {"typ": "JWT", "alg": "HS256"}.
+    # PingOne's header, in its order ("Create a client secret JWT"): {"typ": "JWT", "alg": "HS256"}.
     header: dict[str, Any] = {"typ": "JWT", "alg": algorithm}
     if headers:
         header.update({k: v for k, v in headers.items() if k != "alg"})

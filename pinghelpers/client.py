@@ -26,7 +26,14 @@ from .assertion import ClientAssertion
 from .auth import auth_for_method
 from .decoding import decode_unverified
 from .endpoints import Endpoints
-from .errors import ConfigurationError, InvalidResponse, PingOneAPIError, SignOnError, TokenValidationError
+from .errors import (
+    DIAGNOSIS_HEADER,
+    ConfigurationError,
+    InvalidResponse,
+    SandboxDiagnosis,
+    SignOnError,
+    TokenValidationError,
+)
 from .http import DEFAULT_TIMEOUT, error_from_response, get_json, new_session, parse_json, send, send_prepared
 from .messages import (
     AuthorizationRequest,
@@ -204,9 +211,11 @@ class PingOneClient:
         location = response.headers.get("Location", "")
         query = parse_qs(urlsplit(location).query)
         if "error" in query:
+            diagnosis = SandboxDiagnosis.parse(response.headers.get(DIAGNOSIS_HEADER))  # local sandbox only
             raise SignOnError(
                 f"authorize was refused: {query['error'][0]}"
-                + (f" — {query['error_description'][0]}" if "error_description" in query else ""),
+                + (f" — {query['error_description'][0]}" if "error_description" in query else "")
+                + (f" (the local sandbox's diagnosis: {diagnosis})" if diagnosis else ""),
                 fix="check client_id, redirect_uri, scope and PKCE settings of the application",
             )
         flow_id = (query.get("flowId") or [""])[0]
@@ -472,27 +481,11 @@ class PingOneClient:
         return response
 
     def explain(self, error: Exception | TokenResponse, *, assertion: str | None = None) -> Explanation:
-        """Ranked likely causes of a failed call, using this client's context: the assertion it sent, its
-        client ID, the audiences this environment accepts, the secret (to check the signature), the
-        redirect URI. ``print(client.explain(client.exchange_code(code, check=False)))``"""
-        from .explain import Explanation, explain
+        """Ranked likely causes of a failed call in this client's context (:func:`pinghelpers.explain.explain_call`).
+        ``print(client.explain(client.exchange_code(code, check=False)))``"""
+        from .explain import explain_call
 
-        if isinstance(error, TokenResponse):
-            if error.assertion is not None and assertion is None:
-                assertion = error.assertion.token
-            if error.error is None:
-                return Explanation(f"HTTP {error.status}: no error to explain", ())
-            error = error.error
-        if assertion is None and isinstance(error, PingOneAPIError):
-            assertion = error.client_assertion  # the assertion this request sent, whatever other threads did
-        return explain(
-            error,
-            assertion=assertion,
-            client_id=self.settings.client_id,
-            audiences=self.endpoints.accepted_audiences(),
-            secret=self.settings.client_secret,
-            redirect_uri=self.settings.redirect_uri,
-        )
+        return explain_call(self, error, assertion=assertion)
 
     def discovery(self) -> Any:
         """The environment's ``/.well-known/openid-configuration`` document."""

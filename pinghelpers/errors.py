@@ -23,9 +23,12 @@ secret: errors carry the *name* of a secret, never its value.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote, unquote
 
 __all__ = [
+    "DIAGNOSIS_HEADER",
     "AssertionBuildError",
     "ConfigurationError",
     "ConnectionFailed",
@@ -36,12 +39,59 @@ __all__ = [
     "PlatformError",
     "ReplayMismatch",
     "RequestTimedOut",
+    "SandboxDiagnosis",
     "SignOnError",
     "TokenValidationError",
     "TransportError",
 ]
 
 _CORRELATION = re.compile(r"Correlation ID: ([0-9A-Za-z-]+)")
+
+#: The response header only the **local sandbox** sends: its own diagnosis of an error it answered. PingOne
+#: sends nothing like it — its error texts are terse on purpose — so nothing may depend on it being there.
+DIAGNOSIS_HEADER = "X-Local-Sandbox-Diagnosis"
+# The detail travels percent-encoded (UTF-8), so any text fits a latin-1 header and ";" separates fields.
+_DETAIL_SAFE = " !'()*+,-./:<=>?@[]_~"
+
+
+@dataclass(frozen=True)
+class SandboxDiagnosis:
+    """The local sandbox's diagnosis of an error: the ``rule`` broken (a :data:`pinghelpers.rules.RULES` id or
+    a sandbox check's name), the ``fault`` switch that caused it (if one did), and a ``detail`` sentence.
+
+    It travels in the :data:`DIAGNOSIS_HEADER` response header, never in the body — the body carries what
+    PingOne would send. Header form: ``rule=aud-accepted; detail=aud%20…`` (fields optional, detail
+    percent-encoded).
+    """
+
+    rule: str | None = None
+    detail: str = ""
+    fault: str | None = None
+
+    def header_value(self) -> str:
+        """The header's value (ASCII)."""
+        fields = [f"{k}={v}" for k, v in (("rule", self.rule), ("fault", self.fault)) if v]
+        if self.detail:
+            fields.append("detail=" + quote(self.detail, safe=_DETAIL_SAFE))
+        return "; ".join(fields)
+
+    @classmethod
+    def parse(cls, value: str | None) -> SandboxDiagnosis | None:
+        """The diagnosis in a header value, or ``None`` when there is none (always, against PingOne)."""
+        if not value:
+            return None
+        fields: dict[str, str] = {}
+        for part in value.split(";"):
+            key, sep, item = part.strip().partition("=")
+            if sep and key in ("rule", "fault", "detail"):
+                fields[key] = unquote(item.strip())
+        if not fields:
+            return None
+        return cls(rule=fields.get("rule") or None, detail=fields.get("detail", ""), fault=fields.get("fault") or None)
+
+    def __str__(self) -> str:
+        head = ", ".join(f"{k} {v}" for k, v in (("rule", self.rule), ("fault", self.fault)) if v)
+        return f"[{head}] {self.detail}".strip() if head else self.detail
 
 
 class PingHelpersError(Exception):
@@ -117,7 +167,8 @@ class PingOneAPIError(PingHelpersError):
     ``status`` is the HTTP status, ``body`` the parsed JSON (or ``None``), ``correlation_id`` the id to quote
     to Ping support, and ``response`` the ``requests.Response``. ``client_assertion`` is the assertion the
     failed token request sent (set by the client, so ``client.explain(error)`` diagnoses *that* request even
-    when other threads sent others since).
+    when other threads sent others since). ``diagnosis`` is the local sandbox's own
+    :class:`SandboxDiagnosis` (from its :data:`DIAGNOSIS_HEADER`); ``None`` against PingOne.
     """
 
     client_assertion: str | None = None
@@ -137,6 +188,8 @@ class PingOneAPIError(PingHelpersError):
         self.body = body
         self.response = response
         self.correlation_id = correlation_id
+        headers = getattr(response, "headers", None)
+        self.diagnosis = SandboxDiagnosis.parse(headers.get(DIAGNOSIS_HEADER) if headers is not None else None)
         super().__init__(message, rule=rule, fix=fix)
 
 

@@ -7,7 +7,6 @@ settings, the clock — and ranks what most likely went wrong.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -27,7 +26,7 @@ from .errors import (
 from .rules import HMAC_ALGORITHMS, METHOD_CLIENT_SECRET_JWT, RULES, auth_method, check_assertion
 from .timefmt import now as _clock_now
 
-__all__ = ["CLOCK_SKEW_TOLERANCE", "Cause", "Explanation", "clock_skew", "explain"]
+__all__ = ["CLOCK_SKEW_TOLERANCE", "Cause", "Explanation", "clock_skew", "explain", "explain_call"]
 
 
 @dataclass(frozen=True)
@@ -70,7 +69,6 @@ class Explanation:
 
 # How far apart this machine's clock and the server's may be before clock skew becomes a likely cause.
 CLOCK_SKEW_TOLERANCE = 30.0
-_RULE_HINT = re.compile(r"\[rule ([a-z0-9-]+)\]")
 _TIME_RULES = frozenset({"exp-not-expired", "exp-within-one-hour", "nbf-not-future"})
 
 _SECRET_WRONG = Cause(
@@ -101,7 +99,7 @@ _WRONG_METHOD = Cause(
 )
 _GENERIC_INVALID_CLIENT = (_SECRET_WRONG, _AUD_WRONG, _EXPIRED, _CLOCK, _ISS_SUB, _ALG, _WRONG_METHOD)
 
-# A sandbox "[rule <id>]" hint (or a checklist failure) → the cause it pins down.
+# The rule a local-sandbox diagnosis names (or a checklist failure) → the cause it pins down.
 _RULE_CAUSES: dict[str, Cause] = {
     "signature": _SECRET_WRONG,
     "aud-accepted": _AUD_WRONG,
@@ -176,8 +174,9 @@ def explain(
 
     Context sharpens the ranking: the ``assertion`` that was sent (with the ``client_id``, the accepted
     ``audiences`` and optionally the ``secret``) is run through :func:`~pinghelpers.check_assertion`, so a
-    broken rule is named instead of guessed; the answer's ``Date`` header exposes clock skew; a local-sandbox
-    ``[rule <id>]`` hint is used when present (real PingOne says less, so nothing depends on it).
+    broken rule is named instead of guessed; the answer's ``Date`` header exposes clock skew. The local
+    sandbox's own diagnosis (its ``X-Local-Sandbox-Diagnosis`` header, :attr:`PingOneAPIError.diagnosis`) is used
+    when present; PingOne sends none, and then the causes are ranked from the checklist and the context alone.
     :meth:`PingOneClient.explain` fills all of this in for you.
 
     >>> print(explain(exc, assertion=sent, client_id=cid, audiences=endpoints.accepted_audiences()))
@@ -195,10 +194,13 @@ def explain(
                 f"the server's clock is {abs(skew):.0f} s {'ahead of' if skew > 0 else 'behind'} this machine's",
             )
         )
+    # Only the local sandbox sends a diagnosis; against PingOne it is None and nothing below needs it.
+    diagnosis = getattr(error, "diagnosis", None)
+    hint: str | None = diagnosis.rule if diagnosis is not None else None
+    told = f"the local sandbox's diagnosis: {diagnosis}" if diagnosis is not None else ""
     if isinstance(error, OAuthError):
         desc = error.error_description or ""
-        low = desc.lower()
-        hint = _RULE_HINT.search(desc)
+        low = f"{desc} {diagnosis.detail if diagnosis is not None else ''}".lower()
         if error.error == "invalid_client":
             if "unsupported authentication method" in low:
                 return _ranked(
@@ -215,9 +217,8 @@ def explain(
                 )
             causes: list[Cause] = list(_GENERIC_INVALID_CLIENT) + clock_cause
             summary = f"{error.error}: PingOne did not accept the client authentication."
-            if hint and hint.group(1) in _RULE_CAUSES:
-                named = RULES[hint.group(1)].claim.strip("()") if hint.group(1) in RULES else hint.group(1)
-                causes.append(_boost(_RULE_CAUSES[hint.group(1)], 0.97, f"the server's answer points at: {named}"))
+            if hint in _RULE_CAUSES:
+                causes.append(_boost(_RULE_CAUSES[hint], 0.97, told))
             if assertion and client_id and audiences:
                 checklist = check_assertion(
                     assertion, client_id=client_id, audiences=audiences, secret=secret, now=now_ts
@@ -229,14 +230,14 @@ def explain(
                         causes.append(Cause(0.95 - 0.05 * n, item.rule.text, item.rule.fix, item.detail))
                         # The generic twin of this rule is now certain too; drop it so the list stays short.
                         causes = [c for c in causes if c.cause != base.cause]
-                elif hint and hint.group(1) in _TIME_RULES:
+                elif hint in _TIME_RULES:
                     # The server says the times are wrong, yet by this machine's clock they are right:
                     # the two clocks disagree.
                     causes.append(
                         _boost(
                             _CLOCK,
                             0.99,
-                            "the server refused the assertion's times, but by this machine's clock they pass",
+                            "the local sandbox refused the assertion's times, but by this machine's clock they pass",
                         )
                     )
                 elif secret is not None and checklist["signature"].passed:
@@ -263,7 +264,7 @@ def explain(
             )
             for words, cause in matches:
                 if any(w in low for w in words):
-                    ranked.append(_boost(cause, 0.95, desc))
+                    ranked.append(_boost(cause, 0.95, told or desc))
             if redirect_uri and redirect_uri in desc:
                 ranked.append(_boost(_REDIRECT, 0.9, desc))
             return _ranked(f"{error.error}: the code could not be redeemed.", ranked)
@@ -311,6 +312,7 @@ def explain(
                     0.9,
                     "PingOne (or the local sandbox) failed or is unavailable",
                     "wait a moment, then start the flow again for a new code (never resend the same code)",
+                    told,
                 )
             ],
         )
@@ -424,3 +426,31 @@ def explain(
         )
     fix = getattr(error, "fix", None) or "read the message above"
     return _ranked(str(error), [Cause(0.5, type(error).__name__, fix), *clock_cause])
+
+
+def explain_call(client: Any, error: Exception | Any, *, assertion: str | None = None) -> Explanation:
+    """:func:`explain` with a :class:`~pinghelpers.client.PingOneClient`'s context: the assertion it sent, its
+    client ID, the audiences this environment accepts, the secret (to check the signature), the redirect URI.
+
+    ``error`` may be a failed call's exception or a ``TokenResponse`` from ``exchange_code(..., check=False)``.
+    """
+    from .errors import PingOneAPIError
+    from .messages import TokenResponse
+
+    if isinstance(error, TokenResponse):
+        if error.assertion is not None and assertion is None:
+            assertion = error.assertion.token
+        if error.error is None:
+            return Explanation(f"HTTP {error.status}: no error to explain", ())
+        error = error.error
+    if assertion is None and isinstance(error, PingOneAPIError):
+        assertion = error.client_assertion  # the assertion this request sent, whatever other threads did
+    settings = client.settings
+    return explain(
+        error,
+        assertion=assertion,
+        client_id=settings.client_id,
+        audiences=client.endpoints.accepted_audiences(),
+        secret=settings.client_secret,
+        redirect_uri=settings.redirect_uri,
+    )

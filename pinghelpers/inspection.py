@@ -258,7 +258,7 @@ class HmacWalkthrough:
             [
                 f"1. signing input  = base64url(header) + '.' + base64url(payload)  ({len(self.signing_input)} bytes)",
                 f"2. key            = the client secret as UTF-8 ({self.key_bytes} bytes — not shown)",
-                f"3. digest         = HMAC-{self.algorithm[2:]}(key, signing input) = {self.digest_hex}",
+                f"3. digest         = HMAC-SHA-{self.algorithm[2:]}(key, signing input) = {self.digest_hex}",
                 f"4. signature      = base64url(digest) without padding = {self.signature_b64url}",
                 f"5. the JWT's third part                              = {self.jwt_signature}",
                 f"   {'identical: PyJWT computed the same signature' if self.matches else 'DIFFERENT'}",

@@ -101,7 +101,7 @@ target
 # | 4 | [Sign on and get the code](04-sign-on-and-get-the-code.ipynb) | flows API `usernamePassword.check` → resume → code; browser sign-on; a pasted redirect URL |
 # | 5 | [Exchange the code for tokens](05-exchange-code-for-token.ipynb) | the client assertion part by part; the HMAC by hand; the pre-send checklist; the request as curl / HTTP / Python |
 # | 6 | [Inspect and validate tokens](06-inspect-and-validate-tokens.ipynb) | JWKS signatures; ID-token checks (`iss`, `aud`, `exp`, `nonce`, `at_hash`); userinfo, introspect, refresh, revoke |
-# | 7 | [Troubleshooting lab](07-troubleshooting-lab.ipynb) | each broken assertion and code misuse: the server's real answer, the explanation, the fix |
+# | 7 | [Troubleshooting lab](07-troubleshooting-lab.ipynb) | each broken assertion and code misuse: the answer on the wire (PingOne's terse shape), the local sandbox's own diagnosis (labelled), the explanation, the fix |
 # | 8 | [Compare client authentication methods](08-compare-client-authentication-methods.ipynb) | basic, post, client_secret_jwt, private_key_jwt: the wire, the logs, the replay window, the setup |
 # | 9 | [Use it in your app](09-use-it-in-your-app.ipynb) | a Flask app's three handlers: login, callback (state checked, ID token validated), a protected route whose token refreshes itself |
 

@@ -47,7 +47,7 @@ target
 # | European Union | `EU` | `https://auth.pingone.eu` |
 # | Australia | `AU` | `https://auth.pingone.com.au` |
 # | Singapore | `SG` | `https://auth.pingone.sg` |
-# | Asia-Pacific | `AP` | `https://auth.pingone.asia` |
+# | Asia-Pacific (legacy: "available only for existing .asia customers") | `AP` | `https://auth.pingone.asia` |
 #
 # The form is pre-filled from the target. Change a field and press **Check**: it validates the values and works
 # out the endpoints — nothing is sent. The secret's field starts **empty** and says where the value comes from

@@ -68,7 +68,8 @@ form
 # | `aud` | the token endpoint URL | RFC 7523 §3 (3); PingOne also accepts the issuer |
 # | `exp` | now + lifetime, at most one hour | RFC 7523 §3 (4); PingOne's one-hour limit |
 #
-# The header is the seed's `{"typ": "JWT", "alg": "HS256"}`; the key is the client secret.
+# The header is `{"typ": "JWT", "alg": "HS256"}`, as in PingOne's "Create a client secret JWT" page; the key is the
+# client secret.
 
 # %%
 endpoints = client.endpoints

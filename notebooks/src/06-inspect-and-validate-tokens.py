@@ -137,12 +137,14 @@ print({k: info[k] for k in ("active", "token_type", "client_id", "scope") if k i
 # %% [markdown]
 # ## 6. Refresh: new tokens, and the refresh token rotates
 # `grant_type=refresh_token` returns a new access token **and a new refresh token**; the old one is spent.
-# Presenting it again is treated as theft: refused, and with PingOne's default replay protection the whole
-# family of tokens is revoked — the newest refresh token too (other providers may only refuse the replay).
+# What a replay of the old one does is an **application setting** in PingOne:
+# `additionalRefreshTokenReplayProtectionEnabled` ("Additional Refresh Token Replay Protection", `true` by default —
+# Create Application's example shows it). With it on, presenting a spent refresh token is treated as theft: refused,
+# and the whole family of tokens is revoked.
 
 # %%
 if tokens.refresh_token is None:
-    print("No refresh token: give the app the REFRESH_TOKEN grant type (or ask for offline_access) to try this.")
+    print("No refresh token: give the app the REFRESH_TOKEN grant type to try this (offline_access alone adds none).")
 else:
     refreshed = client.refresh(tokens.refresh_token)
     print("HTTP", refreshed.status, "| new refresh token:", refreshed.refresh_token != tokens.refresh_token)

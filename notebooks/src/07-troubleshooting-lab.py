@@ -98,12 +98,16 @@ rows = [(n, a.status, a.body.get("error"), *diagnosis(n)) for n, a in answers.it
 HTML(table_html(rows, ("case", "HTTP", "error", "most likely cause", "the fix"), code_columns=(2,)))
 
 # %% [markdown]
-# One case in full: what the server said (the status and the error code are the part PingOne documents), then
-# the explanation with its fixes:
+# One case in full. First what came back **on the wire**, in PingOne's shape: `error` and a terse
+# `error_description` — PingOne says little on purpose, and the local sandbox answers as tersely. Then, only on the
+# local sandbox, its **own extra**: the diagnosis it sends in the `X-Local-Sandbox-Diagnosis` header (which rule
+# broke, with what). PingOne sends no such header; live, `explain` does without it. Last, the explanation:
 
 # %%
 wrong_aud = answers["aud = token endpoint + '/'"]
-print("HTTP", wrong_aud.status, wrong_aud.body.get("error"))
+print("on the wire (PingOne's shape):", {k: wrong_aud.body[k] for k in ("error", "error_description")})
+if wrong_aud.error.diagnosis is not None:
+    print("the local sandbox's own diagnosis header (not PingOne's):", wrong_aud.error.diagnosis)
 explain(wrong_aud.error, assertion=cases["aud = token endpoint + '/'"]["auth"].last_assertion.token,
         client_id=cid, audiences=ep.accepted_audiences(), secret=secret)
 
@@ -114,7 +118,9 @@ explain(wrong_aud.error, assertion=cases["aud = token endpoint + '/'"]["auth"].l
 # ## 2. The server's fault switches (local sandbox)
 # Some failures you cannot cause from the client: the server's clock is off, an admin rotated the secret, the code
 # expired while you waited, the server is down. The local sandbox can play each one on cue
-# (`target.sandbox.faults.inject(name)`); live, you meet them in the wild — the answers look the same.
+# (`target.sandbox.faults.inject(name)` — the fault switches are the local sandbox's own; PingOne has none); live,
+# you meet these failures in the wild — the answers on the wire look the same. On the local sandbox, `explain`
+# also reads the fault's name from the sandbox's diagnosis header; live it ranks from the checklist and the clock.
 
 # %%
 faults = ["clock_skew", "rotated_secret", "wrong_audience", "expired_code", "unavailable"]

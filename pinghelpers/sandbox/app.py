@@ -238,9 +238,9 @@ class SandboxApp:
     def _apply_fault(self, fault: Fault) -> Response | None:
         """A ``"request"`` fault's effect: an answer instead of the handler's, or a delay before it."""
         if fault.name == "server_error":
-            return platform_error(500, "UNEXPECTED_ERROR").response()
+            return platform_error(500, "UNEXPECTED_ERROR", fault=fault.name).response()
         if fault.name == "unavailable":
-            return platform_error(503, "SERVICE_UNAVAILABLE", headers={"Retry-After": "5"}).response()
+            return platform_error(503, "SERVICE_UNAVAILABLE", headers={"Retry-After": "5"}, fault=fault.name).response()
         if fault.name == "slow":
             time.sleep(fault.delay)
         return None

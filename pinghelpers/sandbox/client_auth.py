@@ -60,7 +60,7 @@ def authenticate_client(ctx: Context, form: dict[str, str]) -> App:
             basic_id = unquote(raw_id.replace("+", " "))
             basic_secret = unquote(raw_secret.replace("+", " "))
         except (ValueError, UnicodeDecodeError):
-            raise oauth_error(401, "invalid_client", "Request denied: malformed Basic credentials") from None
+            raise oauth_error(401, "invalid_client", "malformed Basic credentials", rule="basic-credentials") from None
         presented.append("CLIENT_SECRET_BASIC")
     if "client_secret" in form:
         presented.append("CLIENT_SECRET_POST")
@@ -71,7 +71,8 @@ def authenticate_client(ctx: Context, form: dict[str, str]) -> App:
         raise oauth_error(
             401,
             "invalid_client",
-            f"Request denied: more than one client authentication method was used ({', '.join(presented)})",
+            f"more than one client authentication method was used ({', '.join(presented)})",
+            rule="one-auth-method",
         )
 
     if presented == ["JWT"]:
@@ -88,8 +89,7 @@ def authenticate_client(ctx: Context, form: dict[str, str]) -> App:
             raise oauth_error(
                 401,
                 "invalid_client",
-                "Request denied: Invalid client assertion — it is not a "
-                f"compact JWT (header.payload.signature){reason} [rule compact-jws]",
+                f"client_assertion is not a compact JWT (header.payload.signature){reason}",
                 rule="compact-jws",
             )
         # Which app? client_id if sent, else whichever of iss / sub names a known app (the checker then
@@ -102,8 +102,8 @@ def authenticate_client(ctx: Context, form: dict[str, str]) -> App:
             raise oauth_error(
                 401,
                 "invalid_client",
-                "Request denied: Invalid client assertion — the client "
-                "(iss/sub or client_id) is not a known application",
+                "the client (iss/sub or client_id) is not a known, enabled application",
+                rule="known-client",
             )
         if app.token_endpoint_auth_method not in (METHOD_CLIENT_SECRET_JWT, METHOD_PRIVATE_KEY_JWT):
             raise unsupported_auth()
@@ -115,27 +115,35 @@ def authenticate_client(ctx: Context, form: dict[str, str]) -> App:
         given = str(basic_secret) if method == "CLIENT_SECRET_BASIC" else form.get("client_secret", "")
         app = env.apps.get(client_id)
         if app is None or not app.enabled:
-            raise oauth_error(401, "invalid_client", "Request denied: unknown client")
+            raise oauth_error(401, "invalid_client", "unknown client", rule="known-client")
         if app.token_endpoint_auth_method != method:
             raise unsupported_auth()
-        secret = _current_secret(ctx, app)
+        secret, fault = _current_secret(ctx, app)
         if not constant_time_equals(secret.reveal(), given):
-            raise oauth_error(401, "invalid_client", "Request denied: invalid client credentials")
+            raise oauth_error(
+                401,
+                "invalid_client",
+                "invalid client credentials (the client secret differs)",
+                rule="client-secret",
+                fault=fault,
+            )
         return app
     # No credentials: a public client (NONE) names itself with client_id.
     app = env.apps.get(form.get("client_id", ""))
     if app is None or not app.enabled:
-        raise oauth_error(401, "invalid_client", "Request denied: client authentication is required")
+        raise oauth_error(401, "invalid_client", "client authentication is required", rule="known-client")
     if app.token_endpoint_auth_method != "NONE":
         raise unsupported_auth()
     return app
 
 
-def _current_secret(ctx: Context, app: App) -> Secret:
-    """The app's secret — or, under the ``rotated_secret`` fault, a new one the client cannot know."""
-    if ctx.fault("client_secret") is not None:
-        return Secret(secrets.token_urlsafe(48))
-    return app.secret
+def _current_secret(ctx: Context, app: App) -> tuple[Secret, str | None]:
+    """The app's secret — or, under the ``rotated_secret`` fault, a new one the client cannot know — and the
+    fault's name (for the diagnosis header only)."""
+    armed = ctx.fault("client_secret")
+    if armed is not None:
+        return Secret(secrets.token_urlsafe(48)), armed.name
+    return app.secret, None
 
 
 def _check_client_assertion(
@@ -163,10 +171,11 @@ def _check_client_assertion(
     method = app.token_endpoint_auth_method
     verify: Callable[[str, dict[str, Any]], bool] | None = None
     secret: Secret | None = None
+    secret_fault: str | None = None
     if method == METHOD_PRIVATE_KEY_JWT:
         verify = _jwks_verifier(app)
     else:
-        secret = _current_secret(ctx, app)
+        secret, secret_fault = _current_secret(ctx, app)
     # One source of truth: the same checker the client runs before sending (pinghelpers.rules).
     options: dict[str, Any] = {
         "client_id": app.id,
@@ -183,9 +192,9 @@ def _check_client_assertion(
         raise oauth_error(
             401,
             "invalid_client",
-            f"Request denied: Invalid client assertion — {failure.detail or failure.rule.text} "
-            f"[rule {failure.rule.id}]",
+            f"Invalid client assertion — {failure.detail or failure.rule.text}",
             rule=failure.rule.id,
+            fault=armed.name if armed is not None else secret_fault,
         )
 
 

@@ -12,15 +12,26 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
+from ..jose import constant_time_equals
 from ..secret import Secret
 from .context import Context, Route, iso
-from .errors import json_response
+from .errors import detail_error, json_response
 from .management import BASE, Invalid, base_url, json_body, not_found, worker
 from .state import User
+
+#: The local sandbox's own fixed theme id (it models no themes; PingOne gives each population its theme).
+SANDBOX_THEME_ID = "5ab94557-59c3-4afc-bbf6-046444bd04b8"
+#: The local sandbox's own fixed id for its one password policy (PingOne's default policy has its own id).
+SANDBOX_PASSWORD_POLICY_ID = "a6f57fd8-0597-448c-8993-8bec226c38ef"
+_PASSWORD_RELS = ("password.check", "password.reset", "password.set", "password.recover")
 
 __all__ = ["MIN_PASSWORD_LENGTH", "PASSWORD_SET", "ROUTES", "unsatisfied_requirements", "user_json"]
 
 PASSWORD_SET = "application/vnd.pingidentity.password.set+json"
+PASSWORD_CHECK = "application/vnd.pingidentity.password.check+json"
+#: Sandbox choice: failed checks allowed before lock-out. PingOne's wrong-password answer (Ping's SDK fixtures)
+#: shows ``failuresRemaining: 4`` after one failure, i.e. 5 under the default policy.
+MAX_PASSWORD_FAILURES = 5
 MIN_PASSWORD_LENGTH = 8
 
 # PingOne's default password policy, as its refusal reports it (Ping's SDK fixtures of PingOne's raw 400 —
@@ -40,7 +51,7 @@ MAX_REPEATED_CHARACTERS = 2
 COMMONLY_USED = frozenset(
     "password passw0rd p@ssw0rd p@ssword 12345678 123456789 1234567890 qwerty qwertyuiop letmein welcome "
     "iloveyou admin administrator abc123 monkey dragon football baseball sunshine princess changeme "
-    "trustno1 11111111 00000000 87654321".split()
+    "trustno1 11111111 00000000 87654321 123456 111111 000000 1234567".split()
 )
 _POLICY_TEXT = {
     "length": f"The provided password is shorter than the minimum required length of {MIN_PASSWORD_LENGTH} characters",
@@ -87,11 +98,20 @@ def unsatisfied_requirements(password: str) -> dict[str, Any]:
 def _population_json(ctx: Context, population: dict[str, Any]) -> dict[str, Any]:
     base = base_url(ctx)
     return {
-        "_links": {"self": {"href": f"{base}/populations/{population['id']}"}, "environment": {"href": base}},
-        "environment": {"id": ctx.env_id},
+        # The keys of PingOne's Create Population example (create-a-test-environment step 4). The theme id is
+        # the local sandbox's own fixed one (it models no themes).
+        "_links": {
+            "self": {"href": f"{base}/populations/{population['id']}"},
+            "environment": {"href": base},
+            "theme": {"href": f"{base}/themes/{SANDBOX_THEME_ID}"},
+        },
         "id": population["id"],
+        "environment": {"id": ctx.env_id},
         "name": population["name"],
         "description": population.get("description", ""),
+        "userCount": sum(1 for u in ctx.env.users.values() if u.population_id == population["id"]),
+        "preferredLanguage": "en",
+        "theme": {"id": SANDBOX_THEME_ID},
         "default": False,
         "createdAt": iso(float(population.get("createdAt", ctx.issuer.now()))),
         "updatedAt": iso(float(population.get("createdAt", ctx.issuer.now()))),
@@ -148,11 +168,26 @@ def population(ctx: Context, *, population_id: str) -> Response:
 def user_json(ctx: Context, user: User) -> dict[str, Any]:
     base = base_url(ctx)
     data: dict[str, Any] = {
+        # The links and keys of PingOne's Create User example (create-a-test-environment step 5).
         "_links": {
             "self": {"href": f"{base}/users/{user.id}"},
+            **{
+                rel: {"href": f"{base}/users/{user.id}/{tail}"}
+                for rel, tail in (
+                    ("devices", "devices"),
+                    ("roleAssignments", "roleAssignments"),
+                    ("password", "password"),
+                    ("password.reset", "password"),
+                    ("password.set", "password"),
+                    ("password.check", "password"),
+                    ("password.recover", "password"),
+                    ("linkedAccounts", "linkedAccounts"),
+                    ("memberOfGroups", "memberOfGroups"),
+                )
+            },
+            "account.sendVerificationCode": {"href": f"{base}/users/{user.id}"},
             "environment": {"href": base},
             "population": {"href": f"{base}/populations/{user.population_id}"},
-            "password.set": {"href": f"{base}/users/{user.id}/password"},
         },
         "environment": {"id": ctx.env_id},
         "id": user.id,
@@ -160,6 +195,8 @@ def user_json(ctx: Context, user: User) -> dict[str, Any]:
         "email": user.email,
         "enabled": user.enabled,
         "population": {"id": user.population_id},
+        "account": {"canAuthenticate": user.enabled, "status": "OK"},
+        "identityProvider": {"type": "PING_ONE"},
         "createdAt": iso(user.created_at),
         "updatedAt": iso(user.created_at),
         "lifecycle": {"status": "ACCOUNT_OK"},
@@ -190,6 +227,14 @@ def create_user(ctx: Context) -> Response:
     if not isinstance(name, dict):
         bad.add("name", 'name must be an object like {"given": "Lee", "family": "Learner"}.')
         name = {}
+    # An initial password ({"password": {"value": …}}) meets the same policy as a set one (Ping's SDK fixtures
+    # captured PingOne's refusal from a create-user call).
+    initial = body.get("password")
+    value = initial.get("value") if isinstance(initial, dict) else None
+    if initial is not None and not isinstance(value, str):
+        bad.add("password", 'password must be an object like {"value": "…"}.')
+    elif isinstance(value, str) and (inner := unsatisfied_requirements(value)):
+        bad.add("password", "User password did not satisfy password policy requirements", **inner)
     bad.raise_if_any()
     with ctx.issuer.lock:
         if env.user_by_username(str(username)) is not None:
@@ -198,7 +243,7 @@ def create_user(ctx: Context) -> Response:
         user = User(
             id=str(uuid.uuid4()),
             username=str(username),
-            password=None,
+            password=Secret(value) if isinstance(value, str) else None,
             email=str(email),
             given_name=str(name.get("given", "")),
             family_name=str(name.get("family", "")),
@@ -223,12 +268,15 @@ def user(ctx: Context, *, user_id: str) -> Response:
 
 
 def set_password(ctx: Context, *, user_id: str) -> Response:
-    """``PUT users/{id}/password`` with PingOne's ``password.set`` media type: ``{"value", "forceChange"}``."""
+    """``PUT users/{id}/password`` with PingOne's ``password.set`` media type: ``{"value", "forceChange"}``;
+    ``POST`` with ``password.check``: :func:`check_user_password`."""
     worker(ctx)
     env = ctx.env
     user = env.users.get(user_id)
     if user is None:
         raise not_found()
+    if ctx.request.method == "POST":
+        return check_user_password(ctx, user)
     body = json_body(ctx, media_types=(PASSWORD_SET,))
     bad = Invalid()
     value = body.get("value")
@@ -247,15 +295,59 @@ def set_password(ctx: Context, *, user_id: str) -> Response:
     base = base_url(ctx)
     return json_response(
         {
+            # The keys of PingOne's example (create-a-test-environment step 6); the policy id is the local
+            # sandbox's own fixed one for its one default policy.
             "_links": {
                 "self": {"href": f"{base}/users/{user.id}/password"},
                 "environment": {"href": base},
                 "user": {"href": f"{base}/users/{user.id}"},
+                "passwordPolicy": {"href": f"{base}/passwordPolicies/{SANDBOX_PASSWORD_POLICY_ID}"},
+                **{rel: {"href": f"{base}/users/{user.id}/password"} for rel in _PASSWORD_RELS},
             },
             "environment": {"id": ctx.env_id},
             "user": {"id": user.id},
+            "passwordPolicy": {"id": SANDBOX_PASSWORD_POLICY_ID},
             "status": "MUST_CHANGE_PASSWORD" if force else "OK",
             "lastChangedAt": iso(ctx.issuer.now()),
+        }
+    )
+
+
+def check_user_password(ctx: Context, user: User) -> Response:
+    """``POST users/{id}/password`` with ``password.check``: ``{"password"}`` against the user's password.
+
+    A wrong one gets PingOne's answer as Ping's own SDK fixtures captured it (ping-javascript-sdk
+    ``e2e/mock-api-v2/src/responses/invalid-username-password.ts``): 400 ``INVALID_DATA``, detail
+    ``INVALID_VALUE`` on ``password``, "The provided password did not match provisioned password",
+    ``innerError.failuresRemaining``. A right one: 200 and the password resource (the sandbox's choice of body;
+    PingOne publishes none).
+    """
+    body = json_body(ctx, media_types=(PASSWORD_CHECK,))
+    given = body.get("password")
+    if not isinstance(given, str):
+        bad = Invalid()
+        bad.add("password", "password is required.", "REQUIRED_VALUE")
+        bad.raise_if_any()
+    with ctx.issuer.lock:
+        ok = user.password is not None and constant_time_equals(user.password.reveal(), str(given))
+        user.password_failures = 0 if ok else user.password_failures + 1
+        remaining = max(0, MAX_PASSWORD_FAILURES - user.password_failures)
+    if not ok:
+        raise detail_error(
+            400,
+            "INVALID_DATA",
+            "INVALID_VALUE",
+            "password",
+            "The provided password did not match provisioned password",
+            inner={"failuresRemaining": remaining},
+        )
+    base = base_url(ctx)
+    return json_response(
+        {
+            "_links": {"self": {"href": f"{base}/users/{user.id}/password"}, "environment": {"href": base}},
+            "environment": {"id": ctx.env_id},
+            "user": {"id": user.id},
+            "status": "OK",
         }
     )
 
@@ -265,5 +357,5 @@ ROUTES: tuple[Route, ...] = (
     (f"{BASE}/users", "mgmt_users", ("POST",), create_user),
     (f"{BASE}/populations/<population_id>", "mgmt_population", ("GET", "DELETE"), population),
     (f"{BASE}/users/<user_id>", "mgmt_user", ("GET", "DELETE"), user),
-    (f"{BASE}/users/<user_id>/password", "mgmt_password", ("PUT",), set_password),
+    (f"{BASE}/users/<user_id>/password", "mgmt_password", ("PUT", "POST"), set_password),
 )

@@ -13,6 +13,13 @@ and everything else (flows, management API, authorize errors it cannot redirect)
 
 Both carry a correlation id (also sent as the ``Correlation-Id`` header), so a learner can match a response to
 the sandbox's log, as PingOne support would ask them to.
+
+**Terse on the wire, like PingOne.** PingOne's ``error_description`` says little on purpose. The body carries
+PingOne's text where PingOne's docs or Ping's published client fixtures give one (``OAUTH_TEXTS``' CONFIRMED
+rows), else a short neutral text of the sandbox's own (listed in the README's sandbox choices). What the
+sandbox knows beyond that — the rule broken, the fault that caused it, the accepted values — goes in the
+``X-Local-Sandbox-Diagnosis`` header (:class:`pinghelpers.errors.SandboxDiagnosis`), which only the local
+sandbox sends.
 """
 
 from __future__ import annotations
@@ -23,8 +30,12 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
+from ..errors import DIAGNOSIS_HEADER, SandboxDiagnosis
+
 __all__ = [
+    "OAUTH_TEXTS",
     "PLATFORM_MESSAGES",
+    "UNSUPPORTED_AUTH",
     "SandboxError",
     "detail_error",
     "invalid_data",
@@ -49,6 +60,29 @@ PLATFORM_MESSAGES = {
 }
 
 
+# The wire text of each OAuth error code (then " (Correlation ID: <uuid>)", as PingOne appends).
+# CONFIRMED: "Request denied: Unsupported authentication method" (pingidentity/pingcli cmd/platform/export_test.go,
+# see unsupported_auth). PingOne publishes no text for the others: these short neutral texts are the sandbox's
+# own choice (README, "Sandbox choices").
+UNSUPPORTED_AUTH = "Request denied: Unsupported authentication method"  # CONFIRMED (pingcli's test)
+OAUTH_TEXTS = {
+    "invalid_client": "Request denied: Client authentication failed",
+    "invalid_grant": "Invalid grant",
+    "invalid_request": "Invalid request",
+    "invalid_scope": "Invalid scope",
+    "unauthorized_client": "Unauthorized client",
+    "unsupported_grant_type": "Unsupported grant type",
+    "unsupported_response_type": "Unsupported response type",
+    "login_required": "Login required",
+    "access_denied": "Access denied",
+}
+
+
+def oauth_text(code: str) -> str:
+    """The terse wire text for an OAuth error ``code`` (PingOne's where known, else the sandbox's neutral one)."""
+    return OAUTH_TEXTS.get(code, code.replace("_", " ").capitalize())
+
+
 # json.dumps(body, separators=(",", ":")) builds a new encoder on every call; one shared encoder with the same
 # options gives the same text (every sandbox response is JSON, so this is on every hot path).
 _COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
@@ -65,7 +99,11 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 class SandboxError(Exception):
-    """A PingOne-shaped error. ``kind`` is ``"oauth"`` or ``"platform"``; ``rule`` names the rule broken."""
+    """A PingOne-shaped error. ``kind`` is ``"oauth"`` or ``"platform"``; ``message`` is the wire text.
+
+    ``rule``, ``diagnosis`` and ``fault`` are the sandbox's own diagnosis: sent only in the
+    ``X-Local-Sandbox-Diagnosis`` header, never in the body.
+    """
 
     def __init__(
         self,
@@ -77,6 +115,8 @@ class SandboxError(Exception):
         details: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
         rule: str | None = None,
+        diagnosis: str = "",
+        fault: str | None = None,
     ) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status
@@ -86,6 +126,8 @@ class SandboxError(Exception):
         self.details = details or []
         self.headers = headers or {}
         self.rule = rule
+        self.diagnosis = diagnosis
+        self.fault = fault
 
     def response(self) -> Response:
         correlation = str(uuid.uuid4())
@@ -104,15 +146,32 @@ class SandboxError(Exception):
             if self.details:
                 body["details"] = self.details
         headers = {"Correlation-Id": correlation, "Cache-Control": "no-store", **self.headers}
+        if self.rule or self.diagnosis or self.fault:
+            found = SandboxDiagnosis(rule=self.rule, detail=self.diagnosis, fault=self.fault)
+            headers[DIAGNOSIS_HEADER] = found.header_value()
         if self.status == 401 and self.kind == "oauth" and self.code == "invalid_client":
             # RFC 6749 §5.2: a 401 invalid_client carries WWW-Authenticate.
             headers.setdefault("WWW-Authenticate", 'Basic realm="PingOne"')
         return json_response(body, self.status, headers)
 
 
-def oauth_error(status: int, code: str, message: str, *, rule: str | None = None) -> SandboxError:
-    """An ``{error, error_description}`` error (the ``/as/*`` protocol endpoints)."""
-    return SandboxError(status, code, message, kind="oauth", rule=rule)
+def oauth_error(
+    status: int,
+    code: str,
+    diagnosis: str = "",
+    *,
+    rule: str | None = None,
+    fault: str | None = None,
+    text: str | None = None,
+) -> SandboxError:
+    """An ``{error, error_description}`` error (the ``/as/*`` protocol endpoints).
+
+    The body's ``error_description`` is ``text`` or :func:`oauth_text` of ``code`` — terse, as PingOne's;
+    ``diagnosis`` (what exactly was wrong), ``rule`` and ``fault`` go in the diagnosis header.
+    """
+    return SandboxError(
+        status, code, text or oauth_text(code), kind="oauth", rule=rule, diagnosis=diagnosis, fault=fault
+    )
 
 
 def platform_error(
@@ -122,9 +181,16 @@ def platform_error(
     *,
     details: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    diagnosis: str = "",
+    fault: str | None = None,
 ) -> SandboxError:
-    """An ``{id, code, message, details}`` error (flows, management API, non-redirectable authorize errors)."""
-    return SandboxError(status, code, message, kind="platform", details=details, headers=headers)
+    """An ``{id, code, message, details}`` error (flows, management API, non-redirectable authorize errors).
+
+    ``diagnosis`` and ``fault`` go in the diagnosis header, not the body.
+    """
+    return SandboxError(
+        status, code, message, kind="platform", details=details, headers=headers, diagnosis=diagnosis, fault=fault
+    )
 
 
 def detail_error(
@@ -153,7 +219,13 @@ def unsupported_auth() -> SandboxError:
 
     CONFIRMED text (Ping's own pingcli test regex): ``Request denied: Unsupported authentication method``.
     """
-    return oauth_error(401, "invalid_client", "Request denied: Unsupported authentication method")
+    return oauth_error(
+        401,
+        "invalid_client",
+        "the request used a client authentication method other than the app's tokenEndpointAuthMethod",
+        rule="auth-method",
+        text=UNSUPPORTED_AUTH,
+    )
 
 
 def invalid_token(*, error: str = "invalid_token") -> SandboxError:

@@ -54,32 +54,42 @@ def live_flow(ctx: Context, flow_id: str) -> FlowState:
         return flow
 
 
-def flow_json(ctx: Context, flow: FlowState) -> dict[str, Any]:
-    """The flow resource as PingOne's flows API returns it (``_links`` by status, ``resumeUrl``, timestamps)."""
+def flow_json(ctx: Context, flow: FlowState, *, answer: str = "read") -> dict[str, Any]:
+    """The flow resource in the shape of PingOne's published examples (``_links`` by status, ``resumeUrl``, times).
+
+    ``answer`` is what the object answers, since PingOne's examples differ by it: ``"read"`` (authorize with
+    ``pi.flow`` and GET — step 4 of the simple-SSO workflow: ``environment``, ``signOnPage``),
+    ``"action"`` (a flow action such as ``usernamePassword.check`` — "Check Username/Password": ``_links.self``
+    only, no ``environment``), ``"resume"`` (``/as/resume`` with ``pi.flow`` — step 6: both, plus
+    ``authorizeResponse``, added by the caller). Contract tests: tests/contract/.
+    """
     env = ctx.env
     flow_url = f"{ctx.base_url}/{env.id}/flows/{flow.id}"
     links: dict[str, Any] = {"self": {"href": flow_url}}
     if flow.status in PASSWORD_STATUSES:
         links["usernamePassword.check"] = {"href": flow_url}
+        links["password.forgot"] = {"href": flow_url}
+    if answer != "action":
+        links["signOnPage"] = {"href": f"{ctx.base_url}/{env.id}/signon/?flowId={flow.id}"}
     app = env.apps.get(flow.app_id)
-    data: dict[str, Any] = {
-        "_links": links,
-        "id": flow.id,
-        "environment": {"id": env.id},
-        "application": {"id": flow.app_id, "name": app.name if app else ""},
-        "status": flow.status,
-        "resumeUrl": f"{ctx.issuer_url}/resume?flowId={flow.id}",
-        "createdAt": iso(flow.created),
-        "expiresAt": iso(flow.touched + FLOW_IDLE_TIMEOUT),
-    }
-    embedded: dict[str, Any] = {}
-    if flow.status in PASSWORD_STATUSES:
-        embedded["passwordPolicy"] = {"length": {"min": 8, "max": 255}}
-    if flow.user_id:
-        user = env.users.get(flow.user_id)
-        embedded["user"] = {"id": flow.user_id, "username": user.username if user else ""}
-    if embedded:
-        data["_embedded"] = embedded
+    embedded: dict[str, Any] = {"application": {"name": app.name if app else ""}}
+    data: dict[str, Any] = {"_links": links, "_embedded": embedded, "id": flow.id}
+    if answer != "action":
+        data["environment"] = {"id": env.id}
+    session = env.sessions.get(flow.session_token or "")
+    if session is not None:
+        data["session"] = {"id": str(session.get("sid"))}
+    data.update(
+        status=flow.status,
+        resumeUrl=f"{ctx.issuer_url}/resume?flowId={flow.id}",
+        createdAt=iso(flow.created),
+        expiresAt=iso(flow.touched + FLOW_IDLE_TIMEOUT),
+    )
+    user = env.users.get(flow.user_id) if flow.user_id else None
+    if user is not None:
+        embedded["user"] = {"id": user.id, "username": user.username}
+        if user.given_name or user.family_name:
+            embedded["user"]["name"] = {"given": user.given_name, "family": user.family_name}
     if flow.status == "FAILED":
         data["error"] = {
             "code": "INVALID_CREDENTIALS",
@@ -175,7 +185,7 @@ def check_password(ctx: Context, flow: FlowState, username: str | None, password
         flow.session_token = st
         flow.auth_time = int(ctx.issuer.now())
         env.sessions[st] = {"user_id": user.id, "auth_time": flow.auth_time, "sid": str(uuid.uuid4())}
-    response = json_response(flow_json(ctx, flow), headers=dict(NO_STORE))
+    response = json_response(flow_json(ctx, flow, answer="action"), headers=dict(NO_STORE))
     # PingOne: "set-cookie: ST=<uuid>; Path=/<envID>; … HttpOnly" on a successful usernamePassword.check.
     response.set_cookie("ST", st, path=f"/{env.id}", httponly=True, samesite="Lax")
     return response
@@ -221,7 +231,10 @@ def resume(ctx: Context) -> Response:
     if params.get("state"):
         query["state"] = params["state"]
     if params.get("response_mode") == "pi.flow":
-        return json_response({"id": flow.id, "status": "COMPLETED", "authorizeResponse": query}, headers=dict(NO_STORE))
+        # PingOne (simple-SSO workflow step 6): the whole flow object plus authorizeResponse.
+        return json_response(
+            {**flow_json(ctx, flow, answer="resume"), "authorizeResponse": query}, headers=dict(NO_STORE)
+        )
     return Response(status=302, headers={"Location": with_query(record.redirect_uri, query), **NO_STORE})
 
 

@@ -129,32 +129,42 @@ def not_found() -> SandboxError:
 def app_json(ctx: Context, app: App) -> dict[str, Any]:
     base = base_url(ctx)
     data: dict[str, Any] = {
+        # The links, keys and defaults of PingOne's Create Application example (simple-SSO workflow step 2).
         "_links": {
             "self": {"href": f"{base}/applications/{app.id}"},
             "environment": {"href": base},
+            "attributes": {"href": f"{base}/applications/{app.id}/attributes"},
             "secret": {"href": f"{base}/applications/{app.id}/secret"},
+            "grants": {"href": f"{base}/applications/{app.id}/grants"},
         },
         "environment": {"id": ctx.env_id},
         "id": app.id,
         "name": app.name,
         "description": app.description,
         "enabled": app.enabled,
+        "hiddenFromAppPortal": False,
         "type": app.type,
         "protocol": app.protocol,
         "createdAt": iso(app.created_at),
         "updatedAt": iso(app.created_at),
+        "assignActorRoles": False,
         "grantTypes": list(app.grant_types),
         "responseTypes": list(app.response_types),
+        "idpSignoff": False,
         "redirectUris": list(app.redirect_uris),
-        "postLogoutRedirectUris": list(app.post_logout_redirect_uris),
         "tokenEndpointAuthMethod": app.token_endpoint_auth_method,
         "pkceEnforcement": app.pkce_enforcement,
-        "refreshTokenDuration": REFRESH_TOKEN_LIFETIME,
-        "refreshTokenRollingDuration": 15552000,
         "additionalRefreshTokenReplayProtectionEnabled": app.refresh_token_replay_protection,
         "parRequirement": "OPTIONAL",
         "parTimeout": 60,
+        "devicePollingInterval": 5,
+        "deviceTimeout": 600,
     }
+    if app.post_logout_redirect_uris:  # PingOne shows a setting only once it has a value
+        data["postLogoutRedirectUris"] = list(app.post_logout_redirect_uris)
+    if "REFRESH_TOKEN" in app.grant_types:
+        data["refreshTokenDuration"] = REFRESH_TOKEN_LIFETIME
+        data["refreshTokenRollingDuration"] = 15552000
     if app.jwks is not None:
         data["jwks"] = json.dumps(app.jwks, separators=(",", ":"))
     return data

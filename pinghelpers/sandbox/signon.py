@@ -16,9 +16,10 @@ from urllib.parse import urlencode, urlsplit
 
 from werkzeug.wrappers import Response
 
+from ..errors import DIAGNOSIS_HEADER, SandboxDiagnosis
 from .client_auth import authenticate_client
 from .context import NO_STORE, Context, Route, with_query
-from .errors import SandboxError, invalid_data, json_response, oauth_error
+from .errors import SandboxError, invalid_data, json_response, oauth_error, oauth_text
 from .flows import PASSWORD_STATUSES, check_password, flow_json, live_flow
 from .state import PAR_LIFETIME, FlowState
 
@@ -91,10 +92,14 @@ def authorize(ctx: Context) -> Response:
     def redirect_error(error: str, description: str) -> Response:
         if response_mode == "pi.flow" or not redirect_uri:
             raise invalid_data(error, description)
-        query = {"error": error, "error_description": description}
+        # Terse on the wire (the sandbox's neutral text per code); the description is the sandbox's diagnosis,
+        # sent only in its own header.
+        query = {"error": error, "error_description": oauth_text(error)}
         if params.get("state"):
             query["state"] = params["state"]
-        return Response(status=302, headers={"Location": with_query(redirect_uri, query), **NO_STORE})
+        diagnosis = SandboxDiagnosis(rule="authorize-parameters", detail=description).header_value()
+        headers = {"Location": with_query(redirect_uri, query), DIAGNOSIS_HEADER: diagnosis, **NO_STORE}
+        return Response(status=302, headers=headers)
 
     if response_mode not in ("query", "pi.flow"):
         return redirect_error("invalid_request", "response_mode must be query or pi.flow in the local sandbox")

@@ -179,6 +179,7 @@ class User:
     enabled: bool = True
     created_at: float = field(default_factory=time.time)
     force_password_change: bool = False
+    password_failures: int = 0  # failed password.check calls since the last success (management API)
 
 
 @dataclass

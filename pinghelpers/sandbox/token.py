@@ -32,8 +32,8 @@ def token(ctx: Context) -> Response:
     if handler is not None:
         return handler(ctx, app, form)
     if not grant:
-        raise oauth_error(400, "invalid_request", "grant_type is required")
-    raise oauth_error(400, "unsupported_grant_type", f"Unsupported grant type {grant}")
+        raise oauth_error(400, "invalid_request", "grant_type is required", rule="required-parameter")
+    raise oauth_error(400, "unsupported_grant_type", f"unsupported grant type {grant}", rule="grant-type")
 
 
 def _tokens_response(body: dict[str, Any]) -> Response:
@@ -62,51 +62,70 @@ def _grant_authorization_code(ctx: Context, app: App, form: dict[str, str]) -> R
     """RFC 6749 §4.1.3: a code, once, by the client and ``redirect_uri`` it was issued to, PKCE checked."""
     env = ctx.env
     if "AUTHORIZATION_CODE" not in app.grant_types:
-        raise oauth_error(400, "unauthorized_client", "The application does not allow authorization_code")
+        raise oauth_error(
+            400, "unauthorized_client", "the application does not allow authorization_code", rule="app-grant-types"
+        )
     code_value = form.get("code")
     if not code_value:
-        raise oauth_error(400, "invalid_request", "code is required")
+        raise oauth_error(400, "invalid_request", "code is required", rule="required-parameter")
     with ctx.issuer.lock:
         record = env.codes.get(code_value)
         if record is None:
-            raise oauth_error(400, "invalid_grant", "The authorization code is invalid or has expired")
+            raise oauth_error(400, "invalid_grant", "the authorization code is unknown", rule="code-known")
         # RFC 6749 §4.1.3: the code is bound to the client it was issued to. Checked before anything else, so
         # another client can neither burn a victim's unused code nor, by replaying a redeemed one, revoke the
         # victim's tokens (issue 16 #5): to any other client the code is simply invalid.
         if record.app_id != app.id:
-            raise oauth_error(400, "invalid_grant", "The authorization code was issued to another client")
+            raise oauth_error(
+                400, "invalid_grant", "the authorization code was issued to another client", rule="code-client"
+            )
         if record.used:
             # RFC 6749 §4.1.2: a reused code is refused and the tokens issued from it are revoked.
             ctx.issuer.revoke_ids(record.token_ids)
             raise oauth_error(
                 400,
                 "invalid_grant",
-                "The authorization code was already used; tokens issued from it are revoked",
+                "the authorization code was already used; tokens issued from it are revoked",
+                rule="code-single-use",
             )
         record.used = True  # burn it now, even if a later check fails: codes are single-use
     # RFC 6749 §4.1.3: the code (bound to its client, checked above) lives briefly (sandbox choice: CODE_LIFETIME = 60 s) …
     expired = ctx.issuer.now() - record.issued > CODE_LIFETIME
-    if expired or ctx.fault("authorization_code") is not None:
-        raise oauth_error(400, "invalid_grant", "The authorization code is invalid or has expired")
+    armed = ctx.fault("authorization_code")
+    if expired or armed is not None:
+        raise oauth_error(
+            400,
+            "invalid_grant",
+            f"the authorization code has expired (codes live {CODE_LIFETIME:g} s)",
+            rule="code-expired",
+            fault=armed.name if armed is not None else None,
+        )
     # … and to the redirect_uri of the authorization request, exactly.
     if form.get("redirect_uri", "") != record.redirect_uri:
-        raise oauth_error(400, "invalid_grant", "redirect_uri does not match the authorization request")
+        raise oauth_error(
+            400, "invalid_grant", "redirect_uri does not match the authorization request", rule="redirect-uri-match"
+        )
     # RFC 7636 §4.6: the verifier, transformed by the method, must equal the stored challenge.
     if record.code_challenge is not None:
         verifier = form.get("code_verifier")
         if not verifier:
-            raise oauth_error(400, "invalid_grant", "code_verifier is required (PKCE)")
+            raise oauth_error(400, "invalid_grant", "code_verifier is required (PKCE)", rule="pkce-verifier")
         # RFC 7636 §4.1: 43–128 unreserved characters, refused before any comparison (issue 16 #6). The error is
         # invalid_grant, as for any verifier that fails the code's challenge (RFC 7636 §4.6; PingOne's answer to
         # a bad verifier) — a malformed verifier can match no challenge.
         if not PKCE_VERIFIER.fullmatch(verifier):
-            raise oauth_error(400, "invalid_grant", f"{REQUEST_RULES['pkce-verifier'].text} [rule pkce-verifier]")
+            raise oauth_error(400, "invalid_grant", REQUEST_RULES["pkce-verifier"].text, rule="pkce-verifier")
         computed = verifier if record.code_challenge_method == "plain" else pkce_s256(verifier)
         if not constant_time_equals(computed, record.code_challenge):
-            raise oauth_error(400, "invalid_grant", "code_verifier does not match the code_challenge (PKCE)")
+            raise oauth_error(
+                400, "invalid_grant", "code_verifier does not match the code_challenge (PKCE)", rule="pkce-verifier"
+            )
     elif form.get("code_verifier"):
         raise oauth_error(
-            400, "invalid_grant", "code_verifier sent but the authorization request had no code_challenge"
+            400,
+            "invalid_grant",
+            "code_verifier sent but the authorization request had no code_challenge",
+            rule="pkce-verifier",
         )
     scope = _narrowed(record.scope, form.get("scope"))
     audience, resource = token_resource(ctx, scope)

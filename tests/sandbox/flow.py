@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ import jwt
 import requests
 
 from pinghelpers import CLIENT_ASSERTION_TYPE
+from pinghelpers.errors import DIAGNOSIS_HEADER, SandboxDiagnosis
+from pinghelpers.sandbox.errors import OAUTH_TEXTS, UNSUPPORTED_AUTH
 
 USERNAME_PASSWORD_CHECK = "application/vnd.pingidentity.usernamePassword.check+json"
 PASSWORD = "Sandbox-Passw0rd!"
@@ -136,14 +139,37 @@ def exchange(t: Target, code: str, verifier: str | None, **extra: str) -> reques
     return post_form(t.token_url, form)
 
 
+# The wire texts PingOne sends (or the sandbox's terse neutral ones), then " (Correlation ID: <uuid>)".
+_TERSE = re.compile(
+    "^(" + "|".join(re.escape(t) for t in (*OAUTH_TEXTS.values(), UNSUPPORTED_AUTH)) + r") \(Correlation ID: "
+    r"[0-9a-f-]{36}\)$"
+)
+
+
 def oauth_error(r: requests.Response, status: int, error: str) -> dict[str, Any]:
-    """Assert PingOne's OAuth error shape, with a correlation id; return the body."""
+    """Assert PingOne's OAuth error shape: a terse ``error_description`` (no rule, no accepted values) with a
+    correlation id; return the body."""
     assert r.status_code == status, r.text
     body: dict[str, Any] = r.json()
     assert body["error"] == error, body
-    assert "(Correlation ID: " in body["error_description"], body
+    assert _TERSE.match(body["error_description"]), body
     assert "access_token" not in body
     return body
+
+
+def diagnosis(r: requests.Response) -> str:
+    """The local sandbox's own diagnosis (its ``X-Local-Sandbox-Diagnosis`` header), as one line:
+    ``[rule <id>, fault <name>] <detail>``. It is never in the body."""
+    found = SandboxDiagnosis.parse(r.headers.get(DIAGNOSIS_HEADER))
+    assert found is not None, dict(r.headers)
+    assert not found.detail or found.detail not in r.text, "the diagnosis must not be on the wire"
+    return str(found)
+
+
+def refused(r: requests.Response, status: int, error: str) -> str:
+    """:func:`oauth_error`'s checks, then the sandbox's diagnosis of the refusal."""
+    oauth_error(r, status, error)
+    return diagnosis(r)
 
 
 def platform_error(r: requests.Response, status: int, code: str) -> dict[str, Any]:

@@ -8,7 +8,18 @@ import requests
 from pinghelpers.sandbox import Sandbox
 
 from .conftest import PKCE_REQUIRED_ID, PUBLIC_ID, S256_ID, default_target, target
-from .flow import Target, authorize, check_password, code_for, exchange, pkce, platform_error, query, start_flow
+from .flow import (
+    Target,
+    authorize,
+    check_password,
+    code_for,
+    diagnosis,
+    exchange,
+    pkce,
+    platform_error,
+    query,
+    start_flow,
+)
 
 
 def test_authorize_redirects_to_hosted_sign_on(sandbox: Sandbox) -> None:
@@ -78,7 +89,8 @@ def test_pkce_required(classroom: Sandbox) -> None:
     r = authorize(t, requests.Session(), state="s")
     assert r.status_code == 302
     q = query(r.headers["Location"])
-    assert q["error"] == "invalid_request" and "REQUIRED" in q["error_description"]
+    assert q["error"] == "invalid_request" and q["error_description"] == "Invalid request"  # terse on the wire
+    assert "REQUIRED" in diagnosis(r)  # the local sandbox's own header says why
     _, challenge = pkce()
     r = authorize(t, requests.Session(), code_challenge=challenge, code_challenge_method="S256")
     assert "/signon/?flowId=" in r.headers["Location"]
@@ -104,7 +116,7 @@ def test_pkce_plain_allowed_when_optional(sandbox: Sandbox) -> None:
 def test_pkce_challenge_length(sandbox: Sandbox) -> None:
     t = default_target(sandbox)
     r = authorize(t, requests.Session(), code_challenge="short", code_challenge_method="S256")
-    assert "43-128" in query(r.headers["Location"])["error_description"]
+    assert "43-128" in diagnosis(r) and "43-128" not in r.headers["Location"]
 
 
 def test_public_client_must_use_pkce(classroom: Sandbox) -> None:

@@ -19,7 +19,7 @@ from pinghelpers.sandbox.keys import SigningKey
 
 from ..conftest import MARKER_SECRET
 from .conftest import default_target
-from .flow import Target, code_for, csj_form, exchange, oauth_error, platform_error, post_form
+from .flow import Target, code_for, csj_form, exchange, oauth_error, platform_error, post_form, refused
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +65,8 @@ def test_fault_clock_skew(faulty: Sandbox, via: str) -> None:
     t = default_target(faulty)
     code, verifier = code_for(t)
     _arm(faulty, via, "clock_skew")
-    body = oauth_error(exchange(t, code, verifier), 401, "invalid_client")
-    assert "[rule exp-not-expired]" in body["error_description"]
+    why = refused(exchange(t, code, verifier), 401, "invalid_client")
+    assert "rule exp-not-expired, fault clock_skew" in why
     assert _exchange_fresh(t).status_code == 200, "one-shot: the next request is normal again"
 
 
@@ -75,7 +75,7 @@ def test_fault_wrong_audience(faulty: Sandbox, via: str) -> None:
     t = default_target(faulty)
     code, verifier = code_for(t)
     _arm(faulty, via, "wrong_audience")
-    assert "[rule aud-accepted]" in oauth_error(exchange(t, code, verifier), 401, "invalid_client")["error_description"]
+    assert "rule aud-accepted, fault wrong_audience" in refused(exchange(t, code, verifier), 401, "invalid_client")
     assert _exchange_fresh(t).status_code == 200
 
 
@@ -84,7 +84,7 @@ def test_fault_rotated_secret(faulty: Sandbox, via: str) -> None:
     t = default_target(faulty)
     code, verifier = code_for(t)
     _arm(faulty, via, "rotated_secret")
-    assert "[rule signature]" in oauth_error(exchange(t, code, verifier), 401, "invalid_client")["error_description"]
+    assert "rule signature, fault rotated_secret" in refused(exchange(t, code, verifier), 401, "invalid_client")
     _arm(faulty, via, "rotated_secret")
     oauth_error(_worker_token(faulty), 401, "invalid_client")  # Basic secrets are checked against it too
     assert _worker_token(faulty).status_code == 200
@@ -99,7 +99,7 @@ def test_fault_expired_code(faulty: Sandbox, via: str) -> None:
     assert requests.get(f"{faulty.issuer_url}/.well-known/openid-configuration", timeout=10).ok
     assert _worker_token(faulty).status_code == 200
     assert faulty.faults.armed[0]["fault"] == "expired_code"
-    assert "expired" in oauth_error(exchange(t, code, verifier), 400, "invalid_grant")["error_description"]
+    assert "fault expired_code" in refused(exchange(t, code, verifier), 400, "invalid_grant")
     assert faulty.faults.armed == []
     assert _exchange_fresh(t).status_code == 200
 

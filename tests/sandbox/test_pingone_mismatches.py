@@ -25,6 +25,7 @@ from .flow import (
     oauth_error,
     platform_error,
     post_form,
+    refused,
     start_flow,
 )
 from .test_management_rules import PASSWORD_SET, _env_url, _worker_token
@@ -169,8 +170,8 @@ def test_token_request_scope_is_a_subset_of_the_granted(sandbox: Sandbox) -> Non
     claims = jwt.decode(narrowed.json()["access_token"], options={"verify_signature": False})
     assert claims["scope"] == "openid email"
     code, verifier = code_for(t, scope="openid")
-    body = oauth_error(exchange(t, code, verifier, scope="openid profile"), 400, "invalid_scope")
-    assert "profile" in body["error_description"]
+    # Terse on the wire; the local sandbox's diagnosis header names the scope.
+    assert "profile" in refused(exchange(t, code, verifier, scope="openid profile"), 400, "invalid_scope")
     code, verifier = code_for(t, scope="openid profile")
     assert exchange(t, code, verifier).json()["scope"] == "openid profile"
     # The client sends it when asked (and only then).

@@ -17,6 +17,7 @@ from pinghelpers import (
     build_client_assertion,
     explain,
 )
+from pinghelpers.errors import DIAGNOSIS_HEADER
 from pinghelpers.http import error_from_response
 from pinghelpers.local import sandbox_settings
 from pinghelpers.rules import RULES
@@ -105,9 +106,14 @@ def test_the_assertion_sent_pins_the_rule(assertion_kwargs: dict[str, Any], rule
     assert MARKER_SECRET not in str(e)
 
 
-def test_the_sandbox_rule_hint_is_used_but_not_needed() -> None:
-    hinted = explain(_oauth("invalid_client", "Request denied: Invalid client assertion — x [rule aud-accepted]"))
+def test_the_sandbox_diagnosis_header_is_used_but_not_needed() -> None:
+    header = {DIAGNOSIS_HEADER: "rule=aud-accepted; detail=aud%20is%20not%20accepted%3B%20close%20%E2%80%94"}
+    hinted = explain(_oauth("invalid_client", "Request denied: Client authentication failed", header))
     assert hinted.top is not None and "aud" in hinted.top.cause and hinted.top.likelihood > 0.9
+    assert "local sandbox's diagnosis" in hinted.top.evidence and "close —" in hinted.top.evidence
+    # A rule named only in the text (as the sandbox once did) is not trusted: only the header counts.
+    unhinted = explain(_oauth("invalid_client", "Request denied: Invalid client assertion — x [rule aud-accepted]"))
+    assert unhinted.top is not None and unhinted.top.likelihood < 0.9
     plain = explain(_oauth("invalid_client", "Request denied (Correlation ID: x)"))
     assert plain.top is not None and "secret" in plain.top.cause  # real PingOne says less: ranked guesses
     assert len(plain.causes) >= 5
