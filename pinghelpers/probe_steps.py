@@ -394,6 +394,8 @@ def _broken(rule_id: str, side: _Side) -> tuple[str, str]:
         return f"{b64url_encode(_ALG_NONE)}.{payload}.", CLIENT_ASSERTION_TYPE
     if rule_id == "signature":
         return _resign(side, claims, key="not-the-client-secret-" + "x" * 48), CLIENT_ASSERTION_TYPE
+    if rule_id == "crit-understood":  # RFC 7515 §4.1.11: a critical header extension nobody understands
+        return _resign(side, claims, header={"crit": ["x-unknown"], "x-unknown": True}), CLIENT_ASSERTION_TYPE
     if rule_id in ("iss-is-client-id", "sub-is-client-id"):
         claims[rule_id[:3]] = str(uuid.uuid4())
     elif rule_id == "aud-accepted":

@@ -24,7 +24,7 @@ import requests
 
 from pinghelpers import CLIENT_ASSERTION_TYPE, PingOneClient, Settings
 from pinghelpers.endpoints import Endpoints
-from pinghelpers.errors import ConfigurationError, InvalidResponse, PingHelpersError
+from pinghelpers.errors import DIAGNOSIS_HEADER, ConfigurationError, InvalidResponse, PingHelpersError, SandboxDiagnosis
 from pinghelpers.rules import check_assertion
 from pinghelpers.sandbox import Sandbox
 
@@ -222,7 +222,7 @@ def test_finding4_nested_json_is_a_400_in_pingones_shape(rsandbox: Sandbox, rcli
     # The token endpoint: an assertion whose payload nests deeper than any JWT is refused, and says why.
     deep = f"{HS256_HEADER}.{_b64(('[' * 40 + ']' * 40).encode())}.{_b64(b'x' * 32)}"
     r = _exchange(rsandbox, "x", "v" * 43, assertion=deep)
-    assert r.status_code == 401 and "nested too deeply" in r.json()["error_description"], r.text
+    assert r.status_code == 401 and "nested too deeply" in _diagnosis(r).detail, r.text
 
 
 class _NestedAnswer(http.server.BaseHTTPRequestHandler):
@@ -315,11 +315,11 @@ def test_finding6_lenient_assertion_checks_are_gone(rsandbox: Sandbox, rclient: 
     for rule, assertion in bad.items():
         code, verifier = _code(rclient)
         r = _exchange(rsandbox, code, verifier, assertion=assertion)
-        assert r.status_code == 401 and f"[rule {rule}]" in r.json()["error_description"], r.text
+        assert r.status_code == 401 and _diagnosis(r).rule == rule, r.text
     for spaced in (f" {good}", f"{good}\n"):
         code, verifier = _code(rclient)
         r = _exchange(rsandbox, code, verifier, assertion=spaced)
-        assert r.status_code == 401 and "white space" in r.json()["error_description"], r.text
+        assert r.status_code == 401 and "white space" in _diagnosis(r).detail, r.text
     # The client's checklist shows the same rule (one checker for both).
     listed = check_assertion(bad["crit-understood"], client_id=rsandbox.client_id, audiences=[rsandbox.token_endpoint])
     assert listed["crit-understood"].passed is False
@@ -332,7 +332,7 @@ def test_finding6_pkce_verifier_must_be_43_to_128_unreserved(
     code, _ = _code(rclient, verifier)  # a challenge made from it, so only the verifier's form is wrong
     r = _exchange(rsandbox, code, verifier)
     assert r.status_code == 400 and r.json()["error"] == "invalid_grant", r.text
-    assert "[rule pkce-verifier]" in r.json()["error_description"]
+    assert _diagnosis(r).rule == "pkce-verifier"
 
 
 def test_finding6_duplicate_parameters_at_authorize_are_refused(rsandbox: Sandbox) -> None:
@@ -418,3 +418,10 @@ def test_nested_json_in_a_jwt_stays_explained(rsandbox: Sandbox) -> None:
     decode_compact(token(8))
     with pytest.raises(ValueError, match="nested too deeply"):
         decode_compact(token(33))
+
+
+def _diagnosis(r: requests.Response) -> SandboxDiagnosis:
+    """The local sandbox's own diagnosis of a refusal (its X-Local-Sandbox-Diagnosis header; never on the wire)."""
+    found = SandboxDiagnosis.parse(r.headers.get(DIAGNOSIS_HEADER))
+    assert found is not None, dict(r.headers)
+    return found
