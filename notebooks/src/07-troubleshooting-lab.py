@@ -107,7 +107,7 @@ HTML(table_html(rows, ("case", "HTTP", "error", "most likely cause", "the fix"),
 wrong_aud = answers["aud = token endpoint + '/'"]
 print("on the wire (PingOne's shape):", {k: wrong_aud.body[k] for k in ("error", "error_description")})
 if wrong_aud.error.diagnosis is not None:
-    print("the local sandbox's own diagnosis header (not PingOne's):", wrong_aud.error.diagnosis)
+    print("the local sandbox's own diagnosis header (not PingOne's):", wrong_aud.error.diagnosis.detail)
 explain(wrong_aud.error, assertion=cases["aud = token endpoint + '/'"]["auth"].last_assertion.token,
         client_id=cid, audiences=ep.accepted_audiences(), secret=secret)
 

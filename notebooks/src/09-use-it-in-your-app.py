@@ -165,17 +165,24 @@ print("HTTP", answer.status_code, "→", urlsplit(answer.location).path, "— to
 # but when a redirect carries one, `parse_callback` compares it with the issuer (RFC 9207 §2.4). Set `forged_iss`
 # to any issuer URL that is not yours and run the check: the callback must refuse it.
 
+# %% tags=["student"]
+forged_iss = ""  # ← an issuer URL that is not yours
+
+# %% tags=["solution"]
+forged_iss = "https://auth.example.com/another-environment/as"
+
 # %%
-forged_iss = "https://auth.example.com/another-environment/as"  # ← your answer
-browser.get("/login")
-with browser.session_transaction() as session:
-    state = session["auth_request"]["state"]  # the right state: only iss is wrong
-answer = browser.get("/callback", query_string={"code": "any", "state": state, "iss": forged_iss})
-refused = answer.status_code == 400 and "RFC 9207" in answer.get_data(as_text=True)
+refused = False
+if forged_iss:  # the right state, from the session /login just started: only iss is wrong
+    browser.get("/login")
+    with browser.session_transaction() as session:
+        state = session["auth_request"]["state"]
+    answer = browser.get("/callback", query_string={"code": "any", "state": state, "iss": forged_iss})
+    refused = answer.status_code == 400 and "RFC 9207" in answer.get_data(as_text=True)
 check_exercise(
     refused,
     success="the callback refused a redirect from another issuer before redeeming anything.",
-    hint="forged_iss must differ from the target's issuer (client.endpoints.issuer).",
+    hint="set forged_iss to an issuer URL that is not the target's (client.endpoints.issuer), then run this again.",
 )
 
 # %% [markdown]
@@ -188,6 +195,5 @@ check_exercise(
 #
 # Back to the start: [0 · The workbook](00-index.ipynb).
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 app.extensions["pinghelpers"]["client"].close()
