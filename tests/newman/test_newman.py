@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from pinghelpers.errors import DIAGNOSIS_HEADER, SandboxDiagnosis
 from pinghelpers.jose import decode_compact
 from pinghelpers.postman_collection import COLLECTION_FILE, ENVIRONMENT_FILE
 from pinghelpers.rules import check_assertion
@@ -259,7 +260,11 @@ def test_a_wrong_secret_gets_invalid_client(exported: Path, tmp_path: Path) -> N
     assert token["response"]["code"] == 401
     body = _body(token)
     assert body["error"] == "invalid_client"
-    assert "signature" in body["error_description"]
+    assert body["error_description"].startswith("Request denied: Client authentication failed")  # terse, as PingOne
+    # The local sandbox's own diagnosis travels apart, in a header PingOne never sends: the signature rule broke.
+    headers = {h["key"].lower(): h["value"] for h in token["response"]["header"]}
+    diagnosis = SandboxDiagnosis.parse(headers.get(DIAGNOSIS_HEADER.lower()))
+    assert diagnosis is not None and diagnosis.rule == "signature", headers
     failed = [f["error"]["test"] for f in run["failures"] if f["source"]["name"].startswith("4 ·")]
     assert failed and "refused: invalid_client" in failed[0]
     assert "invalid_client" in done.stdout  # what a newman user sees in the run's output
