@@ -137,12 +137,15 @@ HTML(http_response_html(refused.status_code, refused.headers, body=refused.text[
 # %%
 from urllib.parse import parse_qsl, urlsplit
 
-pushed = client.push_authorization_request(client.authorization_request(response_mode="pi.flow"))
-short = dict(parse_qsl(urlsplit(pushed.url).query))
-print("the authorize URL carries only:", sorted(short), "| request_uri:", short["request_uri"][:34] + "…")
-print("status:", client.start_authorization(pushed).status)
-again = client.session.get(pushed.url, allow_redirects=False, timeout=10)
-print("the same request_uri again → HTTP", again.status_code)
+if not (client.is_pingone and client.endpoints.pushed_authorization_request_endpoint):
+    print("This provider advertises no PAR endpoint (or has no flows API): this section is PingOne's.")
+else:
+    pushed = client.push_authorization_request(client.authorization_request(response_mode="pi.flow"))
+    short = dict(parse_qsl(urlsplit(pushed.url).query))
+    print("the authorize URL carries only:", sorted(short), "| request_uri:", short["request_uri"][:34] + "…")
+    print("status:", client.start_authorization(pushed).status)
+    again = client.session.get(pushed.url, allow_redirects=False, timeout=10)
+    print("the same request_uri again → HTTP", again.status_code)
 
 # %% [markdown]
 # ## Exercise

@@ -132,9 +132,13 @@ print("HTTP", forged.status_code, "—", html.unescape(message))
 handler("3. a protected route")
 
 # %%
-me = browser.get("/api/me").get_json()
-print("userinfo claims:", sorted(me["userinfo"]))
-print("refreshes so far:", me["refreshes"])
+answer = browser.get("/api/me")
+me = answer.get_json(silent=True) or {}
+if "userinfo" in me:
+    print("userinfo claims:", sorted(me["userinfo"]))
+    print("refreshes so far:", me["refreshes"])
+else:
+    print("HTTP", answer.status_code, "— no profile: the route needs a signed-in session and the provider's userinfo")
 
 # %% [markdown]
 # ## 4. An hour later
@@ -142,7 +146,7 @@ print("refreshes so far:", me["refreshes"])
 # refreshed first. (This needs the application's **Refresh Token** grant; PingOne returns a refresh token only then.)
 
 # %%
-if store.saved[session_id].get("refresh_token"):
+if "userinfo" in me and store.saved[session_id].get("refresh_token"):
     clock_offset[0] = 3700
     me = browser.get("/api/me").get_json()
     minutes = round((me["expires_at"] - time.time() - clock_offset[0]) / 60)
