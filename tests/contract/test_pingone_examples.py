@@ -14,6 +14,8 @@ docs/contract-fixtures.md.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +54,16 @@ def test_the_fixtures_are_pingones_with_a_source() -> None:
         # A Ping page, or a file in Ping's own public repositories (pinned to a commit).
         assert f["source"].startswith(("https://", "github.com/pingidentity/", "github.com/ForgeRock/")), path.name
         assert f["compare"] in ("complete", "shown") and f["scenario"] in SCENARIOS, path.name
+
+
+def test_the_sources_list_is_current() -> None:
+    """docs/contract-fixtures.md (linked from the README) is generated from the fixtures: it lists every one."""
+    tool = Path(__file__).resolve().parents[2] / "tools" / "contract_docs.py"
+    done = subprocess.run([sys.executable, str(tool), "--check"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    doc = (tool.parent.parent / "docs" / "contract-fixtures.md").read_text(encoding="utf-8")
+    for path in ALL:
+        assert f"`{path.stem}`" in doc and _load(path)["source"] in doc, path.stem
 
 
 def test_the_matching_examples_do_not_shrink() -> None:
