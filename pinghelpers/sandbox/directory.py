@@ -124,7 +124,16 @@ def populations(ctx: Context) -> Response:
     if ctx.request.method == "GET":
         with ctx.issuer.lock:
             items = [_population_json(ctx, p) for p in env.populations.values()]
-        return json_response({"_embedded": {"populations": items}, "count": len(items), "size": len(items)})
+        # Read All Populations' example has the list's own _links.self beside _embedded, count and size
+        # (https://developer.pingidentity.com/pingone-api/platform/populations/read-all-populations.html).
+        return json_response(
+            {
+                "_links": {"self": {"href": f"{base_url(ctx)}/populations"}},
+                "_embedded": {"populations": items},
+                "count": len(items),
+                "size": len(items),
+            }
+        )
     body = json_body(ctx)
     bad = Invalid()
     name = body.get("name")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +26,8 @@ from .conftest import FLOW_USERNAME, PASSWORD, REDIRECT_URI, SECRETS, USERNAME, 
 __all__ = ["SCENARIOS", "send"]
 
 # PingOne's placeholders: {envID}, {{appID}}, and the research notes' <worker id> style.
-_PLACEHOLDER = re.compile(r"\{\{?([A-Za-z_ -]+)\}?\}|<([A-Za-z_ -]+)>")
+# Postman's dynamic {{$timestamp}} is filled too (with the current epoch seconds, as Postman does).
+_PLACEHOLDER = re.compile(r"\{\{?([$A-Za-z_ -]+)\}?\}|<([A-Za-z_ -]+)>")
 TIMEOUT = 10
 
 
@@ -128,6 +130,8 @@ def _nothing(w: World) -> None:
             "user": f"u-{uuid.uuid4().hex[:8]}",
             "weak password": "111111",  # common, short, repeated, digits only: it fails all seven rules the fixture lists
             "wrong password": "not-the-password",
+            "$timestamp": str(int(time.time())),
+            "unknownID": str(uuid.uuid4()),  # an id nothing in the sandbox has
         }
     )
 
@@ -178,6 +182,19 @@ def _worker_bearer_population(w: World) -> None:
     w.values.update(sharedPopID=population["id"], popID=population["id"], email="someone@example.com")
 
 
+def _worker_bearer_new_app(w: World) -> None:
+    # A throwaway application for a delete call: the contract apps stay.
+    _worker_bearer(w)
+    body = {
+        "name": f"a-{uuid.uuid4().hex[:8]}",
+        "type": "WEB_APP",
+        "protocol": "OPENID_CONNECT",
+        "grantTypes": ["AUTHORIZATION_CODE"],
+        "redirectUris": [REDIRECT_URI],
+    }
+    w.values["appID"] = w.mgmt("POST", "/applications", body)["id"]
+
+
 def _worker_bearer_user(w: World) -> None:
     _worker_bearer(w)
     w.values.update(userID=w.new_user(), userPassword="Workbook-Str0ng-Pass!42")  # meets the default policy
@@ -195,6 +212,7 @@ SCENARIOS: dict[str, Callable[[World], None]] = {
     "worker_bearer": _worker_bearer,
     "worker_bearer_population": _worker_bearer_population,
     "worker_bearer_user": _worker_bearer_user,
+    "worker_bearer_new_app": _worker_bearer_new_app,
 }
 
 

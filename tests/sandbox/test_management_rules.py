@@ -192,3 +192,15 @@ def test_delete_needs_a_worker_token(sandbox: Sandbox) -> None:
     r = requests.delete(f"{_env_url(sandbox)}/applications/{sandbox.client_id}", timeout=10)
     assert r.status_code == 401
     assert sandbox.client_id in sandbox.issuer.environments[sandbox.env_id].apps
+
+
+def test_read_all_populations_links_to_itself(sandbox: Sandbox, api: requests.Session) -> None:
+    # Read All Populations' example: the list's own _links.self beside _embedded.populations, count and size
+    # (https://developer.pingidentity.com/pingone-api/platform/populations/read-all-populations.html).
+    base = _env_url(sandbox)
+    assert api.post(f"{base}/populations", json={"name": f"listed {time.time_ns()}"}, timeout=10).status_code == 201
+    r = api.get(f"{base}/populations", timeout=10)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["_links"]["self"]["href"] == f"{base}/populations"
+    assert body["count"] == len(body["_embedded"]["populations"]) >= 1
