@@ -8,6 +8,7 @@ app its ``ROUTES``:
 :mod:`.signon`         ``/as/authorize`` and the hosted sign-on page
 :mod:`.flows`          the flows API (``usernamePassword.check``) and ``/as/resume``
 :mod:`.token`          ``/as/token`` and its grants (client authentication in :mod:`.client_auth`)
+:mod:`.device`         ``/as/device_authorization``, ``/device[/{appIdentifier}]`` (RFC 8628; its grant in token)
 :mod:`.session`        ``/as/userinfo``, ``/as/introspect``, ``/as/revoke``, ``/as/signoff``
 :mod:`.management`     the management API subset (applications; populations and users in :mod:`.directory`)
 =====================  =====================================================================================
@@ -33,6 +34,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from .context import Context, Handler, Route
+from .device import ROUTES as DEVICE_ROUTES
 from .directory import ROUTES as DIRECTORY_ROUTES
 from .discovery import ROUTES as DISCOVERY_ROUTES
 from .errors import (
@@ -118,6 +120,7 @@ class SandboxApp:
             *SIGNON_ROUTES,
             *FLOWS_ROUTES,
             *TOKEN_ROUTES,
+            *DEVICE_ROUTES,
             *SESSION_ROUTES,
             *own,
         ):

@@ -23,6 +23,9 @@ file reads like the applications you would create in the console::
       ]
     }
 
+A device app (``"grantTypes": ["DEVICE_CODE"]``, usually ``"tokenEndpointAuthMethod": "NONE"``) may set PingOne's
+``deviceTimeout`` (default 600), ``devicePollingInterval`` (5), ``devicePathId`` and ``deviceCustomVerificationUri``.
+
 Omitted ids are derived from names (the same file gives the same ids every time); an omitted secret is random
 at each start. The first environment, its first non-worker application, its first user and its first worker
 are what :meth:`Sandbox.settings` and the CLI's JSON line describe. An environment without a WORKER app gets
@@ -49,6 +52,9 @@ from .state import (
     DEFAULT_POPULATION_ID,
     DEFAULT_REDIRECT_URI,
     DEFAULT_WORKER_ID,
+    DEVICE_PATH_ID,
+    DEVICE_POLLING_INTERVAL,
+    DEVICE_TIMEOUT,
     GRANT_TYPES,
     LOOPBACK_REDIRECT_URI,
     PKCE_ENFORCEMENTS,
@@ -83,6 +89,10 @@ _APP_KEYS = {
     "pkceEnforcement",
     "jwks",
     "additionalRefreshTokenReplayProtectionEnabled",
+    "deviceTimeout",
+    "devicePollingInterval",
+    "devicePathId",
+    "deviceCustomVerificationUri",
 }
 _USER_KEYS = {"id", "username", "password", "email", "name", "population", "enabled"}
 _POPULATION_KEYS = {"id", "name", "description"}
@@ -145,6 +155,13 @@ class _Checker:
             self.fail(f"{path}.{key}", "must be a list of non-empty strings")
             return list(default)
         return list(value)
+
+    def integer(self, path: str, obj: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:
+        value = obj.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.fail(f"{path}.{key}", f"must be a whole number of seconds from {low} to {high}")
+            return default
+        return value
 
     def boolean(self, path: str, obj: Mapping[str, Any], key: str, default: bool) -> bool:
         value = obj.get(key, default)
@@ -282,6 +299,14 @@ def _parse(data: Any) -> SandboxConfig:
             jwks = _jwks(check, f"{apath}.jwks", a.get("jwks"))
             if method == "PRIVATE_KEY_JWT" and jwks is None and "jwks" not in a:
                 check.fail(f"{apath}.jwks", "PRIVATE_KEY_JWT needs the app's public keys (a JWK set)")
+            device_path_id = check.string(apath, a, "devicePathId")
+            if device_path_id is not None and not DEVICE_PATH_ID.fullmatch(device_path_id):
+                check.fail(
+                    f"{apath}.devicePathId", "must be 1-50 letters, digits, '.', '_', '~' or '-' (a URL path segment)"
+                )
+            custom_uri = check.string(apath, a, "deviceCustomVerificationUri")
+            if custom_uri is not None and "://" not in custom_uri:
+                check.fail(f"{apath}.deviceCustomVerificationUri", "must be an absolute URL (https://…)")
             env.apps[app_id] = App(
                 id=app_id,
                 name=aname,
@@ -299,6 +324,14 @@ def _parse(data: Any) -> SandboxConfig:
                 refresh_token_replay_protection=check.boolean(
                     apath, a, "additionalRefreshTokenReplayProtectionEnabled", True
                 ),
+                # PingOne's device settings ("Create Application (OIDC Device Authorization Grant)"; the fact
+                # sheet's ranges): deviceTimeout 1-3600 s, devicePollingInterval 1-60 s.
+                device_timeout=check.integer(apath, a, "deviceTimeout", DEVICE_TIMEOUT, 1, 3600),
+                device_polling_interval=check.integer(
+                    apath, a, "devicePollingInterval", DEVICE_POLLING_INTERVAL, 1, 60
+                ),
+                device_path_id=device_path_id,
+                device_custom_verification_uri=custom_uri,
             )
 
         if "resources" in e:  # custom resources; without the key, the sandbox's "Workbook API"

@@ -17,7 +17,7 @@ __all__ = ["ROUTES", "discovery", "jwks"]
 def discovery(ctx: Context) -> Response:
     """``/as/.well-known/openid-configuration``: PingOne's discovery fields, for the endpoints routed here.
 
-    Only endpoints a route serves are advertised (PAR yes; device authorization no: it would answer 404).
+    Only endpoints a route serves are advertised (issue 13 item 6) — PAR and device authorization both are.
     """
     iss = ctx.issuer_url
     doc = {
@@ -29,6 +29,7 @@ def discovery(ctx: Context) -> Response:
         "end_session_endpoint": f"{iss}/signoff",
         "introspection_endpoint": f"{iss}/introspect",
         "revocation_endpoint": f"{iss}/revoke",
+        "device_authorization_endpoint": f"{iss}/device_authorization",  # RFC 8628 §4; served by .device
         "pushed_authorization_request_endpoint": f"{iss}/par",  # PingOne's discovery: {issuer}/par
         "claims_parameter_supported": False,
         "request_parameter_supported": True,

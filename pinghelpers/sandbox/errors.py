@@ -75,6 +75,10 @@ OAUTH_TEXTS = {
     "unsupported_response_type": "Unsupported response type",
     "login_required": "Login required",
     "access_denied": "Access denied",
+    # RFC 8628 §3.5, the device code's polling answers (no PingOne text published either).
+    "authorization_pending": "Authorization pending",
+    "slow_down": "Slow down",
+    "expired_token": "Expired token",
 }
 
 

@@ -17,6 +17,14 @@ from werkzeug.wrappers import Response
 from ..jose import constant_time_equals
 from ..rules import USERNAME_PASSWORD_CHECK
 from .context import NO_STORE, Context, Route, iso, with_query
+from .device import (
+    DAG_CONSENT_REQUIRED,
+    DAG_USER_CODE_REQUIRED,
+    DEVICE_CONSENT,
+    USER_CODE_VERIFY,
+    device_page,
+    flow_action,
+)
 from .errors import detail_error, invalid_data, json_response, platform_error
 from .state import FLOW_IDLE_TIMEOUT, AuthCode, FlowState
 
@@ -69,6 +77,10 @@ def flow_json(ctx: Context, flow: FlowState, *, answer: str = "read") -> dict[st
     if flow.status in PASSWORD_STATUSES:
         links["usernamePassword.check"] = {"href": flow_url}
         links["password.forgot"] = {"href": flow_url}
+    elif flow.status == DAG_USER_CODE_REQUIRED:  # the action, named like usernamePassword.check (sandbox choice)
+        links["deviceAuthGrant.userCode.verify"] = {"href": flow_url}
+    elif flow.status == DAG_CONSENT_REQUIRED:
+        links["deviceAuthGrant.consent"] = {"href": flow_url}
     if answer != "action":
         links["signOnPage"] = {"href": f"{ctx.base_url}/{env.id}/signon/?flowId={flow.id}"}
     app = env.apps.get(flow.app_id)
@@ -91,10 +103,7 @@ def flow_json(ctx: Context, flow: FlowState, *, answer: str = "read") -> dict[st
         if user.given_name or user.family_name:
             embedded["user"]["name"] = {"given": user.given_name, "family": user.family_name}
     if flow.status == "FAILED":
-        data["error"] = {
-            "code": "INVALID_CREDENTIALS",
-            "message": f"Sign-on failed {MAX_FAILED_PASSWORDS} times; start a new authorization request.",
-        }
+        data["error"] = dict(flow.failure or {"code": "FAILED", "message": "The sign-on flow failed."})
     return data
 
 
@@ -105,14 +114,22 @@ def flows(ctx: Context, *, flow_id: str) -> Response:
     if request.method == "GET":
         return json_response(flow_json(ctx, flow), headers=dict(NO_STORE))
     ctype = (request.mimetype or "").lower()
-    if ctype != USERNAME_PASSWORD_CHECK.lower():
+    known = (USERNAME_PASSWORD_CHECK, USER_CODE_VERIFY, DEVICE_CONSENT)
+    if ctype not in (k.lower() for k in known):
         raise detail_error(
             415,
             "INVALID_REQUEST",
             "INVALID_VALUE",
             "Content-Type",
-            f"Unsupported flow action {ctype or '(none)'}; the local sandbox supports {USERNAME_PASSWORD_CHECK}",
+            f"Unsupported flow action {ctype or '(none)'}; the local sandbox supports {', '.join(known)}",
         )
+    try:
+        body = json.loads(request.get_data(as_text=True) or "")
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply (issue 16 #4) — malformed too
+        body = None
+    # The device authorization grant's actions (RFC 8628; PingOne's "Device Authorization Grant Flows").
+    if flow_action(ctx, flow, ctype, body):
+        return json_response(flow_json(ctx, flow, answer="action"), headers=dict(NO_STORE))
     if flow.status not in PASSWORD_STATUSES:
         raise detail_error(
             400,
@@ -121,10 +138,6 @@ def flows(ctx: Context, *, flow_id: str) -> Response:
             "status",
             f"The flow is in status {flow.status}; usernamePassword.check is not allowed",
         )
-    try:
-        body = json.loads(request.get_data(as_text=True) or "")
-    except (ValueError, RecursionError):  # RecursionError: nested too deeply (issue 16 #4) — malformed too
-        body = None
     # PASSWORD_REQUIRED: the flow knows its user, so username may be left out.
     need_username = flow.status == "USERNAME_PASSWORD_REQUIRED" or (isinstance(body, dict) and "username" in body)
     if (
@@ -167,6 +180,10 @@ def check_password(ctx: Context, flow: FlowState, username: str | None, password
             remaining = max(0, MAX_FAILED_PASSWORDS - flow.failed_attempts)
             if remaining == 0:
                 flow.status = "FAILED"
+                flow.failure = {
+                    "code": "INVALID_CREDENTIALS",
+                    "message": f"Sign-on failed {MAX_FAILED_PASSWORDS} times; start a new authorization request.",
+                }
         # PingOne (observed in Ping's SDK fixtures): 400 INVALID_DATA, detail INVALID_VALUE on password,
         # innerError.failuresRemaining. An unknown username gets the same answer (no user enumeration).
         raise detail_error(
@@ -180,7 +197,8 @@ def check_password(ctx: Context, flow: FlowState, username: str | None, password
     assert user is not None
     st = str(uuid.uuid4())
     with ctx.issuer.lock:
-        flow.status = "COMPLETED"
+        # A device flow asks for the device's code next (PingOne's device workflow, Step 4).
+        flow.status = DAG_USER_CODE_REQUIRED if flow.kind == "device" else "COMPLETED"
         flow.user_id = user.id
         flow.session_token = st
         flow.auth_time = int(ctx.issuer.now())
@@ -205,6 +223,8 @@ def resume(ctx: Context) -> Response:
             "Authentication Credentials",
             "The authorization token is either missing or invalid, or it has expired.",
         )
+    if flow.kind == "device":  # no redirect: the device gets its tokens by polling (RFC 8628 §3.4)
+        return device_page(ctx, flow)
     params = flow.params
     code = str(uuid.uuid4())
     with ctx.issuer.lock:

@@ -136,6 +136,10 @@ class Issuer:
                     del env.flows[flow_id]
                 for request_uri in [k for k, v in env.pushed.items() if v["expires"] <= now]:
                     del env.pushed[request_uri]
+                # A device code is kept its replay window past expiry (expired_token, then forgotten).
+                for device_code in [k for k, v in env.device_grants.items() if now - v.expires > _CODE_RETENTION]:
+                    grant = env.device_grants.pop(device_code)
+                    env.user_codes.pop("".join(c for c in grant.user_code if c != "-"), None)
 
     # -- tokens -------------------------------------------------------------------------------------
     def sign(self, claims: dict[str, Any], *, typ: str | None = None) -> str:

@@ -31,6 +31,9 @@ from .context import Context, Route, iso
 from .errors import SandboxError, detail_error, invalid_token, json_response, platform_error
 from .state import (
     APP_TYPES,
+    DEVICE_PATH_ID,
+    DEVICE_POLLING_INTERVAL,
+    DEVICE_TIMEOUT,
     GRANT_TYPES,
     PKCE_ENFORCEMENTS,
     REFRESH_TOKEN_LIFETIME,
@@ -157,9 +160,13 @@ def app_json(ctx: Context, app: App) -> dict[str, Any]:
         "additionalRefreshTokenReplayProtectionEnabled": app.refresh_token_replay_protection,
         "parRequirement": "OPTIONAL",
         "parTimeout": 60,
-        "devicePollingInterval": 5,
-        "deviceTimeout": 600,
+        "devicePollingInterval": app.device_polling_interval,
+        "deviceTimeout": app.device_timeout,
     }
+    if app.device_path_id:  # PingOne shows a setting only once it has a value
+        data["devicePathId"] = app.device_path_id
+    if app.device_custom_verification_uri:
+        data["deviceCustomVerificationUri"] = app.device_custom_verification_uri
     if app.post_logout_redirect_uris:  # PingOne shows a setting only once it has a value
         data["postLogoutRedirectUris"] = list(app.post_logout_redirect_uris)
     if "REFRESH_TOKEN" in app.grant_types:
@@ -240,6 +247,31 @@ def applications(ctx: Context) -> Response:
             bad.add("jwks", 'jwks must be a JWK set, {"keys": [...]} (as JSON or an escaped JSON string).')
     if method == "PRIVATE_KEY_JWT" and jwks is None and "jwks" not in body:
         bad.add("jwks", "PRIVATE_KEY_JWT needs jwks (the app's public keys).", "REQUIRED_VALUE")
+    # PingOne ("Create Application (OIDC Device Authorization Grant)"): "The deviceTimeout and
+    # devicePollingInterval optional OIDC properties are required when DEVICE_CODE is specified on the grantTypes
+    # property" (deviceTimeout 1-3600 s, devicePollingInterval 1-60 s).
+    device: dict[str, int] = {}
+    for field, default, high in (
+        ("deviceTimeout", DEVICE_TIMEOUT, 3600),
+        ("devicePollingInterval", DEVICE_POLLING_INTERVAL, 60),
+    ):
+        value = body.get(field)
+        if value is None:
+            if "DEVICE_CODE" in grants:
+                bad.add(field, f"{field} is required with the DEVICE_CODE grant.", "REQUIRED_VALUE")
+            value = default
+        elif isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
+            bad.add(field, f"{field} must be a whole number of seconds from 1 to {high}.")
+            value = default
+        device[field] = value
+    path_id = body.get("devicePathId")
+    if path_id is not None and not (isinstance(path_id, str) and DEVICE_PATH_ID.fullmatch(path_id)):
+        bad.add("devicePathId", "devicePathId must be 1-50 letters, digits, '.', '_', '~' or '-'.")
+        path_id = None
+    custom_uri = body.get("deviceCustomVerificationUri")
+    if custom_uri is not None and not (isinstance(custom_uri, str) and "://" in custom_uri):
+        bad.add("deviceCustomVerificationUri", "deviceCustomVerificationUri must be an absolute URL.")
+        custom_uri = None
     replay = body.get("additionalRefreshTokenReplayProtectionEnabled", True)
     if not isinstance(replay, bool):
         bad.add("additionalRefreshTokenReplayProtectionEnabled", "must be true or false.")
@@ -265,6 +297,10 @@ def applications(ctx: Context) -> Response:
         enabled=bool(enabled),
         refresh_token_replay_protection=bool(replay),
         created_at=ctx.issuer.now(),
+        device_timeout=device["deviceTimeout"],
+        device_polling_interval=device["devicePollingInterval"],
+        device_path_id=path_id,
+        device_custom_verification_uri=custom_uri,
     )
     with ctx.issuer.lock:
         env.apps[app.id] = app

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from ..errors import DIAGNOSIS_HEADER, SandboxDiagnosis
 from .client_auth import authenticate_client
 from .context import NO_STORE, Context, Route, with_query
+from .device import device_page
 from .errors import SandboxError, invalid_data, json_response, oauth_error, oauth_text
 from .flows import PASSWORD_STATUSES, check_password, flow_json, live_flow
 from .state import PAR_LIFETIME, FlowState
@@ -207,6 +208,8 @@ def signon_page(ctx: Context) -> Response:
     flow = live_flow(ctx, flow_id)
     error = ""
     resume = f"{ctx.issuer_url}/resume?flowId={flow_id}"
+    if flow.kind == "device" and flow.status not in PASSWORD_STATUSES:
+        return device_page(ctx, flow)  # the user code, the consent, the outcome (RFC 8628 §3.3)
     if request.method == "POST" and flow.status in PASSWORD_STATUSES:
         try:
             username = request.form.get("username", "") or (None if flow.status == "PASSWORD_REQUIRED" else "")
@@ -214,7 +217,11 @@ def signon_page(ctx: Context) -> Response:
         except SandboxError:
             error = "Invalid username or password."
         else:
-            redirect = Response(status=302, headers={"Location": resume, **NO_STORE})
+            # Signed on: resume the authorization — or, in a device flow, back here for the device's code.
+            page = f"{ctx.base_url}/{ctx.env_id}/signon/?{urlencode({'flowId': flow_id})}"
+            redirect = Response(
+                status=302, headers={"Location": resume if flow.status == "COMPLETED" else page, **NO_STORE}
+            )
             for value in response.headers.getlist("Set-Cookie"):
                 redirect.headers.add("Set-Cookie", value)
             return redirect

@@ -6,6 +6,7 @@ Field names follow PingOne's management API ("Applications", "Users"); the enume
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -28,6 +29,9 @@ __all__ = [
     "DEFAULT_USERNAME",
     "DEFAULT_USER_ID",
     "DEFAULT_WORKER_ID",
+    "DEVICE_PATH_ID",
+    "DEVICE_POLLING_INTERVAL",
+    "DEVICE_TIMEOUT",
     "FLOW_IDLE_TIMEOUT",
     "GRANT_TYPES",
     "ID_TOKEN_LIFETIME",
@@ -42,6 +46,7 @@ __all__ = [
     "WORKBOOK_API_ID",
     "App",
     "AuthCode",
+    "DeviceGrant",
     "Environment",
     "FlowState",
     "Resource",
@@ -70,6 +75,12 @@ ACCESS_TOKEN_LIFETIME = 3600
 ID_TOKEN_LIFETIME = 3600
 REFRESH_TOKEN_LIFETIME = 2592000
 PAR_LIFETIME = 60  # PingOne (PAR intro): "The default lifetime is 60 seconds" (the app's parTimeout)
+# PingOne's application defaults for the device authorization grant (Create Application's 201 example:
+# "deviceTimeout": 600, "devicePollingInterval": 5; ranges 1–3600 and 1–60 s).
+DEVICE_TIMEOUT = 600
+DEVICE_POLLING_INTERVAL = 5
+# Sandbox choice: a devicePathId is one URL path segment (PingOne publishes no format; its example is "go").
+DEVICE_PATH_ID = re.compile(r"[A-Za-z0-9._~-]{1,50}")
 
 
 def new_secret() -> str:
@@ -116,6 +127,12 @@ class App:
     # PingOne default true: presenting an already-rotated refresh token revokes the whole family.
     refresh_token_replay_protection: bool = True
     protocol: str = "OPENID_CONNECT"
+    # Device authorization grant (RFC 8628; PingOne "Create Application (OIDC Device Authorization Grant)"):
+    # the device code's lifetime and polling interval, and the verification URI's short forms.
+    device_timeout: int = DEVICE_TIMEOUT
+    device_polling_interval: int = DEVICE_POLLING_INTERVAL
+    device_path_id: str | None = None
+    device_custom_verification_uri: str | None = None
     _keys: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     def public_keys(self) -> list[tuple[str | None, Any]]:
@@ -194,6 +211,33 @@ class FlowState:
     touched: float = field(default_factory=time.time)
     auth_time: int | None = None
     failed_attempts: int = 0
+    # "authorize" (/as/authorize) or "device" (/device, RFC 8628 — ends at the device's code, not a redirect)
+    kind: str = "authorize"
+    device_code: str | None = None  # the device grant this flow's user code verified
+    failure: dict[str, str] | None = None  # a FAILED flow's error object {code, message}
+
+
+@dataclass
+class DeviceGrant:
+    """One device authorization (RFC 8628 §3.2): polled at the token endpoint until the user decides.
+
+    ``status``: ``"pending"`` until a flow's consent step sets ``"approved"`` (with the user) or ``"denied"``.
+    """
+
+    device_code: str
+    user_code: str
+    app_id: str
+    scope: str
+    issued: float
+    expires: float
+    interval: int
+    status: str = "pending"
+    flow_id: str | None = None  # the sign-on flow that verified the user code (one flow per code)
+    user_id: str | None = None
+    auth_time: int | None = None
+    session_id: str | None = None
+    last_poll: float | None = None
+    used: bool = False
 
 
 @dataclass
@@ -225,6 +269,8 @@ class Environment:
     sessions: dict[str, dict[str, Any]] = field(default_factory=dict)  # ST cookie value → session
     resources: dict[str, Resource] = field(default_factory=default_resources)  # CUSTOM resources only
     pushed: dict[str, dict[str, Any]] = field(default_factory=dict)  # PAR request_uri → {app_id, params, expires}
+    device_grants: dict[str, DeviceGrant] = field(default_factory=dict)  # device_code → its grant
+    user_codes: dict[str, str] = field(default_factory=dict)  # normalised user_code → device_code
 
     def user_by_username(self, username: str) -> User | None:
         # Usernames are few (a class, not a directory); a dict index would have to track renames.

@@ -1,7 +1,8 @@
 """The token endpoint, ``POST /{envID}/as/token``: client authentication, then the grant asked for.
 
 Grants: ``authorization_code`` (RFC 6749 §4.1.3, PKCE RFC 7636 §4.6), ``refresh_token`` (RFC 6749 §6, with
-rotation and PingOne's refresh-token replay protection) and ``client_credentials`` (RFC 6749 §4.4) — each only
+rotation and PingOne's refresh-token replay protection), ``client_credentials`` (RFC 6749 §4.4) and the device
+code (RFC 8628, :mod:`.device`) — each only
 when the app's ``grantTypes`` allow it. The ``expired_code`` fault breaks the code check (from the context).
 """
 
@@ -16,6 +17,7 @@ from ..jose import constant_time_equals, pkce_s256
 from ..rules import PKCE_VERIFIER, REQUEST_RULES
 from .client_auth import authenticate_client
 from .context import NO_STORE, Context, Route
+from .device import DEVICE_GRANT_TYPE, grant_device_code
 from .errors import json_response, oauth_error
 from .resources import token_resource
 from .state import CODE_LIFETIME, App
@@ -224,11 +226,12 @@ def _grant_client_credentials(ctx: Context, app: App, form: dict[str, str]) -> R
     return _tokens_response(body)
 
 
-# grant_type → its handler (RFC 6749 §4.1.3, §6, §4.4).
+# grant_type → its handler (RFC 6749 §4.1.3, §6, §4.4; RFC 8628 §3.4 in :mod:`.device`).
 GRANTS: dict[str, Callable[[Context, App, dict[str, str]], Response]] = {
     "authorization_code": _grant_authorization_code,
     "refresh_token": _grant_refresh_token,
     "client_credentials": _grant_client_credentials,
+    DEVICE_GRANT_TYPE: grant_device_code,
 }
 
 ROUTES: tuple[Route, ...] = (("/<env_id>/as/token", "token", ("POST",), token),)

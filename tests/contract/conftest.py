@@ -14,6 +14,9 @@ from pinghelpers.sandbox import Sandbox
 ENV_ID = "abfba8f6-49eb-49f5-a5d9-80ad5c98f9f6"  # the environment id of PingOne's examples
 WEB_APP_ID = "7bc39672-6770-4d78-b7f5-09728ca64f41"
 WORKER_ID = "c1a2b3c4-0000-4000-8000-00000000aaaa"
+# A device app like the one PingOne's device workflow creates (CUSTOM_APP, DEVICE_CODE, NONE); its devicePathId is
+# the "go" of PingOne's Authorize (device) example ("the identifier /go … is the value of the devicePathId").
+DEVICE_APP_ID = "d3c1ce00-0000-4000-8000-00000000dddd"
 SECRETS = {
     WEB_APP_ID: "TEST-ONLY-contract-web-app-secret-" + "w" * 40,
     WORKER_ID: "TEST-ONLY-contract-worker-secret-" + "k" * 40,
@@ -39,6 +42,15 @@ def contract_config() -> dict[str, Any]:
                         "secret": SECRETS[WEB_APP_ID],
                         "redirectUris": [REDIRECT_URI],
                         "grantTypes": ["AUTHORIZATION_CODE"],
+                    },
+                    {
+                        "id": DEVICE_APP_ID,
+                        "name": "Device-App",
+                        "type": "CUSTOM_APP",
+                        "tokenEndpointAuthMethod": "NONE",
+                        "redirectUris": [],
+                        "grantTypes": ["DEVICE_CODE"],
+                        "devicePathId": "go",
                     },
                     {
                         "id": WORKER_ID,

@@ -21,7 +21,7 @@ import requests
 
 from pinghelpers.sandbox import Sandbox
 
-from .conftest import FLOW_USERNAME, PASSWORD, REDIRECT_URI, SECRETS, USERNAME, WEB_APP_ID, WORKER_ID
+from .conftest import DEVICE_APP_ID, FLOW_USERNAME, PASSWORD, REDIRECT_URI, SECRETS, USERNAME, WEB_APP_ID, WORKER_ID
 
 __all__ = ["SCENARIOS", "send"]
 
@@ -124,6 +124,8 @@ def _nothing(w: World) -> None:
     w.values.update(
         {
             "appID": WEB_APP_ID,
+            "deviceAppID": DEVICE_APP_ID,
+            "appIdentifier": DEVICE_APP_ID,  # Start device flow (with appIdentifier): the app's id or devicePathId
             "sharedWebAppID": WEB_APP_ID,
             "redirect_uri": REDIRECT_URI,
             "unregistered": "https://unregistered.example.com/callback",

@@ -65,7 +65,8 @@ def test_discovery_advertises_only_endpoints_that_answer(sandbox: Sandbox) -> No
                 break  # routed (405 only says: the other method)
         else:
             raise AssertionError(f"{key} answers neither GET nor POST")
-    assert "device_authorization_endpoint" not in doc  # not served; PAR is (/as/par), and advertised
+    # Both served (issue 13 item 6), both advertised: PAR (/as/par) and device authorization (RFC 8628).
+    assert {"pushed_authorization_request_endpoint", "device_authorization_endpoint"} <= set(urls)
 
 
 def test_jwks_has_kid_use_x5t(sandbox: Sandbox) -> None:

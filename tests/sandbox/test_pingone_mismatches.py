@@ -330,7 +330,8 @@ def test_par_endpoint_served_and_advertised(sandbox: Sandbox) -> None:
     t = _default(sandbox)
     doc = requests.get(f"{t.issuer}/.well-known/openid-configuration", timeout=10).json()
     assert doc["pushed_authorization_request_endpoint"] == f"{t.issuer}/par"
-    assert "device_authorization_endpoint" not in doc  # advertised only what is served
+    # Advertised only what is served: device authorization too, now (tests/sandbox/test_device_rules.py).
+    assert doc["device_authorization_endpoint"] == f"{t.issuer}/device_authorization"
     par = f"{t.issuer}/par"
     params = {
         "client_id": t.client_id,
