@@ -348,24 +348,24 @@ def profile_claims(user: User, scopes: list[str]) -> dict[str, Any]:
     ``profile`` → ``name``, ``given_name``, ``family_name``, ``middle_name``, ``preferred_username``,
     ``updated_at``; ``email`` → ``email``; ``address`` → ``address`` (§5.1.1: ``street_address``, ``locality``,
     ``region``, ``postal_code``, ``country`` — from PingOne's ``address.streetAddress`` … ``countryCode``).
-    Only attributes with a value become claims: PingOne's userinfo example
-    (https://developer.pingidentity.com/pingone-api/auth/openid-connect-oauth-2/userinfo.html) sends no
-    ``nickname``, ``locale`` … for a user who has none (the local sandbox's reading, README).
+    PingOne's userinfo example (https://developer.pingidentity.com/pingone-api/auth/openid-connect-oauth-2/
+    userinfo.html) shows a user who has them all; sandbox choice (README): ``middle_name`` and ``address`` only
+    when the user has them, the others always (as before, so a probe of a user without a name compares alike).
     """
     claims: dict[str, Any] = {}
     if "profile" in scopes:
-        full = " ".join(p for p in (user.given_name, user.family_name) if p)
-        for claim, value in (
-            ("preferred_username", user.username),
-            ("given_name", user.given_name),
-            ("middle_name", user.middle_name),
-            ("family_name", user.family_name),
-            ("name", full),
-        ):
-            if value:
-                claims[claim] = value
-        claims["updated_at"] = int(user.created_at)
-    if "email" in scopes and user.email:
+        claims.update(
+            {
+                "preferred_username": user.username,
+                "given_name": user.given_name,
+                "family_name": user.family_name,
+                "name": f"{user.given_name} {user.family_name}".strip(),
+                "updated_at": int(user.created_at),
+            }
+        )
+        if user.middle_name:
+            claims["middle_name"] = user.middle_name
+    if "email" in scopes:
         claims["email"] = user.email
     if "address" in scopes and user.address:
         address = {oidc: user.address[p1] for p1, oidc in ADDRESS_CLAIMS if user.address.get(p1)}

