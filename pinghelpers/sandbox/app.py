@@ -10,7 +10,9 @@ app its ``ROUTES``:
 :mod:`.token`          ``/as/token`` and its grants (client authentication in :mod:`.client_auth`)
 :mod:`.device`         ``/as/device_authorization``, ``/device[/{appIdentifier}]`` (RFC 8628; its grant in token)
 :mod:`.session`        ``/as/userinfo``, ``/as/introspect``, ``/as/revoke``, ``/as/signoff``
-:mod:`.management`     the management API subset (applications; populations and users in :mod:`.directory`)
+:mod:`.management`     the management API subset: applications and their secret
+:mod:`.directory`      populations, users, passwords
+:mod:`.resources_api`  resources, their scopes, applications' resource grants
 =====================  =====================================================================================
 
 A handler gets a :class:`~.context.Context` (the request, the issuer's state, the environment, the URLs and the
@@ -50,6 +52,7 @@ from .faults import Fault, FaultSwitch
 from .flows import ROUTES as FLOWS_ROUTES
 from .issuer import Issuer
 from .management import ROUTES as MANAGEMENT_ROUTES
+from .resources_api import ROUTES as RESOURCES_ROUTES
 from .session import ROUTES as SESSION_ROUTES
 from .signon import ROUTES as SIGNON_ROUTES
 from .token import ROUTES as TOKEN_ROUTES
@@ -126,7 +129,7 @@ class SandboxApp:
         ):
             self.register(path, endpoint, methods, handler)
         # The management API: one fault name for all its routes ("management").
-        for path, endpoint, methods, handler in (*MANAGEMENT_ROUTES, *DIRECTORY_ROUTES):
+        for path, endpoint, methods, handler in (*MANAGEMENT_ROUTES, *DIRECTORY_ROUTES, *RESOURCES_ROUTES):
             self.register(path, endpoint, methods, handler, fault_name="management")
 
     # -- plumbing ----------------------------------------------------------------------------------

@@ -6,6 +6,11 @@ PingOne authenticates a client by its application's ``tokenEndpointAuthMethod`` 
 assertion is checked by :func:`pinghelpers.rules.check_assertion`'s rules — the same checker the client runs
 before sending — against the ``aud`` values :func:`pinghelpers.rules.accepted_audiences` lists.
 
+A secret being rotated ("Update Application Secret",
+https://developer.pingidentity.com/pingone-api/platform/applications/application-secret/update-application-secret.html:
+the replaced secret is "a previous secret that remains valid for a specified period, up to 30 days") is accepted
+until its ``expiresAt`` by the sandbox clock — by client_secret_basic/post and as the CLIENT_SECRET_JWT HMAC key.
+
 Faults (from the request's context): ``clock_skew`` and ``wrong_audience`` break the assertion check,
 ``rotated_secret`` any check of the app's secret.
 """
@@ -119,7 +124,11 @@ def authenticate_client(ctx: Context, form: dict[str, str]) -> App:
         if app.token_endpoint_auth_method != method:
             raise unsupported_auth()
         secret, fault = _current_secret(ctx, app)
-        if not constant_time_equals(secret.reveal(), given):
+        previous = app.previous_live(ctx.issuer.now()) if fault is None else None
+        matches = constant_time_equals(secret.reveal(), given)
+        if previous is not None:  # both compared, so the timing does not tell which one matched
+            matches = constant_time_equals(previous.reveal(), given) | matches
+        if not matches:
             raise oauth_error(
                 401,
                 "invalid_client",
@@ -188,6 +197,11 @@ def _check_client_assertion(
     }
     checklist = check_assertion(assertion, decoded=decoded, **options)
     failure = checklist.first_failure
+    previous = app.previous_live(ctx.issuer.now()) if secret is not None and secret_fault is None else None
+    if failure is not None and failure.rule.id == "signature" and previous is not None:
+        # Rotation: the previous secret signs too, until it expires (checked by the same rules).
+        checklist = check_assertion(assertion, decoded=decoded, **{**options, "secret": previous})
+        failure = checklist.first_failure
     if failure is not None:
         raise oauth_error(
             401,

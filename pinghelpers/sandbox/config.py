@@ -31,8 +31,9 @@ at each start. The first environment, its first non-worker application, its firs
 are what :meth:`Sandbox.settings` and the CLI's JSON line describe. An environment without a WORKER app gets
 the default worker (so the management API works). ``resources`` are custom resources (PingOne's "Create
 Resource" fields); without the key an environment has the sandbox's own "Workbook API" (``workbook:read``,
-``workbook:write``). :func:`load_config` reports every problem at once, each
-with its JSON path.
+``workbook:write``). An application's ``grants`` (``[{"resource": "<name or id>", "scopes": [...]}]``) are the
+custom-resource scopes it may ask for; without the key it gets all of them (the sandbox's choice, README).
+:func:`load_config` reports every problem at once, each with its JSON path.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from ..errors import ConfigurationError
 from ..rules import AUTH_METHODS
 from ..secret import Secret
 from .state import (
+    ADDRESS_FIELDS,
     APP_TYPES,
     DEFAULT_ENV_ID,
     DEFAULT_POPULATION_ID,
@@ -60,8 +62,10 @@ from .state import (
     PKCE_ENFORCEMENTS,
     App,
     Environment,
+    Grant,
     Resource,
     User,
+    grants_for_every_resource,
     new_secret,
 )
 
@@ -93,8 +97,9 @@ _APP_KEYS = {
     "devicePollingInterval",
     "devicePathId",
     "deviceCustomVerificationUri",
+    "grants",
 }
-_USER_KEYS = {"id", "username", "password", "email", "name", "population", "enabled"}
+_USER_KEYS = {"id", "username", "password", "email", "name", "population", "enabled", "address"}
 _POPULATION_KEYS = {"id", "name", "description"}
 
 
@@ -259,6 +264,7 @@ def _parse(data: Any) -> SandboxConfig:
             env.populations[DEFAULT_POPULATION_ID] = {"id": DEFAULT_POPULATION_ID, "name": "Sandbox learners"}
         default_population = next(iter(env.populations))
 
+        entries: dict[str, tuple[str, Mapping[str, Any]]] = {}  # app id → its path and entry (for grants)
         for apath, a in check.objects(epath, e, "applications"):
             check.unknown_keys(apath, a, _APP_KEYS)
             aname = check.string(apath, a, "name", required=True) or "application"
@@ -266,6 +272,7 @@ def _parse(data: Any) -> SandboxConfig:
             _check_uuid_like(check, f"{apath}.id", app_id)
             if app_id in env.apps:
                 check.fail(f"{apath}.id", f"{app_id!r} is used by another application in this environment")
+            entries[app_id] = (apath, a)
             app_type = check.choice(apath, a, "type", APP_TYPES, "WEB_APP")
             is_worker = app_type == "WORKER"
             method = check.choice(
@@ -362,6 +369,11 @@ def _parse(data: Any) -> SandboxConfig:
             if not isinstance(full_name, Mapping):
                 check.fail(f"{upath}.name", 'must be an object like {"given": "Lee", "family": "Learner"}')
                 full_name = {}
+            address: Any = u.get("address", {})
+            if not isinstance(address, Mapping) or not all(isinstance(v, str) for v in address.values()):
+                check.fail(f"{upath}.address", 'must be an object like {"locality": "Austin", "countryCode": "US"}')
+                address = {}
+            check.unknown_keys(f"{upath}.address", address, set(ADDRESS_FIELDS))
             population = u.get("population", {})
             population_id = population.get("id") if isinstance(population, Mapping) else None
             if population_id is not None and population_id not in env.populations:
@@ -373,6 +385,8 @@ def _parse(data: Any) -> SandboxConfig:
                 email=str(u.get("email", "")),
                 given_name=str(full_name.get("given", "")),
                 family_name=str(full_name.get("family", "")),
+                middle_name=str(full_name.get("middle", "")),
+                address={k: str(v) for k, v in address.items() if k in ADDRESS_FIELDS},
                 population_id=str(population_id or default_population),
                 enabled=check.boolean(upath, u, "enabled", True),
             )
@@ -388,6 +402,7 @@ def _parse(data: Any) -> SandboxConfig:
                 type="WORKER",
                 response_types=[],
             )
+        _grants(check, entries, env)
         if env_index == 0:
             primary_app = next((a.id for a in env.apps.values() if a.type != "WORKER"), "")
             primary_user = next((u.username for u in env.users.values()), "")
@@ -408,6 +423,31 @@ def _parse(data: Any) -> SandboxConfig:
             setting="--config",
         )
     return SandboxConfig(environments, primary_app=primary_app, primary_user=primary_user, worker=worker)
+
+
+def _grants(check: _Checker, entries: Mapping[str, tuple[str, Mapping[str, Any]]], env: Environment) -> None:
+    """Each app's ``grants`` — ``{"resource": <name or id>, "scopes": [names]}`` — or, without the key, grants of
+    every custom resource's scopes (the sandbox's choice: before grants were modelled, any app could ask)."""
+    by_ref = {**{r.name: r for r in env.resources.values()}, **env.resources}
+    for app in env.apps.values():
+        apath, a = entries.get(app.id, ("", {}))
+        if "grants" not in a:
+            app.grants = grants_for_every_resource(app.id, env.resources)
+            continue
+        for gpath, g in check.objects(apath, a, "grants"):
+            check.unknown_keys(gpath, g, {"resource", "scopes"})
+            target = by_ref.get(str(g.get("resource")))
+            if target is None:
+                check.fail(f"{gpath}.resource", f"{g.get('resource')!r} is not a resource of this environment")
+                continue
+            names = check.string_list(gpath, g, "scopes", [])
+            for name in names:
+                if name not in target.scopes:
+                    check.fail(f"{gpath}.scopes", f"{name!r} is not a scope of {target.name!r}")
+            if any(grant.resource_id == target.id for grant in app.grants):
+                check.fail(f"{gpath}.resource", f"{target.name!r} is granted twice (one grant per resource)")
+            grant_id = _derived_id(env.id, "grant", app.id, target.id)
+            app.grants.append(Grant(grant_id, target.id, [n for n in names if n in target.scopes]))
 
 
 def load_config(source: str | Path | Mapping[str, Any]) -> SandboxConfig:

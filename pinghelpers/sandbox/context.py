@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime
 from urllib.parse import parse_qs, urlencode
 
 from werkzeug.wrappers import Request, Response
@@ -22,7 +23,7 @@ from .faults import Fault
 from .issuer import Issuer
 from .state import Environment
 
-__all__ = ["NO_STORE", "Context", "Handler", "Route", "iso", "with_query"]
+__all__ = ["NO_STORE", "Context", "Handler", "Route", "iso", "parse_iso", "with_query"]
 
 Handler = Callable[..., Response]  # handler(ctx, **path arguments other than env_id) -> Response
 Route = tuple[str, str, tuple[str, ...], Handler]  # (path, endpoint name, methods, handler): one ROUTES entry
@@ -118,3 +119,14 @@ def with_query(url: str, query: dict[str, str]) -> str:
 def iso(ts: float) -> str:
     """PingOne's timestamp format: ``2026-01-31T12:00:00.123Z`` (UTC, milliseconds)."""
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{int((ts % 1) * 1000):03d}Z"
+
+
+def parse_iso(text: str) -> float | None:
+    """The epoch seconds of a PingOne timestamp (``2026-01-31T12:00:00.123Z``, or with an offset), else ``None``."""
+    try:
+        stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if stamp.tzinfo is None:
+        return None  # PingOne's timestamps are UTC, and say so
+    return stamp.timestamp()

@@ -17,7 +17,7 @@ from ..secret import Secret
 from .context import Context, Route, iso
 from .errors import detail_error, json_response
 from .management import BASE, Invalid, base_url, json_body, not_found, worker
-from .state import User
+from .state import ADDRESS_FIELDS, User
 
 #: The local sandbox's own fixed theme id (it models no themes; PingOne gives each population its theme).
 SANDBOX_THEME_ID = "5ab94557-59c3-4afc-bbf6-046444bd04b8"
@@ -212,8 +212,11 @@ def user_json(ctx: Context, user: User) -> dict[str, Any]:
         "mfaEnabled": False,
         "verifyStatus": "NOT_INITIATED",
     }
-    if user.given_name or user.family_name:
-        data["name"] = {"given": user.given_name, "family": user.family_name}
+    name = {"given": user.given_name, "middle": user.middle_name, "family": user.family_name}
+    if any(name.values()):
+        data["name"] = {k: v for k, v in name.items() if v or k != "middle"}
+    if user.address:  # PingOne's user schema: address.streetAddress, locality, region, postalCode, countryCode
+        data["address"] = dict(user.address)
     return data
 
 
@@ -238,6 +241,10 @@ def create_user(ctx: Context) -> Response:
         name = {}
     # An initial password ({"password": {"value": …}}) meets the same policy as a set one (Ping's SDK fixtures
     # captured PingOne's refusal from a create-user call).
+    address = body.get("address", {})
+    if not isinstance(address, dict) or not all(k in ADDRESS_FIELDS and isinstance(v, str) for k, v in address.items()):
+        bad.add("address", f"address must be an object of strings: {', '.join(ADDRESS_FIELDS)}.")
+        address = {}
     initial = body.get("password")
     value = initial.get("value") if isinstance(initial, dict) else None
     if initial is not None and not isinstance(value, str):
@@ -256,6 +263,8 @@ def create_user(ctx: Context) -> Response:
             email=str(email),
             given_name=str(name.get("given", "")),
             family_name=str(name.get("family", "")),
+            middle_name=str(name.get("middle", "")),
+            address=dict(address),
             population_id=str(population_id or next(iter(env.populations), "")),
             created_at=ctx.issuer.now(),
         )

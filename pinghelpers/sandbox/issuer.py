@@ -36,10 +36,11 @@ from .state import (
     App,
     Environment,
     User,
+    grants_for_every_resource,
     new_secret,
 )
 
-__all__ = ["Issuer", "profile_claims"]
+__all__ = ["ADDRESS_CLAIMS", "Issuer", "profile_claims"]
 
 # Sweep expired state once this many records were added since the last sweep (amortised O(1) per request).
 _SWEEP_EVERY = 2048
@@ -113,6 +114,10 @@ class Issuer:
             given_name="Lee",
             family_name="Learner",
         )
+        # Before grants were modelled any app could ask for the custom resource's scopes: the seeded apps keep
+        # that through grants of all of them (the sandbox's choice; README).
+        for app in env.apps.values():
+            app.grants = grants_for_every_resource(app.id, env.resources)
         return env
 
     # -- housekeeping -------------------------------------------------------------------------------
@@ -159,7 +164,8 @@ class Issuer:
                 token,
                 self.key.public_key,
                 algorithms=["RS256"],
-                options={"verify_aud": False, "verify_exp": False},
+                # Times are checked below by the issuer's own (injectable) clock, not PyJWT's wall clock.
+                options={"verify_aud": False, "verify_exp": False, "verify_iat": False, "verify_nbf": False},
             )
         except jwt.InvalidTokenError:
             return None
@@ -187,16 +193,20 @@ class Issuer:
         refresh_family: str | None = None,
         api_audience: str | None = None,
         resource_id: str | None = None,
+        access_lifetime: int | None = None,
     ) -> tuple[dict[str, Any], list[str]]:
         """Sign an access token (and an ID token with ``openid``, a refresh token when asked).
 
         ``api_audience``: the access token's ``aud`` (:func:`.resources.token_resource`); ``resource_id``: its
-        custom resource, if any (only those tokens may be revoked).
+        custom resource, if any (only those tokens may be revoked); ``access_lifetime``: its
+        ``accessTokenValiditySeconds`` (PingOne: "The lifetime of the access token is determined by the access
+        token lifetime set in that custom resource"), else :data:`~.state.ACCESS_TOKEN_LIFETIME`.
 
         Returns the token response body and the ids of the records it created (access jti, refresh token),
         so the caller can bind them to the code or family that produced them without scanning every token.
         """
         now = int(self.now())
+        lifetime = access_lifetime or ACCESS_TOKEN_LIFETIME
         scopes = scope.split()
         jti = str(uuid.uuid4())
         at_claims: dict[str, Any] = {
@@ -204,7 +214,7 @@ class Issuer:
             "iss": issuer_url,
             "jti": jti,
             "iat": now,
-            "exp": now + ACCESS_TOKEN_LIFETIME,
+            "exp": now + lifetime,
             # PingOne: the resource's audience — api.pingone.<tld> (the sandbox's own API base) or a custom one.
             "aud": [api_audience or issuer_url.rsplit("/", 2)[0]],
             "env": env.id,
@@ -218,7 +228,7 @@ class Issuer:
         body: dict[str, Any] = {
             "access_token": access_token,
             "token_type": "Bearer",
-            "expires_in": ACCESS_TOKEN_LIFETIME,
+            "expires_in": lifetime,
         }
         if scope:
             body["scope"] = scope
@@ -229,7 +239,7 @@ class Issuer:
             "client_id": app.id,
             "sub": user.id if user else None,
             "scope": scope,
-            "exp": now + ACCESS_TOKEN_LIFETIME,
+            "exp": now + lifetime,
             "iat": now,
             "active": True,
             "aud": at_claims["aud"],
@@ -337,7 +347,15 @@ class Issuer:
 
 
 def profile_claims(user: User, scopes: list[str]) -> dict[str, Any]:
-    """The scope-driven profile claims of ``user`` (ID token and userinfo; OIDC Core §5.4)."""
+    """The scope-driven claims of ``user`` (ID token and userinfo), as OIDC Core §5.4 maps scopes to claims.
+
+    ``profile`` → ``name``, ``given_name``, ``family_name``, ``middle_name``, ``preferred_username``,
+    ``updated_at``; ``email`` → ``email``; ``address`` → ``address`` (§5.1.1: ``street_address``, ``locality``,
+    ``region``, ``postal_code``, ``country`` — from PingOne's ``address.streetAddress`` … ``countryCode``).
+    PingOne's userinfo example (https://developer.pingidentity.com/pingone-api/auth/openid-connect-oauth-2/
+    userinfo.html) shows a user who has them all; sandbox choice (README): ``middle_name`` and ``address`` only
+    when the user has them, the others always (as before, so a probe of a user without a name compares alike).
+    """
     claims: dict[str, Any] = {}
     if "profile" in scopes:
         claims.update(
@@ -349,6 +367,22 @@ def profile_claims(user: User, scopes: list[str]) -> dict[str, Any]:
                 "updated_at": int(user.created_at),
             }
         )
+        if user.middle_name:
+            claims["middle_name"] = user.middle_name
     if "email" in scopes:
         claims["email"] = user.email
+    if "address" in scopes and user.address:
+        address = {oidc: user.address[p1] for p1, oidc in ADDRESS_CLAIMS if user.address.get(p1)}
+        if address:
+            claims["address"] = address
     return claims
+
+
+#: PingOne's user ``address`` fields → OIDC Core §5.1.1's ``address`` claim members.
+ADDRESS_CLAIMS = (
+    ("streetAddress", "street_address"),
+    ("locality", "locality"),
+    ("region", "region"),
+    ("postalCode", "postal_code"),
+    ("countryCode", "country"),
+)

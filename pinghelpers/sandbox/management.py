@@ -27,8 +27,8 @@ from werkzeug.wrappers import Response
 
 from ..rules import AUTH_METHODS
 from ..secret import Secret
-from .context import Context, Route, iso
-from .errors import SandboxError, detail_error, invalid_token, json_response, platform_error
+from .context import Context, Route, iso, parse_iso
+from .errors import SandboxError, detail_error, invalid_data, invalid_token, json_response, platform_error
 from .state import (
     APP_TYPES,
     DEVICE_PATH_ID,
@@ -327,8 +327,19 @@ def application(ctx: Context, *, app_id: str) -> Response:
     return json_response(app_json(ctx, app))
 
 
+#: PingOne ("Application Secret" data model): previous.expiresAt's "Supported time range is 1 minute to 30 days".
+PREVIOUS_SECRET_MIN = 60
+PREVIOUS_SECRET_MAX = 30 * 24 * 3600
+
+
 def secret(ctx: Context, *, app_id: str) -> Response:
-    """``GET applications/{id}/secret``: the app's secret — never the caller's own (PingOne's rule)."""
+    """``GET applications/{id}/secret``: the app's secret — never the caller's own (PingOne's rule) — and, while a
+    rotation keeps it valid, the previous one; ``POST``: a new secret (:func:`_rotate`).
+
+    "Read Application Secret" shows ``previous: {secret, expiresAt}`` during a rotation; the "Application Secret"
+    data model: ``previous.secret`` "is returned in the response if the previous secret is not expired"
+    (https://developer.pingidentity.com/pingone-api/platform/applications/application-secret.html).
+    """
     caller = worker(ctx)
     app = _app(ctx.env, app_id)
     if app.id == caller:
@@ -348,23 +359,52 @@ def secret(ctx: Context, *, app_id: str) -> Response:
             "INVALID_REQUEST",
             f"The application uses {app.token_endpoint_auth_method}; it has no client secret.",
         )
+    if ctx.request.method == "POST":
+        _rotate(ctx, app)
     base = base_url(ctx)
-    return json_response(
-        {
-            "_links": {
-                "self": {"href": f"{base}/applications/{app.id}/secret"},
-                "environment": {"href": base},
-                "application": {"href": f"{base}/applications/{app.id}"},
-            },
-            "environment": {"id": ctx.env_id},
-            "secret": app.secret.reveal(),
+    body: dict[str, Any] = {
+        "_links": {
+            "self": {"href": f"{base}/applications/{app.id}/secret"},
+            "environment": {"href": base},
+            "application": {"href": f"{base}/applications/{app.id}"},
         },
-        headers={"Cache-Control": "no-store"},
-    )
+        "environment": {"id": ctx.env_id},
+        "secret": app.secret.reveal(),
+    }
+    with ctx.issuer.lock:
+        previous = app.previous_live(ctx.issuer.now())
+        if previous is not None and app.previous_expires_at is not None:
+            body["previous"] = {"secret": previous.reveal(), "expiresAt": iso(app.previous_expires_at)}
+    return json_response(body, headers={"Cache-Control": "no-store"})
+
+
+def _rotate(ctx: Context, app: App) -> None:
+    """``POST applications/{id}/secret`` ("Update Application Secret",
+    https://developer.pingidentity.com/pingone-api/platform/applications/application-secret/update-application-secret.html):
+    a new secret; ``{"previous": {"expiresAt": …}}`` keeps the replaced one valid until then (1 minute to 30 days
+    ahead). Without it the previous secret expires at once (as Ping's CLI describes its rotate command). The
+    answer is the secret resource, 200 as the page shows.
+    """
+    raw = ctx.request.get_data(cache=True)
+    body = json_body(ctx) if raw.strip() else {}
+    previous = body.get("previous")
+    expires: float | None = None
+    if previous is not None:
+        stamp = previous.get("expiresAt") if isinstance(previous, dict) else None
+        expires = parse_iso(stamp) if isinstance(stamp, str) else None
+        now = ctx.issuer.now()
+        if expires is None or not PREVIOUS_SECRET_MIN <= expires - now <= PREVIOUS_SECRET_MAX:
+            raise invalid_data(
+                "previous.expiresAt",
+                "previous.expiresAt must be a timestamp like 2030-01-02T13:54:34.487Z, 1 minute to 30 days ahead.",
+            )
+    with ctx.issuer.lock:
+        app.previous_secret, app.previous_expires_at = (app.secret, expires) if expires else (None, None)
+        app.secret = Secret(new_secret())
 
 
 ROUTES: tuple[Route, ...] = (
     (f"{BASE}/applications", "mgmt_applications", ("GET", "POST"), applications),
     (f"{BASE}/applications/<app_id>", "mgmt_application", ("GET", "DELETE"), application),
-    (f"{BASE}/applications/<app_id>/secret", "mgmt_secret", ("GET",), secret),
+    (f"{BASE}/applications/<app_id>/secret", "mgmt_secret", ("GET", "POST"), secret),
 )

@@ -11,6 +11,12 @@ https://developer.pingidentity.com/pingone-api/auth/openid-connect-oauth-2/token
 be revoked must be for a custom resource. Tokens issued for the PingOne API resource may not be revoked … Also,
 custom resource tokens that do not have a `sid` (session) claim, such as tokens issued for the
 `client_credentials` grant type, cannot be revoked."
+
+Grants ("Resources": "When you define an application in PingOne and specify its resource grant, you identify the
+protected endpoints that users can access",
+https://developer.pingidentity.com/pingone-api/platform/resources.html; "Create Grant",
+https://developer.pingidentity.com/pingone-api/platform/applications/application-resource-grants/create-grant.html):
+an application gets a custom resource's scopes only through a grant of them (:attr:`~.state.App.grants`).
 """
 
 from __future__ import annotations
@@ -19,18 +25,29 @@ from typing import Any
 
 from .context import Context
 from .errors import oauth_error
-from .state import Resource
+from .state import App, Resource
 
-__all__ = ["revocable", "token_resource"]
+__all__ = ["revocable", "token_resource", "ungranted"]
 
 
-def token_resource(ctx: Context, scope: str) -> tuple[str, Resource | None]:
+def ungranted(ctx: Context, app: App, scope: str) -> list[str]:
+    """The scopes in ``scope`` that belong to a custom resource but are not granted to ``app`` (sorted)."""
+    wanted = set(scope.split())
+    granted = {name for grant in app.grants for name in grant.scopes}
+    owned = {name for r in ctx.env.resources.values() for name in r.scopes}
+    return sorted((wanted & owned) - granted)
+
+
+def token_resource(ctx: Context, scope: str, app: App | None = None) -> tuple[str, Resource | None]:
     """The access token's ``aud`` for ``scope``, and its custom resource (``None``: a platform resource).
 
     Scopes of one custom resource (with OIDC scopes beside them, for the ID token) → that resource's audience;
     otherwise the PingOne API resource's (the sandbox's API base). Sandbox choice: scopes of two custom
-    resources in one request are ``invalid_scope`` (a token has one audience).
+    resources in one request are ``invalid_scope`` (a token has one audience). With ``app``: a custom resource's
+    scope that is not granted to it is ``invalid_scope`` too (PingOne: scopes come through a resource grant).
     """
+    if app is not None and (missing := ungranted(ctx, app, scope)):
+        raise oauth_error(400, "invalid_scope", f"Scopes not granted to the application: {' '.join(missing)}")
     wanted = set(scope.split())
     hits = [r for r in ctx.env.resources.values() if wanted & set(r.scopes)]
     if len(hits) > 1:

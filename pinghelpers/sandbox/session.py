@@ -49,7 +49,9 @@ def userinfo(ctx: Context) -> Response:
     user = env.users.get(str(record.get("sub")))
     if user is None or not user.enabled:
         raise invalid_token()  # a client_credentials token has no user to describe
-    info: dict[str, Any] = {"sub": user.id, "env": env.id, "org": ORG_ID}
+    # PingOne's userinfo example (https://developer.pingidentity.com/pingone-api/auth/openid-connect-oauth-2/
+    # userinfo.html, scope openid profile email address) is sub and the scopes' claims — no env / org.
+    info: dict[str, Any] = {"sub": user.id}
     info.update(profile_claims(user, str(record.get("scope", "")).split()))
     return json_response(info, headers=dict(NO_STORE))
 

@@ -22,6 +22,7 @@ from .context import NO_STORE, Context, Route, with_query
 from .device import device_page
 from .errors import SandboxError, invalid_data, json_response, oauth_error, oauth_text
 from .flows import PASSWORD_STATUSES, check_password, flow_json, live_flow
+from .resources import ungranted
 from .state import PAR_LIFETIME, FlowState
 
 __all__ = [
@@ -108,6 +109,10 @@ def authorize(ctx: Context) -> Response:
         return redirect_error("unsupported_response_type", "response_type must be code")
     if "AUTHORIZATION_CODE" not in app.grant_types:
         return redirect_error("unauthorized_client", "The application does not allow the authorization_code grant")
+    if missing := ungranted(ctx, app, params.get("scope", "")):
+        # PingOne: an application gets a custom resource's scopes through a resource grant ("Resources",
+        # https://developer.pingidentity.com/pingone-api/platform/resources.html); RFC 6749 §4.1.2.1 invalid_scope.
+        return redirect_error("invalid_scope", f"Scopes not granted to the application: {' '.join(missing)}")
     challenge = params.get("code_challenge")
     method = params.get("code_challenge_method", "plain" if challenge else None)
     # PingOne pkceEnforcement: REQUIRED / S256_REQUIRED demand a code_challenge. Sandbox choice: a public

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ from ..secret import Secret
 
 __all__ = [
     "ACCESS_TOKEN_LIFETIME",
+    "ADDRESS_FIELDS",
     "APP_TYPES",
     "CODE_LIFETIME",
     "DEFAULT_CLIENT_ID",
@@ -49,10 +51,13 @@ __all__ = [
     "DeviceGrant",
     "Environment",
     "FlowState",
+    "Grant",
     "Resource",
     "User",
     "default_resources",
+    "grants_for_every_resource",
     "new_secret",
+    "scope_id",
 ]
 
 # Deterministic defaults so notebook outputs are stable (the secret is random unless configured).
@@ -133,7 +138,19 @@ class App:
     device_polling_interval: int = DEVICE_POLLING_INTERVAL
     device_path_id: str | None = None
     device_custom_verification_uri: str | None = None
+    # Resource access grants ("Create Grant"): an app gets a custom resource's scopes only through one.
+    grants: list[Grant] = field(default_factory=list)
+    # Secret rotation ("Update Application Secret"): the replaced secret stays valid until previous_expires_at.
+    previous_secret: Secret | None = None
+    previous_expires_at: float | None = None
     _keys: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+
+    def previous_live(self, now: float) -> Secret | None:
+        """The previous secret while it is still valid at ``now`` ("Update Application Secret"), else ``None``."""
+        expires = self.previous_expires_at
+        if self.previous_secret is None or expires is None or now >= expires:
+            return None
+        return self.previous_secret
 
     def public_keys(self) -> list[tuple[str | None, Any]]:
         """The app's JWKS parsed once into ``(kid, key)`` pairs (PRIVATE_KEY_JWT verification)."""
@@ -161,15 +178,48 @@ WORKBOOK_API_ID = "b7a6c5d4-e3f2-4a1b-9c8d-7e6f5a4b3c2d"
 WORKBOOK_API_AUDIENCE = "https://workbook-api.example.com"  # sandbox choice (a custom audience names no pingone host)
 
 
+_SCOPE_NAMESPACE = uuid.UUID("0f6c7a1e-5b2d-4c3e-9a8b-7d6e5f4a3b2c")  # scope ids derived from resource id + name
+
+
+def scope_id(resource_id: str, name: str) -> str:
+    """A resource scope's id: derived from its resource and name, so the same configuration gives the same ids."""
+    return str(uuid.uuid5(_SCOPE_NAMESPACE, f"{resource_id}/{name}"))
+
+
 @dataclass
 class Resource:
-    """A CUSTOM resource: tokens for its scopes carry its ``audience`` (names follow "Create Resource")."""
+    """A resource: tokens for its scopes carry its ``audience`` (names follow "Create Resource").
+
+    ``type`` is ``CUSTOM`` for the ones an environment holds (only those can be created); the platform resources
+    (PingOne API, openid) are built by :mod:`.resources_api` for listing and grants.
+    """
 
     id: str
     name: str
     audience: str
     scopes: list[str]
     description: str = ""
+    # PingOne ("Create Resource"): "If a value for the accessTokenValiditySeconds property is not specified, the
+    # new resource uses the default value of 3600 seconds" (300 to 2592000).
+    access_token_validity_seconds: int = ACCESS_TOKEN_LIFETIME
+    type: str = "CUSTOM"
+    created_at: float = field(default_factory=time.time)
+    claim_enabled: bool = False  # applicationPermissionsSettings.claimEnabled (stored and shown only)
+    scope_descriptions: dict[str, str] = field(default_factory=dict)
+
+    def scope_ids(self) -> dict[str, str]:
+        """``{scope id: scope name}`` for this resource's scopes."""
+        return {scope_id(self.id, name): name for name in self.scopes}
+
+
+@dataclass
+class Grant:
+    """A resource access grant of an application ("Create Grant"): one resource, some of its scopes (by name)."""
+
+    id: str
+    resource_id: str
+    scopes: list[str]
+    created_at: float = field(default_factory=time.time)
 
 
 def default_resources() -> dict[str, Resource]:
@@ -184,6 +234,19 @@ def default_resources() -> dict[str, Resource]:
     return {api.id: api}
 
 
+def grants_for_every_resource(app_id: str, resources: dict[str, Resource]) -> list[Grant]:
+    """Grants of all their scopes to every custom resource — what seeded and ``--config`` apps without a
+    ``grants`` key get (the sandbox's choice: before grants were modelled, any app could ask for them)."""
+    return [
+        Grant(str(uuid.uuid5(_SCOPE_NAMESPACE, f"grant/{app_id}/{r.id}")), r.id, list(r.scopes))
+        for r in resources.values()
+    ]
+
+
+#: PingOne's user ``address`` fields (the user schema's spelling).
+ADDRESS_FIELDS = ("streetAddress", "locality", "region", "postalCode", "countryCode")
+
+
 @dataclass
 class User:
     id: str
@@ -192,6 +255,9 @@ class User:
     email: str = ""
     given_name: str = ""
     family_name: str = ""
+    middle_name: str = ""
+    # PingOne's user schema: address.streetAddress, locality, region, postalCode, countryCode (only those set).
+    address: dict[str, str] = field(default_factory=dict)
     population_id: str = DEFAULT_POPULATION_ID
     enabled: bool = True
     created_at: float = field(default_factory=time.time)

@@ -130,7 +130,7 @@ def _grant_authorization_code(ctx: Context, app: App, form: dict[str, str]) -> R
             rule="pkce-verifier",
         )
     scope = _narrowed(record.scope, form.get("scope"))
-    audience, resource = token_resource(ctx, scope)
+    audience, resource = token_resource(ctx, scope, app)
     user = env.users.get(record.user_id)
     if user is None or not user.enabled:
         raise oauth_error(400, "invalid_grant", "The user is no longer active")
@@ -148,6 +148,7 @@ def _grant_authorization_code(ctx: Context, app: App, form: dict[str, str]) -> R
         with_refresh="REFRESH_TOKEN" in app.grant_types,
         api_audience=audience,
         resource_id=resource.id if resource else None,
+        access_lifetime=resource.access_token_validity_seconds if resource else None,
     )
     with ctx.issuer.lock:
         record.token_ids.extend(ids)
@@ -184,7 +185,7 @@ def _grant_refresh_token(ctx: Context, app: App, form: dict[str, str]) -> Respon
         record["active"] = False
     # RFC 6749 §6: a refresh may narrow the scope, never widen it.
     scope = _narrowed(str(record["scope"]), form.get("scope"))
-    audience, resource = token_resource(ctx, scope)
+    audience, resource = token_resource(ctx, scope, app)
     user = env.users.get(str(record["sub"]))
     if user is None or not user.enabled:
         raise oauth_error(400, "invalid_grant", "The user is no longer active")
@@ -200,6 +201,7 @@ def _grant_refresh_token(ctx: Context, app: App, form: dict[str, str]) -> Respon
         refresh_family=str(record["family"]),
         api_audience=audience,
         resource_id=resource.id if resource else None,
+        access_lifetime=resource.access_token_validity_seconds if resource else None,
     )
     return _tokens_response(body)
 
@@ -213,7 +215,7 @@ def _grant_client_credentials(ctx: Context, app: App, form: dict[str, str]) -> R
     if "openid" in scope.split():
         # No user, so no ID token: PingOne does not mix openid with client_credentials.
         raise oauth_error(400, "invalid_scope", "openid cannot be requested with client_credentials")
-    audience, resource = token_resource(ctx, scope)
+    audience, resource = token_resource(ctx, scope, app)
     body, _ids = ctx.issuer.mint(
         issuer_url=ctx.issuer_url,
         env=env,
@@ -222,6 +224,7 @@ def _grant_client_credentials(ctx: Context, app: App, form: dict[str, str]) -> R
         scope=scope,
         api_audience=audience,
         resource_id=resource.id if resource else None,
+        access_lifetime=resource.access_token_validity_seconds if resource else None,
     )
     return _tokens_response(body)
 

@@ -66,7 +66,15 @@ def contract_config() -> dict[str, Any]:
                         "username": USERNAME,
                         "password": PASSWORD,
                         "email": "someone@example.com",
-                        "name": {"given": "Mary", "family": "Sample"},
+                        # The userinfo example's claims need a middle name and an address (PingOne's user schema).
+                        "name": {"given": "Mary", "middle": "J", "family": "Sample"},
+                        "address": {
+                            "streetAddress": "123 Happy Street",
+                            "locality": "Austin",
+                            "region": "TX",
+                            "postalCode": "78750",
+                            "countryCode": "US",
+                        },
                     },
                 ],
             }

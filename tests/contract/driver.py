@@ -25,9 +25,8 @@ from .conftest import DEVICE_APP_ID, FLOW_USERNAME, PASSWORD, REDIRECT_URI, SECR
 
 __all__ = ["SCENARIOS", "send"]
 
-# PingOne's placeholders: {envID}, {{appID}}, and the research notes' <worker id> style.
-# Postman's dynamic {{$timestamp}} is filled too (with the current epoch seconds, as Postman does).
-_PLACEHOLDER = re.compile(r"\{\{?([$A-Za-z_ -]+)\}?\}|<([A-Za-z_ -]+)>")
+# PingOne's placeholders: {envID}, {{appID}}, Postman's {{$timestamp}}, and the research notes' <worker id> style.
+_PLACEHOLDER = re.compile(r"\{\{?([A-Za-z_$ -]+)\}?\}|<([A-Za-z_ -]+)>")
 TIMEOUT = 10
 
 
@@ -132,7 +131,7 @@ def _nothing(w: World) -> None:
             "user": f"u-{uuid.uuid4().hex[:8]}",
             "weak password": "111111",  # common, short, repeated, digits only: it fails all seven rules the fixture lists
             "wrong password": "not-the-password",
-            "$timestamp": str(int(time.time())),
+            "$timestamp": str(time.time_ns()),  # Postman's dynamic variable: unique names per run
             "unknownID": str(uuid.uuid4()),  # an id nothing in the sandbox has
         }
     )
@@ -162,7 +161,8 @@ def _code(w: World) -> None:
 
 
 def _user_token(w: World) -> None:
-    w.headers["Authorization"] = "Bearer " + w.user_tokens("openid profile email")["access_token"]
+    # The userinfo page's token: scope openid profile email address.
+    w.headers["Authorization"] = "Bearer " + w.user_tokens("openid profile email address")["access_token"]
 
 
 def _par(w: World) -> None:
@@ -202,6 +202,43 @@ def _worker_bearer_user(w: World) -> None:
     w.values.update(userID=w.new_user(), userPassword="Workbook-Str0ng-Pass!42")  # meets the default policy
 
 
+def _new_app(w: World) -> str:
+    body = {
+        "name": f"app-{uuid.uuid4().hex[:8]}",
+        "type": "WEB_APP",
+        "protocol": "OPENID_CONNECT",
+        "enabled": True,
+        "grantTypes": ["AUTHORIZATION_CODE"],
+        "redirectUris": [REDIRECT_URI],
+        "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC",
+    }
+    app_id: str = w.mgmt("POST", "/applications", body)["id"]
+    return app_id
+
+
+def _a_day_ahead() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() + 86400))
+
+
+def _worker_bearer_fresh_app(w: World) -> None:
+    # A new application, so a rotation leaves the other fixtures' app and secret alone.
+    _worker_bearer(w)
+    w.values.update(appID=_new_app(w), expiresAt=_a_day_ahead())
+
+
+def _worker_bearer_rotated_app(w: World) -> None:
+    _worker_bearer_fresh_app(w)
+    w.mgmt("POST", f"/applications/{w.values['appID']}/secret", {"previous": {"expiresAt": w.values["expiresAt"]}})
+
+
+def _worker_bearer_resource_scope(w: World) -> None:
+    # Create Grant's prerequisites: a custom resource, one of its scopes, an application to grant it to.
+    _worker_bearer(w)
+    resource = w.mgmt("POST", "/resources", {"name": f"r-{uuid.uuid4().hex[:8]}"})
+    scope = w.mgmt("POST", f"/resources/{resource['id']}/scopes", {"name": "orders:read"})
+    w.values.update(resourceID=resource["id"], scopeID=scope["id"], appID=_new_app(w))
+
+
 SCENARIOS: dict[str, Callable[[World], None]] = {
     "none": _nothing,
     "worker_basic": _worker_basic,
@@ -215,6 +252,9 @@ SCENARIOS: dict[str, Callable[[World], None]] = {
     "worker_bearer_population": _worker_bearer_population,
     "worker_bearer_user": _worker_bearer_user,
     "worker_bearer_new_app": _worker_bearer_new_app,
+    "worker_bearer_fresh_app": _worker_bearer_fresh_app,
+    "worker_bearer_rotated_app": _worker_bearer_rotated_app,
+    "worker_bearer_resource_scope": _worker_bearer_resource_scope,
 }
 
 
