@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from .context import Context, Route
 from .errors import json_response
+from .response_types import SERVED_RESPONSE_TYPES
 
 __all__ = ["ROUTES", "discovery", "jwks"]
 
@@ -35,22 +36,13 @@ def discovery(ctx: Context) -> Response:
         "request_uri_parameter_supported": False,
         "require_pushed_authorization_requests": False,
         "scopes_supported": ["openid", "profile", "email", "address", "phone"],
-        "response_types_supported": [
-            "code",
-            "id_token",
-            "token id_token",
-            "code id_token",
-            "code token",
-            "code token id_token",
-        ],
+        # PingOne's discovery lists these six; "token" is served too (PingOne's "Response types" page and its
+        # Authorize (implicit) examples) — every value .response_types serves, none it does not.
+        "response_types_supported": list(SERVED_RESPONSE_TYPES),
+        # PingOne's four ("Browserless authentication flow options"): all served.
         "response_modes_supported": ["pi.flow", "query", "fragment", "form_post"],
-        "grant_types_supported": [
-            "authorization_code",
-            "implicit",
-            "client_credentials",
-            "refresh_token",
-            "urn:ietf:params:oauth:grant-type:device_code",
-        ],
+        # PingOne's list, less the device_code grant: the local sandbox has no device authorization endpoint.
+        "grant_types_supported": ["authorization_code", "implicit", "client_credentials", "refresh_token"],
         # Below: UNCONFIRMED fields, filled with the likely values (README: sandbox choices).
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
