@@ -14,8 +14,12 @@ from pinghelpers.sandbox import Sandbox
 ENV_ID = "abfba8f6-49eb-49f5-a5d9-80ad5c98f9f6"  # the environment id of PingOne's examples
 WEB_APP_ID = "7bc39672-6770-4d78-b7f5-09728ca64f41"
 WORKER_ID = "c1a2b3c4-0000-4000-8000-00000000aaaa"
+# An app that may use the implicit and hybrid response types, like PingOne's "Native" defaults
+# (AUTHORIZATION_CODE + IMPLICIT; CODE, TOKEN, ID_TOKEN) — confidential, so its hybrid code is exchanged as usual.
+IMPLICIT_APP_ID = "5d3a1f0e-8c2b-4e6d-9a7f-0b1c2d3e4f5a"
 SECRETS = {
     WEB_APP_ID: "TEST-ONLY-contract-web-app-secret-" + "w" * 40,
+    IMPLICIT_APP_ID: "TEST-ONLY-contract-implicit-app-secret-" + "i" * 40,
     WORKER_ID: "TEST-ONLY-contract-worker-secret-" + "k" * 40,
 }
 REDIRECT_URI = "http://localhost:3000/callback"  # PingOne's simple-SSO workflow registers this one
@@ -39,6 +43,16 @@ def contract_config() -> dict[str, Any]:
                         "secret": SECRETS[WEB_APP_ID],
                         "redirectUris": [REDIRECT_URI],
                         "grantTypes": ["AUTHORIZATION_CODE"],
+                    },
+                    {
+                        "id": IMPLICIT_APP_ID,
+                        "name": "Implicit-And-Hybrid-App",
+                        "type": "WEB_APP",
+                        "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC",
+                        "secret": SECRETS[IMPLICIT_APP_ID],
+                        "redirectUris": [REDIRECT_URI],
+                        "grantTypes": ["AUTHORIZATION_CODE", "IMPLICIT"],
+                        "responseTypes": ["CODE", "TOKEN", "ID_TOKEN"],
                     },
                     {
                         "id": WORKER_ID,
