@@ -36,13 +36,20 @@ def discovery(ctx: Context) -> Response:
         "request_uri_parameter_supported": False,
         "require_pushed_authorization_requests": False,
         "scopes_supported": ["openid", "profile", "email", "address", "phone"],
-        # PingOne's discovery lists these six; "token" is served too (PingOne's "Response types" page and its
-        # Authorize (implicit) examples) — every value .response_types serves, none it does not.
-        "response_types_supported": list(SERVED_RESPONSE_TYPES),
+        # PingOne's discovery, as published: every response type listed is served (.response_types), and "token"
+        # too — unlisted, as in PingOne's (its "Response types" page and Authorize (implicit) examples use it).
+        "response_types_supported": [v for v in SERVED_RESPONSE_TYPES if v != "token"],
         # PingOne's four ("Browserless authentication flow options"): all served.
         "response_modes_supported": ["pi.flow", "query", "fragment", "form_post"],
-        # PingOne's list, less the device_code grant: the local sandbox has no device authorization endpoint.
-        "grant_types_supported": ["authorization_code", "implicit", "client_credentials", "refresh_token"],
+        # PingOne's list. authorization_code, implicit, client_credentials and refresh_token are served; device_code
+        # is not (no device authorization endpoint) but stays listed as PingOne lists it (README: sandbox choices).
+        "grant_types_supported": [
+            "authorization_code",
+            "implicit",
+            "client_credentials",
+            "refresh_token",
+            "urn:ietf:params:oauth:grant-type:device_code",
+        ],
         # Below: UNCONFIRMED fields, filled with the likely values (README: sandbox choices).
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],

@@ -216,7 +216,15 @@ def test_pi_flow_authorize_response_carries_the_tokens(sb: Sandbox) -> None:
 def test_discovery_lists_the_response_types_and_grants_served(sb: Sandbox) -> None:
     doc = requests.get(f"{sb.base_url}/{ENV_ID}/as/.well-known/openid-configuration", timeout=10).json()
     assert doc["response_modes_supported"] == ["pi.flow", "query", "fragment", "form_post"]
-    assert "urn:ietf:params:oauth:grant-type:device_code" not in doc["grant_types_supported"]  # not served
+    # PingOne's published lists (discovery-openid-configuration page), in PingOne's order.
+    assert doc["response_types_supported"] == [
+        "code",
+        "id_token",
+        "token id_token",
+        "code id_token",
+        "code token",
+        "code token id_token",
+    ]
     assert {"authorization_code", "implicit"} <= set(doc["grant_types_supported"])
     for response_type in doc["response_types_supported"]:  # each one advertised is answered with a sign-on
         r = authorize(_t(sb, HYBRID_ID), requests.Session(), response_type=response_type, nonce="n")
