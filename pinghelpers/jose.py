@@ -2,7 +2,7 @@
 
 Everything here is pure (no HTTP, no display, no PingOne policy): base64url without padding (RFC 7515 §2),
 the compact-JWS split (RFC 7515 §7.1), PKCE S256 (RFC 7636 §4.2), ``at_hash`` (OpenID Connect Core §3.1.3.6)
-and a constant-time comparison. PingOne's *rules* about these values live in :mod:`pinghelpers.rules`.
+and ``c_hash`` (§3.3.2.11), and a constant-time comparison. PingOne's *rules* about these values live in :mod:`pinghelpers.rules`.
 
 >>> b64url_encode(b"\\xfb\\xff")
 '-_8'
@@ -12,6 +12,8 @@ b'\\xfb\\xff'
 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'
 >>> at_hash_of("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y", "RS256")   # OIDC Core §A.3
 '77QmUPtjPfzWtF2AnpK9RQ'
+>>> c_hash_of("Qcb0Orv1zh30vL1MPRsbm-diHiMwcLyZvn1arpZv-Jxf_11jnpEX3Tgfvk", "RS256")   # OIDC Core §A.4
+'LDktKdoQak3Pk0cnXxCltA'
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ __all__ = [
     "at_hash_of",
     "b64url_decode",
     "b64url_encode",
+    "c_hash_of",
     "constant_time_equals",
     "decode_compact",
     "hmac_digest",
@@ -154,6 +157,15 @@ def at_hash_of(access_token: str, alg: str) -> str:
         raise ValueError(f"cannot compute at_hash for alg {alg!r}")
     digest = _HASHES[size](access_token.encode("ascii")).digest()
     return b64url_encode(digest[: len(digest) // 2])
+
+
+def c_hash_of(code: str, alg: str) -> str:
+    """``c_hash`` for an authorization ``code`` in an ID token signed with ``alg`` (OIDC Core §3.3.2.11).
+
+    The same computation as ``at_hash``, over the code: the left half of the SHA-2 hash of its ASCII, base64url.
+    Required in an ID token that the authorization endpoint sends beside a code (``code id_token`` …).
+    """
+    return at_hash_of(code, alg)
 
 
 def constant_time_equals(a: str | bytes, b: str | bytes) -> bool:

@@ -31,7 +31,10 @@ at each start. The first environment, its first non-worker application, its firs
 are what :meth:`Sandbox.settings` and the CLI's JSON line describe. An environment without a WORKER app gets
 the default worker (so the management API works). ``resources`` are custom resources (PingOne's "Create
 Resource" fields); without the key an environment has the sandbox's own "Workbook API" (``workbook:read``,
-``workbook:write``). An application's ``grants`` (``[{"resource": "<name or id>", "scopes": [...]}]``) are the
+``workbook:write``). An app's ``grantTypes`` (``IMPLICIT`` too) and ``responseTypes`` (``CODE``, ``TOKEN``,
+``ID_TOKEN``) decide the ``response_type`` values it may use; left out, ``responseTypes`` are those of its
+grants (``CODE`` for ``AUTHORIZATION_CODE``, ``TOKEN``/``ID_TOKEN`` for ``IMPLICIT``). An application's
+``grants`` (``[{"resource": "<name or id>", "scopes": [...]}]``) are the
 custom-resource scopes it may ask for; without the key it gets all of them (the sandbox's choice, README).
 :func:`load_config` reports every problem at once, each with its JSON path.
 """
@@ -60,11 +63,13 @@ from .state import (
     GRANT_TYPES,
     LOOPBACK_REDIRECT_URI,
     PKCE_ENFORCEMENTS,
+    RESPONSE_TYPES,
     App,
     Environment,
     Grant,
     Resource,
     User,
+    default_response_types,
     grants_for_every_resource,
     new_secret,
 )
@@ -298,6 +303,13 @@ def _parse(data: Any) -> SandboxConfig:
             for g in grants:
                 if g not in GRANT_TYPES:
                     check.fail(f"{apath}.grantTypes", f"{g!r} is not one of {', '.join(GRANT_TYPES)}")
+            # PingOne's responseTypes (CODE, TOKEN, ID_TOKEN): which response_type values the app may use.
+            response_types = check.string_list(
+                apath, a, "responseTypes", default_response_types(grants, [] if is_worker else ["CODE"])
+            )
+            for rt in response_types:
+                if rt not in RESPONSE_TYPES:
+                    check.fail(f"{apath}.responseTypes", f"{rt!r} is not one of {', '.join(RESPONSE_TYPES)}")
             redirect_uris = check.string_list(
                 apath, a, "redirectUris", [] if is_worker else [DEFAULT_REDIRECT_URI, LOOPBACK_REDIRECT_URI]
             )
@@ -323,7 +335,7 @@ def _parse(data: Any) -> SandboxConfig:
                 redirect_uris=redirect_uris,
                 post_logout_redirect_uris=check.string_list(apath, a, "postLogoutRedirectUris", []),
                 grant_types=grants,
-                response_types=check.string_list(apath, a, "responseTypes", [] if is_worker else ["CODE"]),
+                response_types=response_types,
                 pkce_enforcement=check.choice(apath, a, "pkceEnforcement", PKCE_ENFORCEMENTS, "OPTIONAL"),
                 jwks=jwks,
                 type=app_type,

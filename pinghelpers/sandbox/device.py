@@ -108,7 +108,7 @@ def device_authorization(ctx: Context) -> Response:
     # Sandbox choice, as at /as/authorize: no scope → openid. token_resource refuses two custom resources now,
     # not at the first poll.
     scope = form.get("scope") or "openid"
-    token_resource(ctx, scope)
+    token_resource(ctx, scope, app)  # a custom resource's scopes come through a resource grant
     env = ctx.env
     now = ctx.issuer.now()
     with ctx.issuer.lock:
@@ -323,6 +323,7 @@ def grant_device_code(ctx: Context, app: App, form: dict[str, str]) -> Response:
         with_refresh="REFRESH_TOKEN" in app.grant_types,
         api_audience=audience,
         resource_id=resource.id if resource else None,
+        access_lifetime=resource.access_token_validity_seconds if resource else None,
     )
     return json_response(body, headers=dict(NO_STORE))  # RFC 6749 §5.1: never cached
 

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from .context import Context, Route
 from .errors import json_response
+from .response_types import SERVED_RESPONSE_TYPES
 
 __all__ = ["ROUTES", "discovery", "jwks"]
 
@@ -36,15 +37,13 @@ def discovery(ctx: Context) -> Response:
         "request_uri_parameter_supported": False,
         "require_pushed_authorization_requests": False,
         "scopes_supported": ["openid", "profile", "email", "address", "phone"],
-        "response_types_supported": [
-            "code",
-            "id_token",
-            "token id_token",
-            "code id_token",
-            "code token",
-            "code token id_token",
-        ],
+        # PingOne's discovery, as published: every response type listed is served (.response_types), and "token"
+        # too — unlisted, as in PingOne's (its "Response types" page and Authorize (implicit) examples use it).
+        "response_types_supported": [v for v in SERVED_RESPONSE_TYPES if v != "token"],
+        # PingOne's four ("Browserless authentication flow options"): all served.
         "response_modes_supported": ["pi.flow", "query", "fragment", "form_post"],
+        # PingOne's list. authorization_code, implicit, client_credentials and refresh_token are served; device_code
+        # is not (no device authorization endpoint) but stays listed as PingOne lists it (README: sandbox choices).
         "grant_types_supported": [
             "authorization_code",
             "implicit",

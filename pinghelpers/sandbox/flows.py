@@ -3,7 +3,7 @@
 PingOne's sign-on is a *flow*: ``/as/authorize`` starts one (status ``USERNAME_PASSWORD_REQUIRED``, or
 ``PASSWORD_REQUIRED`` when a ``login_hint`` already names the user), the ``usernamePassword.check`` action (``Content-Type: application/vnd.pingidentity.usernamePassword.check+json``)
 completes it and sets the ``ST`` session cookie, and ``/as/resume`` turns a completed flow into the
-authorization code. The hosted sign-on page (:mod:`.signon`) drives the same flow with a form.
+authorization response — the code, the tokens, or both, as the ``response_type`` asked. The hosted sign-on page (:mod:`.signon`) drives the same flow with a form.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from ..jose import constant_time_equals
 from ..rules import USERNAME_PASSWORD_CHECK
-from .context import NO_STORE, Context, Route, iso, with_query
+from .context import NO_STORE, Context, Route, iso
 from .device import (
     DAG_CONSENT_REQUIRED,
     DAG_USER_CODE_REQUIRED,
@@ -26,7 +26,8 @@ from .device import (
     flow_action,
 )
 from .errors import detail_error, invalid_data, json_response, platform_error
-from .state import FLOW_IDLE_TIMEOUT, AuthCode, FlowState
+from .response_types import authorization_response, deliver, parse_response_type, response_mode_of
+from .state import FLOW_IDLE_TIMEOUT, FlowState
 
 __all__ = [
     "MAX_FAILED_PASSWORDS",
@@ -210,7 +211,7 @@ def check_password(ctx: Context, flow: FlowState, username: str | None, password
 
 
 def resume(ctx: Context) -> Response:
-    """``/as/resume?flowId=``: a COMPLETED flow plus its ``ST`` cookie → the authorization code."""
+    """``/as/resume?flowId=``: a COMPLETED flow plus its ``ST`` cookie → the authorization response."""
     env = ctx.env
     request = ctx.request
     flow = live_flow(ctx, request.args.get("flowId", ""))
@@ -225,37 +226,22 @@ def resume(ctx: Context) -> Response:
         )
     if flow.kind == "device":  # no redirect: the device gets its tokens by polling (RFC 8628 §3.4)
         return device_page(ctx, flow)
-    params = flow.params
-    code = str(uuid.uuid4())
+    # The code and/or tokens the response_type asks for (:mod:`.response_types`); a flow resumes once.
     with ctx.issuer.lock:
-        session = env.sessions.get(st) or {}
-        record = AuthCode(
-            code=code,
-            app_id=flow.app_id,
-            user_id=str(flow.user_id),
-            redirect_uri=params.get("redirect_uri", ""),
-            scope=params.get("scope", "openid"),
-            nonce=params.get("nonce"),
-            code_challenge=params.get("code_challenge"),
-            code_challenge_method=params.get(
-                "code_challenge_method", "plain" if params.get("code_challenge") else None
-            ),
-            issued=ctx.issuer.now(),
-            auth_time=int(flow.auth_time or ctx.issuer.now()),
-            session_id=str(session.get("sid", uuid.uuid4())),
-        )
-        env.codes[code] = record
-        env.flows.pop(flow.id, None)  # a flow resumes once
-        ctx.issuer.note_added()
-    query = {"code": code}
-    if params.get("state"):
-        query["state"] = params["state"]
+        if env.flows.pop(flow.id, None) is None:  # a flow resumes once: a concurrent resume already took it
+            raise platform_error(404, "NOT_FOUND", "The requested resource was not found.")
+    values = authorization_response(ctx, flow, st)
+    params = flow.params
     if params.get("response_mode") == "pi.flow":
-        # PingOne (simple-SSO workflow step 6): the whole flow object plus authorizeResponse.
+        # PingOne (simple-SSO workflow step 6): the whole flow object plus authorizeResponse — which carries "the
+        # auth code, access token, or ID token" ("Browserless authentication flow options").
         return json_response(
-            {**flow_json(ctx, flow, answer="resume"), "authorizeResponse": query}, headers=dict(NO_STORE)
+            {**flow_json(ctx, flow, answer="resume"), "authorizeResponse": values}, headers=dict(NO_STORE)
         )
-    return Response(status=302, headers={"Location": with_query(record.redirect_uri, query), **NO_STORE})
+    parts = parse_response_type(params.get("response_type"))
+    # "The Location HTTP header returned by the resume endpoint contains the token, ID token, or both" (PingOne,
+    # "Implicit grant type") — in the fragment by default for those (OAuth 2.0 Multiple Response Types §2.1).
+    return deliver(params.get("redirect_uri", ""), response_mode_of(params, parts), values)
 
 
 ROUTES: tuple[Route, ...] = (

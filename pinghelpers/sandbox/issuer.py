@@ -16,7 +16,7 @@ from typing import Any
 
 import jwt
 
-from ..jose import at_hash_of
+from ..jose import at_hash_of, c_hash_of
 from ..secret import Secret
 from .keys import SigningKey
 from .state import (
@@ -194,8 +194,10 @@ class Issuer:
         api_audience: str | None = None,
         resource_id: str | None = None,
         access_lifetime: int | None = None,
+        with_id_token: bool = True,
     ) -> tuple[dict[str, Any], list[str]]:
-        """Sign an access token (and an ID token with ``openid``, a refresh token when asked).
+        """Sign an access token (and an ID token with ``openid`` unless ``with_id_token`` is false, a refresh token
+        when asked).
 
         ``api_audience``: the access token's ``aud`` (:func:`.resources.token_resource`); ``resource_id``: its
         custom resource, if any (only those tokens may be revoked); ``access_lifetime``: its
@@ -249,28 +251,18 @@ class Issuer:
             "resource": resource_id,
         }
         ids = [jti]
-        if user is not None and "openid" in scopes:
-            id_claims: dict[str, Any] = {
-                "iss": issuer_url,
-                "sub": user.id,
-                "aud": app.id,
-                "iat": now,
-                "exp": now + ID_TOKEN_LIFETIME,
-                "auth_time": auth_time or now,
-                "acr": "Single_Factor",
-                "amr": ["pwd"],
-                "sid": session_id,
-                # OIDC Core §3.1.3.6: left half of the SHA-256 of the access token, base64url (RS256 → SHA-256).
-                "at_hash": at_hash_of(access_token, "RS256"),
-                "env": env.id,
-                "org": ORG_ID,
-                "p1.region": "NA",
-            }
-            if nonce:
-                # OIDC Core §3.1.3.7 (11): the nonce from the authorization request, unchanged.
-                id_claims["nonce"] = nonce
-            id_claims.update(profile_claims(user, scopes))
-            body["id_token"] = self.sign(id_claims, typ="JWT")
+        if with_id_token and user is not None and "openid" in scopes:
+            body["id_token"] = self.id_token(
+                issuer_url=issuer_url,
+                env=env,
+                app=app,
+                user=user,
+                scopes=scopes,
+                nonce=nonce,
+                auth_time=auth_time,
+                session_id=session_id,
+                access_token=access_token,
+            )
         refresh: dict[str, Any] | None = None
         if with_refresh and user is not None:
             rt = secrets.token_urlsafe(48)
@@ -306,6 +298,45 @@ class Issuer:
                 if session_id:
                     self.session_tokens.setdefault(session_id, []).append(refresh["jti"])
         return body, ids
+
+    def id_token(
+        self,
+        *,
+        issuer_url: str,
+        env: Environment,
+        app: App,
+        user: User,
+        scopes: list[str],
+        nonce: str | None,
+        auth_time: int | None,
+        session_id: str | None,
+        access_token: str | None = None,
+        code: str | None = None,
+    ) -> str:
+        """An ID token for ``user`` (OIDC Core §2), with ``at_hash`` beside an ``access_token`` and ``c_hash``
+        beside a ``code`` (§3.1.3.6, §3.3.2.11: the left half of the SHA-256 of the value, base64url — RS256)."""
+        now = int(self.now())
+        claims: dict[str, Any] = {
+            "iss": issuer_url,
+            "sub": user.id,
+            "aud": app.id,
+            "iat": now,
+            "exp": now + ID_TOKEN_LIFETIME,
+            "auth_time": auth_time or now,
+            "acr": "Single_Factor",
+            "amr": ["pwd"],
+            "sid": session_id,
+        }
+        if access_token is not None:
+            claims["at_hash"] = at_hash_of(access_token, "RS256")
+        if code is not None:
+            claims["c_hash"] = c_hash_of(code, "RS256")
+        claims.update({"env": env.id, "org": ORG_ID, "p1.region": "NA"})
+        if nonce:
+            # OIDC Core §3.1.3.7 (11): the nonce from the authorization request, unchanged.
+            claims["nonce"] = nonce
+        claims.update(profile_claims(user, scopes))
+        return self.sign(claims, typ="JWT")
 
     def revoke_ids(self, ids: list[str]) -> None:
         with self.lock:

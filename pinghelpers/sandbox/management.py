@@ -40,6 +40,7 @@ from .state import (
     RESPONSE_TYPES,
     App,
     Environment,
+    default_response_types,
     new_secret,
 )
 
@@ -214,7 +215,10 @@ def applications(ctx: Context) -> Response:
     grants = enum_list("grantTypes", GRANT_TYPES, ["CLIENT_CREDENTIALS"] if is_worker else [])
     if not grants:
         bad.add("grantTypes", "grantTypes is required.", "REQUIRED_VALUE")
-    responses = enum_list("responseTypes", RESPONSE_TYPES, [] if is_worker else ["CODE"])
+    # Left out: those of the grants, as PingOne's defaults by application type pair them (state.py).
+    responses = enum_list(
+        "responseTypes", RESPONSE_TYPES, default_response_types(grants, [] if is_worker else ["CODE"])
+    )
     uris: dict[str, list[str]] = {}
     for field in ("redirectUris", "postLogoutRedirectUris"):
         value = body.get(field, [])

@@ -1,8 +1,9 @@
 """Authorize, pushed authorization requests and the hosted sign-on page: ``/{envID}/as/authorize``,
 ``/{envID}/as/par`` and ``/{envID}/signon/?flowId=``.
 
-``/as/authorize`` checks the client, the ``redirect_uri`` and the request's parameters (PKCE by the app's
-``pkceEnforcement``, ``prompt``, ``response_mode``), then starts a sign-on flow (:mod:`.flows`): a 302 to the
+``/as/authorize`` checks the client, the ``redirect_uri`` and the request's parameters (``response_type`` and
+``response_mode`` by the app's ``responseTypes``/``grantTypes`` — :mod:`.response_types` —, PKCE by its
+``pkceEnforcement``, ``prompt``), then starts a sign-on flow (:mod:`.flows`): a 302 to the
 hosted page, or — with PingOne's ``response_mode=pi.flow`` — the flow itself as JSON. The hosted page is a
 minimal form a real browser can sign on with; it drives the same flow as the flows API.
 """
@@ -18,11 +19,12 @@ from werkzeug.wrappers import Response
 
 from ..errors import DIAGNOSIS_HEADER, SandboxDiagnosis
 from .client_auth import authenticate_client
-from .context import NO_STORE, Context, Route, with_query
+from .context import NO_STORE, Context, Route
 from .device import device_page
 from .errors import SandboxError, invalid_data, json_response, oauth_error, oauth_text
 from .flows import PASSWORD_STATUSES, check_password, flow_json, live_flow
 from .resources import ungranted
+from .response_types import deliver, parse_response_type, refusal, response_mode_of
 from .state import PAR_LIFETIME, FlowState
 
 __all__ = [
@@ -81,7 +83,8 @@ def authorize(ctx: Context) -> Response:
     app = env.apps.get(params.get("client_id", ""))
     if app is None or not app.enabled:
         raise invalid_data("client_id", "The client_id is not a known, enabled application of this environment.")
-    response_mode = params.get("response_mode", "query")
+    response_mode = params.get("response_mode")
+    parts = parse_response_type(params.get("response_type"))
     redirect_uri = params.get("redirect_uri")
     if redirect_uri is not None and not redirect_uri_registered(redirect_uri, app.redirect_uris):
         # PingOne: exact match against the app's redirectUris (no wildcards unless the app allows them),
@@ -95,20 +98,16 @@ def authorize(ctx: Context) -> Response:
         if response_mode == "pi.flow" or not redirect_uri:
             raise invalid_data(error, description)
         # Terse on the wire (the sandbox's neutral text per code); the description is the sandbox's diagnosis,
-        # sent only in its own header.
-        query = {"error": error, "error_description": oauth_text(error)}
+        # sent only in its own header. It travels as the answer would: in the fragment for implicit/hybrid.
+        values = {"error": error, "error_description": oauth_text(error)}
         if params.get("state"):
-            query["state"] = params["state"]
+            values["state"] = params["state"]
         diagnosis = SandboxDiagnosis(rule="authorize-parameters", detail=description).header_value()
-        headers = {"Location": with_query(redirect_uri, query), DIAGNOSIS_HEADER: diagnosis, **NO_STORE}
-        return Response(status=302, headers=headers)
+        return deliver(redirect_uri, response_mode_of(params, parts), values, {DIAGNOSIS_HEADER: diagnosis})
 
-    if response_mode not in ("query", "pi.flow"):
-        return redirect_error("invalid_request", "response_mode must be query or pi.flow in the local sandbox")
-    if params.get("response_type") != "code":
-        return redirect_error("unsupported_response_type", "response_type must be code")
-    if "AUTHORIZATION_CODE" not in app.grant_types:
-        return redirect_error("unauthorized_client", "The application does not allow the authorization_code grant")
+    refused = refusal(ctx, app, params, parts)
+    if refused is not None:
+        return redirect_error(*refused)
     if missing := ungranted(ctx, app, params.get("scope", "")):
         # PingOne: an application gets a custom resource's scopes through a resource grant ("Resources",
         # https://developer.pingidentity.com/pingone-api/platform/resources.html); RFC 6749 §4.1.2.1 invalid_scope.
@@ -117,8 +116,12 @@ def authorize(ctx: Context) -> Response:
     method = params.get("code_challenge_method", "plain" if challenge else None)
     # PingOne pkceEnforcement: REQUIRED / S256_REQUIRED demand a code_challenge. Sandbox choice: a public
     # client (tokenEndpointAuthMethod NONE) must always use PKCE — nothing else binds its code to it.
-    if challenge is None and (
-        app.pkce_enforcement in ("REQUIRED", "S256_REQUIRED") or app.token_endpoint_auth_method == "NONE"
+    # PKCE binds a code (RFC 7636 §1): an implicit response (no code) has nothing for it to bind.
+    if (
+        challenge is None
+        and parts is not None
+        and "code" in parts
+        and (app.pkce_enforcement in ("REQUIRED", "S256_REQUIRED") or app.token_endpoint_auth_method == "NONE")
     ):
         why = (
             f"pkceEnforcement {app.pkce_enforcement}"

@@ -55,6 +55,7 @@ __all__ = [
     "Resource",
     "User",
     "default_resources",
+    "default_response_types",
     "grants_for_every_resource",
     "new_secret",
     "scope_id",
@@ -108,6 +109,20 @@ GRANT_TYPES = (
 PKCE_ENFORCEMENTS = ("OPTIONAL", "REQUIRED", "S256_REQUIRED")
 APP_TYPES = ("CUSTOM_APP", "NATIVE_APP", "SERVICE", "SINGLE_PAGE_APP", "WEB_APP", "WORKER")
 RESPONSE_TYPES = ("CODE", "ID_TOKEN", "TOKEN")
+
+
+def default_response_types(grant_types: list[str], fallback: list[str]) -> list[str]:
+    """An app's ``responseTypes`` when its configuration leaves them out: those of its grants, as PingOne's
+    defaults by application type pair them (Web: ``AUTHORIZATION_CODE`` → ``CODE``; Single-page: ``IMPLICIT`` →
+    ``TOKEN, ID_TOKEN``; Native: both → ``TOKEN, ID_TOKEN, CODE`` — "Application Management",
+    https://apidocs.pingidentity.com/pingone/platform/v1/api/src/management-apis/applications/application-management/).
+    ``fallback`` when its grants have no response type (sandbox choice: the old default, kept for old configs)."""
+    derived = (["TOKEN", "ID_TOKEN"] if "IMPLICIT" in grant_types else []) + (
+        ["CODE"] if "AUTHORIZATION_CODE" in grant_types else []
+    )
+    return derived or list(fallback)
+
+
 ORG_ID = "00000000-0000-4000-8000-000000000000"  # the sandbox's one organization
 
 

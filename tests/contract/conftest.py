@@ -17,8 +17,12 @@ WORKER_ID = "c1a2b3c4-0000-4000-8000-00000000aaaa"
 # A device app like the one PingOne's device workflow creates (CUSTOM_APP, DEVICE_CODE, NONE); its devicePathId is
 # the "go" of PingOne's Authorize (device) example ("the identifier /go … is the value of the devicePathId").
 DEVICE_APP_ID = "d3c1ce00-0000-4000-8000-00000000dddd"
+# An app that may use the implicit and hybrid response types, like PingOne's "Native" defaults
+# (AUTHORIZATION_CODE + IMPLICIT; CODE, TOKEN, ID_TOKEN) — confidential, so its hybrid code is exchanged as usual.
+IMPLICIT_APP_ID = "5d3a1f0e-8c2b-4e6d-9a7f-0b1c2d3e4f5a"
 SECRETS = {
     WEB_APP_ID: "TEST-ONLY-contract-web-app-secret-" + "w" * 40,
+    IMPLICIT_APP_ID: "TEST-ONLY-contract-implicit-app-secret-" + "i" * 40,
     WORKER_ID: "TEST-ONLY-contract-worker-secret-" + "k" * 40,
 }
 REDIRECT_URI = "http://localhost:3000/callback"  # PingOne's simple-SSO workflow registers this one
@@ -51,6 +55,16 @@ def contract_config() -> dict[str, Any]:
                         "redirectUris": [],
                         "grantTypes": ["DEVICE_CODE"],
                         "devicePathId": "go",
+                    },
+                    {
+                        "id": IMPLICIT_APP_ID,
+                        "name": "Implicit-And-Hybrid-App",
+                        "type": "WEB_APP",
+                        "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC",
+                        "secret": SECRETS[IMPLICIT_APP_ID],
+                        "redirectUris": [REDIRECT_URI],
+                        "grantTypes": ["AUTHORIZATION_CODE", "IMPLICIT"],
+                        "responseTypes": ["CODE", "TOKEN", "ID_TOKEN"],
                     },
                     {
                         "id": WORKER_ID,

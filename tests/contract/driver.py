@@ -21,7 +21,17 @@ import requests
 
 from pinghelpers.sandbox import Sandbox
 
-from .conftest import DEVICE_APP_ID, FLOW_USERNAME, PASSWORD, REDIRECT_URI, SECRETS, USERNAME, WEB_APP_ID, WORKER_ID
+from .conftest import (
+    DEVICE_APP_ID,
+    FLOW_USERNAME,
+    IMPLICIT_APP_ID,
+    PASSWORD,
+    REDIRECT_URI,
+    SECRETS,
+    USERNAME,
+    WEB_APP_ID,
+    WORKER_ID,
+)
 
 __all__ = ["SCENARIOS", "send"]
 
@@ -173,6 +183,13 @@ def _par(w: World) -> None:
     w.values["requestURI"] = r.json()["request_uri"]
 
 
+def _implicit_app(w: World) -> None:
+    # The authorize (implicit / hybrid) pages' {{appID}}: an app whose grantTypes include IMPLICIT and whose
+    # responseTypes include TOKEN and ID_TOKEN — as PingOne's "Configure a Single-Page Application with an
+    # Implicit Grant" creates one. {{nonce}} / {{state}}: fresh values, as a client would send.
+    w.values.update(appID=IMPLICIT_APP_ID, nonce=uuid.uuid4().hex, state=uuid.uuid4().hex)
+
+
 def _worker_bearer(w: World) -> None:
     w.headers["Authorization"] = f"Bearer {w.worker_token()}"
     w.values.update(appID=WEB_APP_ID)
@@ -248,6 +265,7 @@ SCENARIOS: dict[str, Callable[[World], None]] = {
     "code": _code,
     "user_token": _user_token,
     "par": _par,
+    "implicit_app": _implicit_app,
     "worker_bearer": _worker_bearer,
     "worker_bearer_population": _worker_bearer_population,
     "worker_bearer_user": _worker_bearer_user,

@@ -59,6 +59,11 @@ def query(location: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
 
 
+def fragment(location: str) -> dict[str, str]:
+    """The parameters in a redirect's fragment (``#…``: implicit and hybrid answers, RFC 6749 §4.2.2)."""
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).fragment).items()}
+
+
 def authorize(t: Target, s: requests.Session, **params: str) -> requests.Response:
     base = {"client_id": t.client_id, "response_type": "code", "redirect_uri": t.redirect_uri, "scope": "openid"}
     base.update(params)

@@ -15,6 +15,7 @@ from .flow import (
     code_for,
     diagnosis,
     exchange,
+    fragment,
     pkce,
     platform_error,
     query,
@@ -79,7 +80,9 @@ def test_unsupported_response_type_redirected_with_state(sandbox: Sandbox) -> No
     t = default_target(sandbox)
     r = authorize(t, requests.Session(), response_type="token", state="keep-me")
     assert r.status_code == 302
-    q = query(r.headers["Location"])
+    # The default app's responseTypes are CODE only. A token request's answer — its error too — travels in the
+    # fragment (OAuth 2.0 Multiple Response Types §2.1; RFC 6749 §4.2.2.1).
+    q = fragment(r.headers["Location"])
     assert r.headers["Location"].startswith(t.redirect_uri)
     assert q["error"] == "unsupported_response_type" and q["state"] == "keep-me"
 
