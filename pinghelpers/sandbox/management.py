@@ -130,16 +130,24 @@ def not_found() -> SandboxError:
 
 
 # -- applications --------------------------------------------------------------------------------
+#: The signing key rotation policy every application names (the local sandbox's own fixed id: it serves no
+#: keyRotationPolicies; its signing key never rotates within a run).
+KEY_ROTATION_POLICY_ID = "5a7e0000-0000-4000-8000-00000000a001"
+
 def app_json(ctx: Context, app: App) -> dict[str, Any]:
     base = base_url(ctx)
     data: dict[str, Any] = {
-        # The links, keys and defaults of PingOne's Create Application example (simple-SSO workflow step 2).
+        # The links, keys and defaults of PingOne's current Create Application examples (the workflow library's
+        # "Step 1: Create a web application" pages, 2026: clientId, requestScopesForMultipleResourcesEnabled,
+        # signing.keyRotationPolicy and their links beside the simple-SSO workflow step 2's keys).
         "_links": {
             "self": {"href": f"{base}/applications/{app.id}"},
             "environment": {"href": base},
+            "metadata": {"href": f"{base}/applications/{app.id}/metadata"},
             "attributes": {"href": f"{base}/applications/{app.id}/attributes"},
             "secret": {"href": f"{base}/applications/{app.id}/secret"},
             "grants": {"href": f"{base}/applications/{app.id}/grants"},
+            "keyRotationPolicy": {"href": f"{base}/keyRotationPolicies/{KEY_ROTATION_POLICY_ID}"},
         },
         "environment": {"id": ctx.env_id},
         "id": app.id,
@@ -151,7 +159,9 @@ def app_json(ctx: Context, app: App) -> dict[str, Any]:
         "protocol": app.protocol,
         "createdAt": iso(app.created_at),
         "updatedAt": iso(app.created_at),
+        "clientId": app.id,  # PingOne: the OAuth client_id, the application's id
         "assignActorRoles": False,
+        "requestScopesForMultipleResourcesEnabled": False,
         "grantTypes": list(app.grant_types),
         "responseTypes": list(app.response_types),
         "idpSignoff": False,
@@ -163,6 +173,7 @@ def app_json(ctx: Context, app: App) -> dict[str, Any]:
         "parTimeout": 60,
         "devicePollingInterval": app.device_polling_interval,
         "deviceTimeout": app.device_timeout,
+        "signing": {"keyRotationPolicy": {"id": KEY_ROTATION_POLICY_ID}},
     }
     if app.device_path_id:  # PingOne shows a setting only once it has a value
         data["devicePathId"] = app.device_path_id
