@@ -134,6 +134,7 @@ def not_found() -> SandboxError:
 #: keyRotationPolicies; its signing key never rotates within a run).
 KEY_ROTATION_POLICY_ID = "5a7e0000-0000-4000-8000-00000000a001"
 
+
 def app_json(ctx: Context, app: App) -> dict[str, Any]:
     base = base_url(ctx)
     data: dict[str, Any] = {
