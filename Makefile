@@ -76,13 +76,13 @@ lab-solutions: setup
 		--LabApp.default_url=/lab/tree/00-index.ipynb --LabApp.extension_manager=readonly \
 		$$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
-## make test — everything CI runs. The test tiers run side by side, all at once (they share no ports: every
-## server binds a free loopback port), each tier's output printed whole when it ends. All at once, longest first:
-## on two cores the tiers' own waits (a hub starting, a browser loading) are filled by the others' work, and no
-## long tier is left alone at the end with one core idle.
-TIERS := test-class unit-core unit-rest test-browser nbval hygiene test-newman
-test: setup lint typecheck browser-deps class-deps newman-deps
-	@$(MAKE) --no-print-directory -j$(words $(TIERS)) --output-sync=target $(TIERS)
+## make test — everything CI runs: lint, types and the test tiers side by side, $(JOBS) at a time (they share
+## no ports: every server binds a free loopback port), each one's output printed whole when it ends. Longest
+## first, so no long tier is left alone at the end with a core idle; the unit tests run as three tiers.
+TIERS := lint typecheck unit-tools unit-rest test-class test-browser unit-core nbval hygiene test-newman
+JOBS ?= 4
+test: setup browser-deps class-deps newman-deps
+	@$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target $(TIERS)
 	@echo "make test: all tiers passed"
 
 PY_DIRS := $(wildcard pinghelpers tests benchmarks tools class examples)
@@ -94,19 +94,24 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-## make unit — every test that needs neither a browser, a hub nor Newman; `make test` runs it as two tiers
-## side by side (the package's own tests, then the CLI / robustness / probe / notebook tests)
+## make unit — every test that needs neither a browser, a hub nor Newman; `make test` runs it as three tiers
+## side by side: the package's own tests (unit, sandbox, contract, interop), the CLI / probe / notebook-tool
+## tests, and the robustness tests (+ the README's)
 UNIT_MARK := -m "not browser and not classroom and not newman"
 UNIT_CORE := tests/unit tests/sandbox tests/contract tests/interop
-.PHONY: unit-core unit-rest
+UNIT_TOOLS := tests/cli tests/probe tests/notebooks
+.PHONY: unit-core unit-tools unit-rest
 unit: setup
 	PINGHELPERS_TARGET=sandbox $(BIN)/pytest -q $(UNIT_MARK) tests
 
 unit-core: setup
 	PINGHELPERS_TARGET=sandbox $(BIN)/pytest -q $(UNIT_MARK) $(UNIT_CORE)
 
+unit-tools: setup
+	PINGHELPERS_TARGET=sandbox $(BIN)/pytest -q $(UNIT_MARK) $(UNIT_TOOLS)
+
 unit-rest: setup
-	PINGHELPERS_TARGET=sandbox $(BIN)/pytest -q $(UNIT_MARK) tests $(addprefix --ignore=,$(UNIT_CORE))
+	PINGHELPERS_TARGET=sandbox $(BIN)/pytest -q $(UNIT_MARK) tests $(addprefix --ignore=,$(UNIT_CORE) $(UNIT_TOOLS))
 
 # nbval: both editions (pytest collects notebooks/*.ipynb and notebooks/solutions/*.ipynb)
 nbval: setup check-notebooks

@@ -6,10 +6,12 @@ for it and the count must be 0:
 * reprs, ``str``, HTML reprs and ``as_dict()`` of Settings, Secret, clients, auth objects and the sandbox;
 * the texts (message, ``fix``, formatted traceback) of errors from failing calls, and every log record
   emitted at DEBUG while they ran;
-* every notebook of both editions (``notebooks/*.ipynb``, ``notebooks/solutions/*.ipynb``, found at run time),
-  executed in a fresh kernel against a sandbox seeded with the marker: its outputs, the kernel's logs and
-  stderr, the notebook as the project saves it — and the notebook **saved the ordinary way, with widget
-  state** (nbclient's default ``store_widget_state=True``, what ``jupyter nbconvert --execute`` does).
+* every notebook, with the code of both editions (each source in ``notebooks/src/``, found at run time, built
+  with the student's exercise cell *and* the solution's — the editions differ only there), executed in a fresh
+  kernel against a sandbox seeded with the marker: its outputs, the kernel's logs and stderr, the notebook as
+  the project saves it — and the notebook **saved the ordinary way, with widget state** (nbclient's default
+  ``store_widget_state=True``, what ``jupyter nbconvert --execute`` does). The committed notebooks of both
+  editions are searched as files.
 
 A secret never enters a widget's synced state: Password fields start empty and say where the value comes from,
 and a typed value is moved into a ``Secret`` when the form uses it. So the marker secret, the sandbox user's
@@ -223,7 +225,7 @@ logging.captureWarnings(True)
 
 
 @pytest.mark.hygiene
-# Both editions (20 notebooks), each in a fresh kernel, beside the other tiers on two cores; the bound stays finite.
+# Every notebook (both editions' code), each in a fresh kernel, beside the other tiers on two cores; a finite bound.
 @pytest.mark.timeout(600)
 def test_every_notebook_run_against_a_marker_secret_leaks_nothing(tmp_path: Path) -> None:
     """Run each notebook in a fresh kernel (sandbox seeded with the marker) and search everything it left."""
@@ -251,12 +253,13 @@ def test_every_notebook_run_against_a_marker_secret_leaks_nothing(tmp_path: Path
     logged = 0
     totals = {"outputs": 0, "with widget state": 0, "scrubbed": 0, "logs+stderr": 0}
     password_models = 0
-    for path in _notebooks():
-        nb = nbformat.read(path, as_version=4)
-        for cell in nb.cells:
-            if cell.cell_type == "code":
-                cell.outputs, cell.execution_count = [], None
-        nb.metadata.pop("widgets", None)
+    sources = tools.sources([])
+    assert len(sources) == len(sorted(NB_DIR.glob("*.ipynb"))), "a notebook without a source in notebooks/src"
+    exercises = 0
+    for src in sources:
+        path = NB_DIR / f"{src.stem}.ipynb"  # run where the student edition lives (its data/ folder beside it)
+        nb = nbformat.from_dict(tools.both_editions_notebook(src))
+        exercises += sum("exercise" in c.metadata.get("tags", []) for c in nb.cells)
         stderr_path = tmp_path / f"{path.stem}.stderr"
         start = time.perf_counter()
         stderr_path.write_text("")
@@ -309,6 +312,8 @@ def test_every_notebook_run_against_a_marker_secret_leaks_nothing(tmp_path: Path
             totals[key] += value
         rows.append(f"{path.relative_to(NB_DIR)} {seconds:.1f}s {counts}")
         assert "widgets" not in json.loads(scrubbed.read_text())["metadata"]
+    # Both editions' exercise cells ran: a student's and a solution's cell per exercise (one in 00-index…09).
+    assert exercises >= 2 * (len(sources) - 1), exercises
     FIGURES["notebooks run with the marker secret"] = "; ".join(rows)
     FIGURES["secret occurrences (all notebooks)"] = totals
     assert totals["outputs"] == 0
