@@ -42,8 +42,7 @@ def discovery(ctx: Context) -> Response:
         "response_types_supported": [v for v in SERVED_RESPONSE_TYPES if v != "token"],
         # PingOne's four ("Browserless authentication flow options"): all served.
         "response_modes_supported": ["pi.flow", "query", "fragment", "form_post"],
-        # PingOne's list. authorization_code, implicit, client_credentials and refresh_token are served; device_code
-        # is not (no device authorization endpoint) but stays listed as PingOne lists it (README: sandbox choices).
+        # PingOne's list, every grant in it served (device_code: .device, RFC 8628).
         "grant_types_supported": [
             "authorization_code",
             "implicit",
