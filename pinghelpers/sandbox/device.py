@@ -28,7 +28,7 @@ from werkzeug.wrappers import Response
 from .client_auth import authenticate_client
 from .context import NO_STORE, Context, Route, with_query
 from .errors import SandboxError, detail_error, invalid_data, json_response, oauth_error, platform_error
-from .resources import token_resource
+from .resources import active_user, mint_for_scope, token_resource
 from .state import App, DeviceGrant, Environment, FlowState
 
 __all__ = [
@@ -308,22 +308,16 @@ def grant_device_code(ctx: Context, app: App, form: dict[str, str]) -> Response:
             raise oauth_error(400, "authorization_pending", "the user has not entered and approved the code yet")
         grant.used = True
         env.user_codes.pop(normalised_user_code(grant.user_code), None)
-    audience, resource = token_resource(ctx, grant.scope)
-    user = env.users.get(str(grant.user_id))
-    if user is None or not user.enabled:
-        raise oauth_error(400, "invalid_grant", "The user is no longer active")
-    body, _ids = ctx.issuer.mint(
-        issuer_url=ctx.issuer_url,
-        env=env,
-        app=app,
-        user=user,
-        scope=grant.scope,
+    token_resource(ctx, grant.scope, app)
+    user = active_user(ctx, grant.user_id)
+    body, _ids = mint_for_scope(
+        ctx,
+        app,
+        user,
+        grant.scope,
         auth_time=grant.auth_time,
         session_id=grant.session_id,
         with_refresh="REFRESH_TOKEN" in app.grant_types,
-        api_audience=audience,
-        resource_id=resource.id if resource else None,
-        access_lifetime=resource.access_token_validity_seconds if resource else None,
     )
     return json_response(body, headers=dict(NO_STORE))  # RFC 6749 §5.1: never cached
 

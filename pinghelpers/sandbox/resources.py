@@ -25,9 +25,9 @@ from typing import Any
 
 from .context import Context
 from .errors import oauth_error
-from .state import App, Resource
+from .state import App, Resource, User
 
-__all__ = ["revocable", "token_resource", "ungranted"]
+__all__ = ["active_user", "mint_for_scope", "revocable", "token_resource", "ungranted"]
 
 
 def ungranted(ctx: Context, app: App, scope: str) -> list[str]:
@@ -61,3 +61,31 @@ def token_resource(ctx: Context, scope: str, app: App | None = None) -> tuple[st
 def revocable(record: dict[str, Any]) -> bool:
     """May ``/as/revoke`` end this token? Only a custom resource's token that carries a ``sid``."""
     return bool(record.get("resource")) and bool(record.get("sid") or record.get("session_id"))
+
+
+def active_user(ctx: Context, user_id: object) -> User:
+    """The user a grant's tokens are for, still present and enabled — else ``invalid_grant`` (RFC 6749 §5.2)."""
+    user = ctx.env.users.get(str(user_id))
+    if user is None or not user.enabled:
+        raise oauth_error(400, "invalid_grant", "The user is no longer active")
+    return user
+
+
+def mint_for_scope(
+    ctx: Context, app: App, user: User | None, scope: str, **kwargs: Any
+) -> tuple[dict[str, Any], list[str]]:
+    """Sign the tokens every grant issues for ``scope``: its resource (:func:`token_resource`, grants checked)
+    gives the access token's audience, its revocability and its lifetime (``accessTokenValiditySeconds``, "Create
+    Resource"). ``kwargs`` go to :meth:`~.issuer.Issuer.mint` (nonce, auth_time, session_id, with_refresh …)."""
+    audience, resource = token_resource(ctx, scope, app)
+    return ctx.issuer.mint(
+        issuer_url=ctx.issuer_url,
+        env=ctx.env,
+        app=app,
+        user=user,
+        scope=scope,
+        api_audience=audience,
+        resource_id=resource.id if resource else None,
+        access_lifetime=resource.access_token_validity_seconds if resource else None,
+        **kwargs,
+    )

@@ -27,7 +27,7 @@ from werkzeug.wrappers import Response
 
 from .context import NO_STORE, Context, with_query
 from .errors import SandboxError, oauth_text
-from .resources import token_resource
+from .resources import mint_for_scope, token_resource
 from .state import App, AuthCode, FlowState
 
 __all__ = [
@@ -167,19 +167,14 @@ def authorization_response(ctx: Context, flow: FlowState, session_token: str) ->
             values["code"] = code
         access_token: str | None = None
         if "token" in parts and app is not None and user is not None:
-            audience, resource = token_resource(ctx, scope)
-            body, _ids = issuer.mint(
-                issuer_url=ctx.issuer_url,
-                env=env,
-                app=app,
-                user=user,
-                scope=scope,
+            body, _ids = mint_for_scope(
+                ctx,
+                app,
+                user,
+                scope,
                 nonce=params.get("nonce"),
                 auth_time=auth_time,
                 session_id=session_id,
-                api_audience=audience,
-                resource_id=resource.id if resource else None,
-                access_lifetime=resource.access_token_validity_seconds if resource else None,
                 with_id_token=False,  # the ID token, if asked for, is made below with c_hash too
             )
             access_token = body["access_token"]

@@ -19,7 +19,7 @@ from .client_auth import authenticate_client
 from .context import NO_STORE, Context, Route
 from .device import DEVICE_GRANT_TYPE, grant_device_code
 from .errors import json_response, oauth_error
-from .resources import token_resource
+from .resources import active_user, mint_for_scope, token_resource
 from .state import CODE_LIFETIME, App
 
 __all__ = ["GRANTS", "ROUTES", "token"]
@@ -130,25 +130,19 @@ def _grant_authorization_code(ctx: Context, app: App, form: dict[str, str]) -> R
             rule="pkce-verifier",
         )
     scope = _narrowed(record.scope, form.get("scope"))
-    audience, resource = token_resource(ctx, scope, app)
-    user = env.users.get(record.user_id)
-    if user is None or not user.enabled:
-        raise oauth_error(400, "invalid_grant", "The user is no longer active")
-    body, ids = ctx.issuer.mint(
-        issuer_url=ctx.issuer_url,
-        env=env,
-        app=app,
-        user=user,
-        scope=scope,
+    token_resource(ctx, scope, app)  # a scope refused before the user is looked at (invalid_scope first)
+    user = active_user(ctx, record.user_id)
+    body, ids = mint_for_scope(
+        ctx,
+        app,
+        user,
+        scope,
         nonce=record.nonce,
         auth_time=record.auth_time,
         session_id=record.session_id,
         # Sandbox choice: a refresh token only for apps with the REFRESH_TOKEN grant (offline_access alone
         # would hand out a token the app may not redeem).
         with_refresh="REFRESH_TOKEN" in app.grant_types,
-        api_audience=audience,
-        resource_id=resource.id if resource else None,
-        access_lifetime=resource.access_token_validity_seconds if resource else None,
     )
     with ctx.issuer.lock:
         record.token_ids.extend(ids)
@@ -185,47 +179,30 @@ def _grant_refresh_token(ctx: Context, app: App, form: dict[str, str]) -> Respon
         record["active"] = False
     # RFC 6749 §6: a refresh may narrow the scope, never widen it.
     scope = _narrowed(str(record["scope"]), form.get("scope"))
-    audience, resource = token_resource(ctx, scope, app)
-    user = env.users.get(str(record["sub"]))
-    if user is None or not user.enabled:
-        raise oauth_error(400, "invalid_grant", "The user is no longer active")
-    body, _ids = ctx.issuer.mint(
-        issuer_url=ctx.issuer_url,
-        env=env,
-        app=app,
-        user=user,
-        scope=scope,
+    token_resource(ctx, scope, app)
+    user = active_user(ctx, record["sub"])
+    body, _ids = mint_for_scope(
+        ctx,
+        app,
+        user,
+        scope,
         auth_time=record.get("auth_time"),
         session_id=record.get("session_id"),
         with_refresh=True,
         refresh_family=str(record["family"]),
-        api_audience=audience,
-        resource_id=resource.id if resource else None,
-        access_lifetime=resource.access_token_validity_seconds if resource else None,
     )
     return _tokens_response(body)
 
 
 def _grant_client_credentials(ctx: Context, app: App, form: dict[str, str]) -> Response:
     """RFC 6749 §4.4: a token for the app itself — no user, so no ID token and no refresh token."""
-    env = ctx.env
     if "CLIENT_CREDENTIALS" not in app.grant_types or app.token_endpoint_auth_method == "NONE":
         raise oauth_error(400, "unauthorized_client", "The application does not allow client_credentials")
     scope = form.get("scope", "")
     if "openid" in scope.split():
         # No user, so no ID token: PingOne does not mix openid with client_credentials.
         raise oauth_error(400, "invalid_scope", "openid cannot be requested with client_credentials")
-    audience, resource = token_resource(ctx, scope, app)
-    body, _ids = ctx.issuer.mint(
-        issuer_url=ctx.issuer_url,
-        env=env,
-        app=app,
-        user=None,
-        scope=scope,
-        api_audience=audience,
-        resource_id=resource.id if resource else None,
-        access_lifetime=resource.access_token_validity_seconds if resource else None,
-    )
+    body, _ids = mint_for_scope(ctx, app, None, scope)
     return _tokens_response(body)
 
 
