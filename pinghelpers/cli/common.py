@@ -66,6 +66,8 @@ class RedactingParser(argparse.ArgumentParser):
         message = re.sub(r"invalid choice: '.*?' \(", "invalid choice (", message, flags=re.S)
         # "argument --wait: invalid float value: 'VALUE'": a value typed after an abbreviated option (--w) never shows.
         message = re.sub(r"(invalid [\w ]*?value): '.*'", r"\1 (hidden)", message, flags=re.S)
+        # "argument --explain: ignored explicit argument 'VALUE'": a flag that takes no value, given one (--e=…).
+        message = re.sub(r"(ignored explicit argument) '.*'", r"\1 (hidden)", message, flags=re.S)
         super().error(message)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import jwt
 
-from ..jose import at_hash_of, c_hash_of
+from ..jose import at_hash_of, c_hash_of, is_canonical_b64url
 from ..secret import Secret
 from .keys import SigningKey
 from .state import (
@@ -365,7 +365,10 @@ class Issuer:
             # … but an access token's record is keyed by its jti: the id alone is not the token (issue 16 #3).
             # Only the whole access token, signature verified, finds its record.
             record = None
-        if record is None and token.count(".") == 2:
+        # Only the token exactly as issued: every part the one unpadded base64url spelling of its bytes (RFC 7515
+        # §2). PyJWT also decodes "sig==" or a last character with stray low bits to the same signature, which
+        # would make a second spelling of the same token authenticate (found by `make fuzz`).
+        if record is None and token.count(".") == 2 and all(is_canonical_b64url(p) for p in token.split(".")):
             claims = self.verify(token, verify_exp=False)
             record = self.tokens.get(str(claims.get("jti"))) if claims else None
         if record is None or record.get("env") != env.id:

@@ -188,6 +188,29 @@ def test_finding3_access_token_jti_alone_is_not_a_bearer(rsandbox: Sandbox, rcli
     assert rclient.introspect(jti) == {"active": False}
 
 
+def test_finding3_another_spelling_of_the_access_token_is_not_a_bearer(
+    rsandbox: Sandbox, rclient: PingOneClient
+) -> None:
+    """Found by `make fuzz` (long profile): "sig==" decoded (by PyJWT) to the same signature, so a padded copy of
+    the token authenticated. Only the token exactly as issued does; padding or stray low bits are refused."""
+    access = str(rclient.exchange_code(rclient.sign_on(rclient.authorization_request())).access_token)
+    head, body, sig = access.split(".")
+    # RS256 over 2048 bits: 256 bytes → 342 characters, the last one carrying 4 unused (zero) bits.
+    stray = (
+        sig[:-1]
+        + "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".index(sig[-1]) | 1
+        ]
+    )
+    assert len(sig) % 4 == 2 and stray != sig
+    userinfo = f"{rsandbox.issuer_url}/userinfo"
+    assert requests.get(userinfo, headers={"Authorization": f"Bearer {access}"}, timeout=10).status_code == 200
+    for other in (access + "==", f"{head}.{body}.{stray}", f"{head}=.{body}.{sig}"):
+        r = requests.get(userinfo, headers={"Authorization": f"Bearer {other}"}, timeout=10)
+        assert r.status_code == 401, other[-12:]
+        assert rclient.introspect(other) == {"active": False}
+
+
 # -- 4. deeply nested JSON ----------------------------------------------------------------------------------------
 def test_finding4_nested_json_is_a_400_in_pingones_shape(rsandbox: Sandbox, rclient: PingOneClient) -> None:
     flow_id = rclient.authorization_request(response_mode="pi.flow")
@@ -360,6 +383,19 @@ def test_finding7_misspelled_secret_flag_is_not_echoed(capsys: pytest.CaptureFix
         assert exited.value.code == 2
         err = capsys.readouterr().err
         assert "unrecognized arguments" in err and value not in err, err
+
+
+def test_finding7_a_value_given_to_a_flag_without_one_is_not_echoed(capsys: pytest.CaptureFixture[str]) -> None:
+    """Found by `make fuzz` (long profile): `--e=VALUE` abbreviates `--explain`, which takes no value, and argparse
+    said "ignored explicit argument 'VALUE'"."""
+    from pinghelpers.cli import main
+
+    value = "TEST-ONLY-do-not-echo-this-0123456789"
+    with pytest.raises(SystemExit) as exited:
+        main(["assertion", f"--e={value}"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "ignored explicit argument" in err and value not in err, err
 
 
 def test_finding7_tokens_come_from_stdin_or_a_variable(tmp_path: Path, rsandbox: Sandbox) -> None:
