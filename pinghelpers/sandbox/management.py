@@ -176,6 +176,16 @@ def app_json(ctx: Context, app: App) -> dict[str, Any]:
         "deviceTimeout": app.device_timeout,
         "signing": {"keyRotationPolicy": {"id": KEY_ROTATION_POLICY_ID}},
     }
+    if app.type == "NATIVE_APP":
+        # PingOne's "Create public client app (NONE auth)" example (workflow library, 2026): a native app also
+        # has a pushCredentials link and the mobile settings' defaults.
+        # https://developer.pingidentity.com/pingone-api/workflow-library/platform-sso-and-authorization/openid-connect-oidc/client-authentication-methods/environment-configuration/none/step-1-create-a-native-application.html
+        data["_links"]["pushCredentials"] = {"href": f"{base}/applications/{app.id}/pushCredentials"}
+        data["mobile"] = {
+            "integrityDetection": {"mode": "DISABLED"},
+            "passcodeRefreshDuration": {"duration": 30, "timeUnit": "SECONDS"},
+            "passcodeGracePeriod": 5,
+        }
     if app.device_path_id:  # PingOne shows a setting only once it has a value
         data["devicePathId"] = app.device_path_id
     if app.device_custom_verification_uri:

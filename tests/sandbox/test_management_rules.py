@@ -204,3 +204,24 @@ def test_read_all_populations_links_to_itself(sandbox: Sandbox, api: requests.Se
     body = r.json()
     assert body["_links"]["self"]["href"] == f"{base}/populations"
     assert body["count"] == len(body["_embedded"]["populations"]) >= 1
+
+
+def test_native_app_has_mobile_settings_and_push_credentials_link(sandbox: Sandbox, api: requests.Session) -> None:
+    # PingOne's "Create public client app (NONE auth)" example: a NATIVE_APP answers with the mobile settings'
+    # defaults and a pushCredentials link; a WEB_APP has neither
+    # (https://developer.pingidentity.com/pingone-api/workflow-library/platform-sso-and-authorization/openid-connect-oidc/client-authentication-methods/environment-configuration/none/step-1-create-a-native-application.html).
+    native = _create_app(
+        sandbox, api, type="NATIVE_APP", tokenEndpointAuthMethod="NONE", pkceEnforcement="S256_REQUIRED"
+    )
+    assert native.status_code == 201, native.text
+    body = native.json()
+    assert body["mobile"] == {
+        "integrityDetection": {"mode": "DISABLED"},
+        "passcodeRefreshDuration": {"duration": 30, "timeUnit": "SECONDS"},
+        "passcodeGracePeriod": 5,
+    }
+    app_url = f"{_env_url(sandbox)}/applications/{body['id']}"
+    assert body["_links"]["pushCredentials"]["href"] == f"{app_url}/pushCredentials"
+    assert api.get(app_url, timeout=10).json()["mobile"] == body["mobile"]  # a read shows it too
+    web = _create_app(sandbox, api).json()
+    assert "mobile" not in web and "pushCredentials" not in web["_links"]
