@@ -27,7 +27,7 @@ from .driver import SCENARIOS, send
 from .shape import differences
 
 #: How many published examples the sandbox must answer as published (the rest carry known_difference).
-MINIMUM_MATCHING = 45
+MINIMUM_MATCHING = 46
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ALL = sorted(FIXTURES.glob("*.json"))
