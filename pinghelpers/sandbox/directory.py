@@ -16,7 +16,7 @@ from ..jose import constant_time_equals
 from ..secret import Secret
 from .context import Context, Route, iso
 from .errors import detail_error, json_response
-from .management import BASE, Invalid, base_url, json_body, not_found, worker
+from .management import BASE, Invalid, base_url, collection, json_body, not_found, worker
 from .state import ADDRESS_FIELDS, User
 
 #: The local sandbox's own fixed theme id (it models no themes; PingOne gives each population its theme).
@@ -126,14 +126,7 @@ def populations(ctx: Context) -> Response:
             items = [_population_json(ctx, p) for p in env.populations.values()]
         # Read All Populations' example has the list's own _links.self beside _embedded, count and size
         # (https://developer.pingidentity.com/pingone-api/platform/populations/read-all-populations.html).
-        return json_response(
-            {
-                "_links": {"self": {"href": f"{base_url(ctx)}/populations"}},
-                "_embedded": {"populations": items},
-                "count": len(items),
-                "size": len(items),
-            }
-        )
+        return collection(ctx, "/populations", "populations", items)
     body = json_body(ctx)
     bad = Invalid()
     name = body.get("name")

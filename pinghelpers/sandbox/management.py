@@ -44,7 +44,7 @@ from .state import (
     new_secret,
 )
 
-__all__ = ["BASE", "ROUTES", "Invalid", "app_json", "base_url", "json_body", "not_found", "worker"]
+__all__ = ["BASE", "ROUTES", "Invalid", "app_json", "base_url", "collection", "json_body", "not_found", "worker"]
 
 BASE = "/v1/environments/<env_id>"
 _JSON_TYPES = ("application/json", "application/hal+json")
@@ -123,6 +123,19 @@ def json_body(ctx: Context, *, media_types: tuple[str, ...] = _JSON_TYPES) -> di
             details=[{"code": "INVALID_VALUE", "target": "body", "message": "The body must be a JSON object."}],
         )
     return body
+
+
+def collection(ctx: Context, path: str, key: str, items: list[dict[str, Any]]) -> Response:
+    """A management list as PingOne answers one (Read All Populations / Applications examples): the list's own
+    ``_links.self``, the items under ``_embedded.<key>``, ``count`` and ``size``. ``path``: below the environment."""
+    return json_response(
+        {
+            "_links": {"self": {"href": f"{base_url(ctx)}{path}"}},
+            "_embedded": {key: items},
+            "count": len(items),
+            "size": len(items),
+        }
+    )
 
 
 def not_found() -> SandboxError:
@@ -207,14 +220,7 @@ def applications(ctx: Context) -> Response:
     if ctx.request.method == "GET":
         with ctx.issuer.lock:
             apps = [app_json(ctx, a) for a in env.apps.values()]
-        return json_response(
-            {
-                "_links": {"self": {"href": f"{base_url(ctx)}/applications"}},
-                "_embedded": {"applications": apps},
-                "count": len(apps),
-                "size": len(apps),
-            }
-        )
+        return collection(ctx, "/applications", "applications", apps)
     body = json_body(ctx)
     bad = Invalid()
     name = body.get("name")

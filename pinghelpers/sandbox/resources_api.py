@@ -24,7 +24,7 @@ from werkzeug.wrappers import Response
 
 from .context import Context, Route, iso
 from .errors import json_response, platform_error
-from .management import BASE, Invalid, base_url, json_body, not_found, worker
+from .management import BASE, Invalid, base_url, collection, json_body, not_found, worker
 from .state import OPENID_SCOPES, App, Environment, Grant, Resource, scope_id
 
 __all__ = ["OPENID_RESOURCE_ID", "PINGONE_API_RESOURCE_ID", "ROUTES", "platform_resources"]
@@ -105,14 +105,7 @@ def resources(ctx: Context) -> Response:
     if ctx.request.method == "GET":
         with ctx.issuer.lock:
             items = [_resource_json(ctx, r) for r in [*platform_resources(ctx), *env.resources.values()]]
-        return json_response(
-            {
-                "_links": {"self": {"href": f"{base_url(ctx)}/resources"}},
-                "_embedded": {"resources": items},
-                "count": len(items),
-                "size": len(items),
-            }
-        )
+        return collection(ctx, "/resources", "resources", items)
     body = json_body(ctx)
     bad = Invalid()
     name = body.get("name")
@@ -204,14 +197,7 @@ def scopes(ctx: Context, *, resource_id: str) -> Response:
     found = _find(ctx, resource_id)
     if ctx.request.method == "GET":
         items = [_scope_json(ctx, found, name) for name in found.scopes]
-        return json_response(
-            {
-                "_links": {"self": {"href": f"{base_url(ctx)}/resources/{found.id}/scopes"}},
-                "_embedded": {"scopes": items},
-                "count": len(items),
-                "size": len(items),
-            }
-        )
+        return collection(ctx, f"/resources/{found.id}/scopes", "scopes", items)
     if found.type != "CUSTOM":
         raise platform_error(400, "INVALID_REQUEST", "The local sandbox adds scopes to custom resources only.")
     body = json_body(ctx)
@@ -270,14 +256,7 @@ def grants(ctx: Context, *, app_id: str) -> Response:
     app = _app(ctx.env, app_id)
     if ctx.request.method == "GET":
         items = [_grant_json(ctx, app, g) for g in app.grants]
-        return json_response(
-            {
-                "_links": {"self": {"href": f"{base_url(ctx)}/applications/{app.id}/grants"}},
-                "_embedded": {"grants": items},
-                "count": len(items),
-                "size": len(items),
-            }
-        )
+        return collection(ctx, f"/applications/{app.id}/grants", "grants", items)
     body = json_body(ctx)
     bad = Invalid()
     ref = body.get("resource")
