@@ -204,14 +204,7 @@ def _worker_bearer_population(w: World) -> None:
 def _worker_bearer_new_app(w: World) -> None:
     # A throwaway application for a delete call: the contract apps stay.
     _worker_bearer(w)
-    body = {
-        "name": f"a-{uuid.uuid4().hex[:8]}",
-        "type": "WEB_APP",
-        "protocol": "OPENID_CONNECT",
-        "grantTypes": ["AUTHORIZATION_CODE"],
-        "redirectUris": [REDIRECT_URI],
-    }
-    w.values["appID"] = w.mgmt("POST", "/applications", body)["id"]
+    w.values["appID"] = _new_app(w)
 
 
 def _worker_bearer_user(w: World) -> None:
